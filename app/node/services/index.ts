@@ -14,19 +14,30 @@ export interface ServiceDeps {
   log: (level: 'info' | 'warn' | 'error', text: string) => void;
 }
 
+/** Serves files a service owns (e.g. images inside a pack) under a URL prefix, on both hosts. */
+export interface AssetHandler {
+  /** e.g. '/pack-assets/' */
+  prefix: string;
+  /** `rest` is the URL path after the prefix, still percent-encoded. null: not found. */
+  handle(rest: string): Promise<{ body: Uint8Array; type: string } | null>;
+}
+
 export interface Services {
   handlers: Handlers;
+  assets: AssetHandler[];
   /** Stop timers and children (host probes) on shutdown. */
   dispose(): Promise<void>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const disposers: Array<() => void | Promise<void>> = [];
+  const assets: AssetHandler[] = [];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
   };
   return {
     handlers,
+    assets,
     async dispose() {
       for (const d of disposers.reverse()) await d();
     },

@@ -1,0 +1,59 @@
+/**
+ * Who may drive a `memlab serve` lab: only the page we served, in a browser on this machine.
+ * - The server binds 127.0.0.1 unless told otherwise.
+ * - Each run has a random token, handed to the page inside index.html; the WebSocket must
+ *   present it (another local user cannot guess it).
+ * - The Origin of the WebSocket must be the lab's own (a web page open in the same browser
+ *   cannot connect: browsers always send Origin for WebSockets).
+ * - The Host header must name the lab's own address (a DNS-rebinding attack sends its own name).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Host header values that name this server: 127.0.0.1:PORT, localhost:PORT, [::1]:PORT, or the --host given. */
+export function allowedHosts(bindHost: string, port: number): Set<string> {
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  if (bindHost !== '127.0.0.1' && bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost);
+  const out = new Set<string>();
+  for (const n of names) out.add(`${n}:${port}`);
+  return out;
+}
+
+export function hostAllowed(hostHeader: string | undefined, allowed: Set<string>): boolean {
+  return !!hostHeader && allowed.has(hostHeader.toLowerCase());
+}
+
+export function originAllowed(origin: string | undefined, allowed: Set<string>): boolean {
+  if (!origin) return false;
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' && allowed.has(u.host.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+/** The Content-Security-Policy of every page the lab serves: nothing remote, no inline script. */
+export function contentSecurityPolicy(): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `memlab` command. Runs the compiled app (build/app), built by `npm install` (prepare).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'build', 'app', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  process.stderr.write('memlab: not built yet: run `npm run build` in ' + root + '\n');
+  process.exit(1);
+}
+const { main } = await import(pathToFileURL(entry).href);
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

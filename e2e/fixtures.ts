@@ -1,0 +1,120 @@
+/**
+ * e2e fixtures: a real `memlab serve` (the built app) on a free loopback port with a fresh
+ * data directory, and a page that records every request so tests can assert nothing leaves
+ * the machine.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const ROOT = join(import.meta.dirname, '..');
+
+export interface Lab {
+  url: string;
+  origin: string;
+  dataDir: string;
+  /** Everything the server printed on stderr (its log). */
+  log(): string;
+  /** Stop and start the server again on the same data dir (progress must survive). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Lab> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'memlab-e2e-'));
+  let child: ChildProcess;
+  let stderr = '';
+  let url = '';
+  const boot = async () => {
+    child = spawn(process.execPath, [join(ROOT, 'bin', 'memlab.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.extraArgs ?? [])], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`memlab serve did not start:\n${out}\n${stderr}`)), 20_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`memlab serve exited with ${code}:\n${out}\n${stderr}`));
+      });
+    });
+  };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await boot();
+  const lab: Lab = {
+    get url() {
+      return url;
+    },
+    get origin() {
+      return new URL(url).origin;
+    },
+    dataDir,
+    log: () => stderr,
+    restart: async () => {
+      await stop();
+      await boot();
+    },
+    stop,
+  };
+  return lab;
+}
+
+/** Fetch the per-run token the page carries. */
+export async function tokenOf(lab: Lab): Promise<string> {
+  const html = await (await fetch(lab.url)).text();
+  const m = /name="memlab-token" content="([^"]+)"/.exec(html);
+  if (!m) throw new Error('page carries no memlab-token');
+  return m[1]!;
+}
+
+type Fixtures = {
+  lab: Lab;
+  /** Requests the page made to any origin other than the lab's own. */
+  foreignRequests: string[];
+};
+
+export const test = base.extend<Fixtures>({
+  lab: async ({}, use) => {
+    const lab = await startLab();
+    await use(lab);
+    await lab.stop();
+    rmSync(lab.dataDir, { recursive: true, force: true });
+  },
+  foreignRequests: async ({ page, lab }, use) => {
+    const foreign: string[] = [];
+    page.on('request', (req) => {
+      const u = req.url();
+      if (u.startsWith('data:') || u.startsWith('blob:') || u === 'about:blank') return;
+      const origin = new URL(u).origin;
+      const labOrigin = lab.origin;
+      const wsOrigin = labOrigin.replace(/^http/, 'ws');
+      if (origin !== labOrigin && origin !== wsOrigin) foreign.push(u);
+    });
+    await use(foreign);
+  },
+});
+
+export { expect };
+
+/** Open the lab and wait until the LabApi link is up. */
+export async function openLab(page: Page, lab: Lab, hash = ''): Promise<void> {
+  await page.goto(lab.url + hash);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
+}

@@ -1,0 +1,55 @@
+import { expect, openLab, test } from './fixtures.js';
+
+test('the three sections are reachable and the LabApi round trip works over the socket', async ({ page, lab, foreignRequests }) => {
+  await openLab(page, lab);
+  await expect(page.getByTestId('connection-status')).toContainText('via memlab serve');
+
+  for (const [section, heading] of [
+    ['simulator', 'Simulator'],
+    ['host', 'Host'],
+    ['exercises', 'Exercises'],
+  ] as const) {
+    await page.locator(`nav a[data-section="${section}"]`).click();
+    await expect(page).toHaveURL(new RegExp(`#/${section}$`));
+    await expect(page.locator(`nav a[data-section="${section}"]`)).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('heading', { level: 1 }).first()).toContainText(heading);
+  }
+
+  // request/response: ping echoes its nonce and the view shows the round trip
+  await page.getByRole('button', { name: 'Ping' }).click();
+  await expect(page.getByTestId('ping-result')).toContainText(/round trip \d+\.\d ms/);
+
+  // the live event stream: heartbeats keep arriving
+  const beat = page.getByTestId('heartbeat');
+  await expect(beat).toContainText(/beat #\d+/);
+  const first = Number(/#(\d+)/.exec((await beat.textContent()) ?? '')![1]);
+  await expect.poll(async () => Number(/#(\d+)/.exec((await beat.textContent()) ?? '')?.[1] ?? -1)).toBeGreaterThan(first);
+
+  expect(foreignRequests).toEqual([]);
+});
+
+test('keyboard alone reaches every section', async ({ page, lab }) => {
+  await openLab(page, lab);
+  await page.keyboard.press('Tab'); // skip link
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('nav a[data-section="exercises"]')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/simulator$/);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/host$/);
+});
+
+test('dark theme follows the OS, and the learner can override it', async ({ page, lab }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openLab(page, lab);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.getByLabel('Theme').selectOption('dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});

@@ -1,0 +1,50 @@
+/** LabApi over the `memlab serve` WebSocket (browser host). */
+import { RpcClient } from '@api/client';
+import type { RequestEnvelope } from '@api/protocol';
+
+export function tokenFromPage(doc: Document = document): string | null {
+  return doc.querySelector<HTMLMetaElement>('meta[name="memlab-token"]')?.content ?? null;
+}
+
+export function createSocketApi(loc: Location = location): RpcClient {
+  const token = tokenFromPage() ?? '';
+  const url = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api?token=${encodeURIComponent(token)}`;
+  let ws: WebSocket | null = null;
+  let queue: RequestEnvelope[] = [];
+  let retry = 250;
+  const client = new RpcClient(
+    'socket',
+    {
+      send(request) {
+        if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(request));
+        else queue.push(request);
+      },
+    },
+    (message) => console.warn(`[memlab] ${message}`),
+  );
+  const connect = () => {
+    client.setStatus('connecting');
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      retry = 250;
+      client.setStatus('open');
+      const q = queue;
+      queue = [];
+      for (const r of q) ws!.send(JSON.stringify(r));
+    };
+    ws.onmessage = (ev) => {
+      try {
+        client.receive(JSON.parse(String(ev.data)));
+      } catch {
+        console.warn('[memlab] a message from the lab was not JSON');
+      }
+    };
+    ws.onclose = () => {
+      client.setStatus('closed');
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 5000);
+    };
+  };
+  connect();
+  return client;
+}

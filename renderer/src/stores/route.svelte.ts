@@ -1,0 +1,36 @@
+/** Which section is shown, kept in the URL hash (#/exercises, #/simulator, #/host) so back/forward work. */
+export const sections = [
+  { id: 'exercises', label: 'Exercises' },
+  { id: 'simulator', label: 'Simulator' },
+  { id: 'host', label: 'Host' },
+] as const;
+export type SectionId = (typeof sections)[number]['id'];
+
+function parse(hash: string): { section: SectionId; rest: string[] } {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const first = parts[0] as SectionId | undefined;
+  const section = sections.some((s) => s.id === first) ? (first as SectionId) : 'exercises';
+  return { section, rest: parts.slice(1) };
+}
+
+class RouteStore {
+  section = $state<SectionId>('exercises');
+  /** Path segments after the section, e.g. ['pack-id', 'exercise-id']. */
+  rest = $state<string[]>([]);
+
+  constructor() {
+    const apply = () => {
+      const r = parse(location.hash);
+      this.section = r.section;
+      this.rest = r.rest;
+    };
+    apply();
+    window.addEventListener('hashchange', apply);
+  }
+
+  go(section: SectionId, ...rest: string[]): void {
+    location.hash = '#/' + [section, ...rest].map(encodeURIComponent).join('/');
+  }
+}
+
+export const route = new RouteStore();

@@ -1,0 +1,20 @@
+// Build everything `memlab` runs: the app (tsc → build/app) and the renderer (vite → build/renderer).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function step(label, cmd, args) {
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build: ${label} failed`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`build: ${label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+step('app (tsc)', bin('tsc'), ['-p', 'app/tsconfig.json']);
+step('renderer (vite)', bin('vite'), ['build', '--logLevel', 'warn']);

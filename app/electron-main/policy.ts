@@ -1,0 +1,89 @@
+/**
+ * The Electron shell's security policy as plain data and pure functions, kept apart from the
+ * code that applies it so tests can check it without an Electron binary. It follows Electron's
+ * security checklist: isolation, sandbox, no Node in the renderer, a strict CSP, no navigation,
+ * no new windows, no permissions, every IPC sender checked, and no network at all.
+ */
+
+/** The renderer is served from this privileged custom scheme, never from file:// or http. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'memlab';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_URL = `${APP_ORIGIN}/index.html`;
+
+export const WEB_PREFERENCES = Object.freeze({
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+  safeDialogs: true,
+});
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Channels the preload bridge uses. */
+export const IPC_CALL = 'memlab:call';
+export const IPC_EVENT = 'memlab:event';
+
+/** Is this URL on the app's own scheme and host? (URL.origin is 'null' for custom schemes, so compare parts.) */
+export function isAppUrl(url: string | URL): boolean {
+  try {
+    const u = typeof url === 'string' ? new URL(url) : url;
+    return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}
+
+/** May the app load this URL at all? Only its own scheme (and devtools). Nothing from the network. */
+export function isAllowedRequest(url: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol === `${APP_SCHEME}:`) return u.host === APP_HOST;
+    return u.protocol === 'devtools:' || u.protocol === 'data:' || u.protocol === 'blob:';
+  } catch {
+    return false;
+  }
+}
+
+/** Navigation away from the app page is never allowed (a link in a pack, a drag-and-dropped file). */
+export function isAllowedNavigation(url: string, currentUrl: string): boolean {
+  try {
+    const target = new URL(url);
+    const current = new URL(currentUrl);
+    // only in-page navigation (hash routes) on the app's own page
+    return isAppUrl(target) && isAppUrl(current) && target.pathname === current.pathname;
+  } catch {
+    return false;
+  }
+}
+
+/** Is an IPC message from the app's own top-level page? (a frame from elsewhere, or an iframe, is not) */
+export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined): boolean {
+  if (!frame) return false;
+  if (frame.parent) return false;
+  return isAppUrl(frame.url);
+}
+
+/** Every permission request (camera, notifications, geolocation, ...) is refused. */
+export function permissionAllowed(_permission: string): boolean {
+  return false;
+}

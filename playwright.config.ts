@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumExecutable } from './e2e/chromium.js';
+import { chromiumExecutable } from './scripts/chromium.mjs';
 
 export default defineConfig({
   testDir: 'e2e',

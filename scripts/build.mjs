@@ -18,3 +18,7 @@ function step(label, cmd, args) {
 
 step('app (tsc)', bin('tsc'), ['-p', 'app/tsconfig.json']);
 step('renderer (vite)', bin('vite'), ['build', '--logLevel', 'warn']);
+
+// a stamp for `npm start` to tell whether the build is older than the sources
+import { writeFileSync } from 'node:fs';
+writeFileSync(join(root, 'build', '.stamp'), new Date().toISOString() + '\n');

@@ -1,0 +1,2 @@
+export function chromiumExecutable(): string | null;
+export const CHROMIUM_MISSING: string;

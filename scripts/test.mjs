@@ -1,0 +1,67 @@
+// `npm test`: build, then every test — unit and property (vitest) and e2e (Playwright driving a
+// real Chromium against memlab serve) — and one closing line counting them all together.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM_MISSING, chromiumExecutable } from './chromium.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+const out = mkdtempSync(join(tmpdir(), 'memlab-test-'));
+const t0 = Date.now();
+
+const chromium = chromiumExecutable();
+if (!chromium) {
+  console.error(`npm test: ${CHROMIUM_MISSING}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+console.log(`npm test: e2e will drive ${chromium}`);
+
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit', env });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const vitestJson = join(out, 'vitest.json');
+const unit = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
+
+const pwJson = join(out, 'playwright.json');
+const e2e = spawnSync(bin('playwright'), ['test'], { cwd: root, stdio: 'inherit', env: { ...env, MEMLAB_PW_JSON: pwJson } });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const parts = [];
+if (existsSync(vitestJson)) {
+  const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+  parts.push(`unit ${v.numPassedTests}/${v.numTotalTests}`);
+} else {
+  failed += 1;
+  parts.push('unit: vitest wrote no report');
+}
+if (existsSync(pwJson)) {
+  const p = JSON.parse(readFileSync(pwJson, 'utf8'));
+  passed += p.stats.expected + p.stats.flaky;
+  failed += p.stats.unexpected;
+  skipped += p.stats.skipped;
+  parts.push(`e2e ${p.stats.expected + p.stats.flaky}/${p.stats.expected + p.stats.flaky + p.stats.unexpected + p.stats.skipped}`);
+} else {
+  failed += 1;
+  parts.push('e2e: playwright wrote no report');
+}
+if (failed === 0 && (unit.status !== 0 || e2e.status !== 0)) failed += 1; // a runner failed outside any test
+console.log(`npm test: ${parts.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed === 0 ? 0 : 1);

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../app/node/serve/server.js';
 import { appRoot } from '../app/node/paths.js';
 
 let server: RunningServer;
-let logLines: string[] = [];
+const logLines: string[] = [];
 let origin: string;
 
 function rawHttp(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {

@@ -1,5 +1,6 @@
 // The preload bridge: runs sandboxed (CommonJS, only `electron`'s renderer modules), exposes
 // exactly two functions to the page through contextBridge, and nothing of Node or ipcRenderer.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload is CommonJS
 import electron = require('electron');
 
 const { contextBridge, ipcRenderer } = electron;

@@ -67,7 +67,7 @@ export class RpcClient implements LabApi {
     this.status = status;
     for (const h of this.statusListeners) h(status);
     if (status === 'closed') {
-      for (const [id, p] of this.pending) p.reject(new ApiError('unavailable', 'the lab connection closed'));
+      for (const p of this.pending.values()) p.reject(new ApiError('unavailable', 'the lab connection closed'));
       this.pending.clear();
     }
   }

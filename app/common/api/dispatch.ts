@@ -54,7 +54,7 @@ function failure(id: number | null, error: ApiErrorBody): ResponseEnvelope {
 function idOf(raw: unknown): number | null {
   if (raw && typeof raw === 'object' && 'id' in raw) {
     const id = (raw as { id: unknown }).id;
-    if (typeof id === 'number' && Number.isInteger(id) && id >= 0) return id;
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return id;
   }
   return null;
 }

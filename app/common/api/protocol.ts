@@ -51,7 +51,7 @@ export const RequestEnvelope = z.object({
   v: z.literal(API_VERSION),
   id: z.number().int().nonnegative(),
   method: z.string().min(1).max(100),
-  params: z.unknown(),
+  params: z.unknown().optional(),
 });
 export type RequestEnvelope = z.infer<typeof RequestEnvelope>;
 

@@ -8,6 +8,7 @@
  * - The Host header must name the lab's own address (a DNS-rebinding attack sends its own name).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -22,7 +23,15 @@ export function tokensEqual(a: string, b: string): boolean {
 /** Host header values that name this server: 127.0.0.1:PORT, localhost:PORT, [::1]:PORT, or the --host given. */
 export function allowedHosts(bindHost: string, port: number): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
-  if (bindHost !== '127.0.0.1' && bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost);
+  const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+  if (wildcard) {
+    // bound to every interface (--host 0.0.0.0): the lab answers to each of this machine's addresses
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) names.add(a.family === 'IPv6' ? `[${a.address.split('%')[0]}]` : a.address);
+    }
+  } else if (bindHost !== '127.0.0.1') {
+    names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost);
+  }
   const out = new Set<string>();
   for (const n of names) out.add(`${n}:${port}`);
   return out;

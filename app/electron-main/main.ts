@@ -54,7 +54,7 @@ function serveAppProtocol(root: string, svc: Services): void {
       if (url.pathname.startsWith(a.prefix)) {
         const asset = await a.handle(url.pathname.slice(a.prefix.length));
         return asset
-          ? new Response(asset.body, { headers: { ...headers, 'Content-Type': asset.type } })
+          ? new Response(Buffer.from(asset.body), { headers: { ...headers, 'Content-Type': asset.type } })
           : new Response('not found', { status: 404, headers });
       }
     }

@@ -27,6 +27,13 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// types: the tests and e2e (app itself was checked by the build), and the Svelte renderer
+const typecheck = [
+  spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit', env }),
+  spawnSync(bin('svelte-check'), ['--tsconfig', 'renderer/tsconfig.json', '--threshold', 'error', '--output', 'human'], { cwd: root, stdio: 'inherit', env }),
+];
+const typeErrors = typecheck.filter((r) => r.status !== 0).length;
+
 const vitestJson = join(out, 'vitest.json');
 const unit = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
   cwd: root,
@@ -60,6 +67,10 @@ if (existsSync(pwJson)) {
 } else {
   failed += 1;
   parts.push('e2e: playwright wrote no report');
+}
+if (typeErrors) {
+  failed += typeErrors;
+  parts.push(`typecheck: ${typeErrors} failed`);
 }
 if (failed === 0 && (unit.status !== 0 || e2e.status !== 0)) failed += 1; // a runner failed outside any test
 console.log(`npm test: ${parts.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

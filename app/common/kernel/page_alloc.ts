@@ -1,0 +1,134 @@
+/**
+ * Physical memory, after mm/page_alloc.c: one zone of page frames described by typed arrays
+ * (never one object per page), a free list, and the min/low/high watermarks computed as
+ * Linux 6.x computes them from min_free_kbytes and watermark_scale_factor.
+ */
+
+/** What a frame holds (the frame grid's colours). */
+export const enum FrameKind {
+  Free = 0,
+  Anon = 1,
+  File = 2, // page cache
+  Shmem = 3, // tmpfs / shared anonymous
+  Kernel = 4,
+}
+
+/** Page flags (a subset of include/linux/page-flags.h). */
+export const enum PG {
+  Active = 1,
+  Referenced = 2,
+  Dirty = 4,
+  Mlocked = 8,
+}
+
+export interface Watermarks {
+  min: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * init_per_zone_wmark_min: min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to
+ * [128, 262144] (Linux 6.x). With THP enabled khugepaged raises it further
+ * (set_recommended_min_free_kbytes); the model leaves that out and says so.
+ */
+export function defaultMinFreeKbytes(lowmemKbytes: number): number {
+  const v = Math.floor(Math.sqrt(lowmemKbytes * 16));
+  return Math.min(262144, Math.max(128, v));
+}
+
+/**
+ * __setup_per_zone_wmarks for a single zone: min = min_free_kbytes in pages;
+ * tmp = max(min / 4, managed * watermark_scale_factor / 10000); low = min + tmp; high = min + 2 tmp.
+ */
+export function computeWatermarks(managedPages: number, minFreeKbytes: number, pageSize: number, scaleFactor: number): Watermarks {
+  const min = Math.floor((minFreeKbytes * 1024) / pageSize);
+  const tmp = Math.max(min >> 2, Math.floor((managedPages * scaleFactor) / 10000));
+  return { min, low: min + tmp, high: min + 2 * tmp };
+}
+
+export class FrameTable {
+  readonly kind: Uint8Array;
+  readonly flags: Uint8Array;
+  /** page-table entries mapping this frame (page_mapcount) */
+  readonly mapcount: Uint16Array;
+  /** anon: the VMA id that owns it (anon_vma root); file/shmem: the file object id */
+  readonly owner: Int32Array;
+  /** index of the page inside its VMA (anon) or file (page cache) */
+  readonly index: Int32Array;
+  private readonly freeStack: Int32Array;
+  private freeTop = 0;
+  /** frames of each kind, kept as they change (nr_free_pages, NR_ANON_MAPPED, NR_FILE_PAGES, ...) */
+  readonly count = new Float64Array(5);
+  dirty = 0;
+  mlocked = 0;
+  /** frames of each kind on the active LRU list */
+  readonly active = new Float64Array(5);
+
+  constructor(readonly total: number) {
+    this.kind = new Uint8Array(total);
+    this.flags = new Uint8Array(total);
+    this.mapcount = new Uint16Array(total);
+    this.owner = new Int32Array(total).fill(-1);
+    this.index = new Int32Array(total);
+    this.freeStack = new Int32Array(total);
+    // low frames are handed out first
+    for (let i = 0; i < total; i++) this.freeStack[i] = total - 1 - i;
+    this.freeTop = total;
+    this.count[FrameKind.Free] = total;
+  }
+
+  get free(): number {
+    return this.freeTop;
+  }
+
+  /** Take a free frame (the caller has checked watermarks). -1 if none at all. */
+  alloc(kind: FrameKind, owner: number, index: number): number {
+    if (this.freeTop === 0) return -1;
+    const f = this.freeStack[--this.freeTop]!;
+    this.kind[f] = kind;
+    this.flags[f] = 0;
+    this.mapcount[f] = 0;
+    this.owner[f] = owner;
+    this.index[f] = index;
+    this.count[FrameKind.Free]--;
+    this.count[kind]++;
+    return f;
+  }
+
+  release(f: number): void {
+    const k = this.kind[f]!;
+    if (k === FrameKind.Free) throw new Error(`frame ${f} freed twice`);
+    if (this.flags[f]! & PG.Dirty) this.dirty--;
+    if (this.flags[f]! & PG.Mlocked) this.mlocked--;
+    if (this.flags[f]! & PG.Active) this.active[k]--;
+    this.count[k]--;
+    this.count[FrameKind.Free]++;
+    this.kind[f] = FrameKind.Free;
+    this.flags[f] = 0;
+    this.mapcount[f] = 0;
+    this.owner[f] = -1;
+    this.freeStack[this.freeTop++] = f;
+  }
+
+  setFlag(f: number, flag: PG): void {
+    const old = this.flags[f]!;
+    if (old & flag) return;
+    this.flags[f] = old | flag;
+    if (flag === PG.Dirty) this.dirty++;
+    else if (flag === PG.Mlocked) this.mlocked++;
+    else if (flag === PG.Active) this.active[this.kind[f]!]++;
+  }
+
+  clearFlag(f: number, flag: PG): void {
+    const old = this.flags[f]!;
+    if (!(old & flag)) return;
+    this.flags[f] = old & ~flag;
+    if (flag === PG.Dirty) this.dirty--;
+    else if (flag === PG.Mlocked) this.mlocked--;
+    else if (flag === PG.Active) this.active[this.kind[f]!]--;
+  }
+
+  /** Bytes the data plane holds per frame (for the benchmark's bytes-per-page figure). */
+  static readonly BYTES_PER_FRAME = 1 + 1 + 2 + 4 + 4 + 4;
+}

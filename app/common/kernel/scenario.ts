@@ -1,0 +1,271 @@
+/**
+ * Scenario files (YAML or JSON): the machine, the processes, and the steps they take. Parsed
+ * with source positions kept, so every error names the line, the step and the field.
+ */
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseSize } from './units.js';
+
+export class ScenarioError extends Error {
+  constructor(
+    message: string,
+    readonly where: { file?: string; line?: number; column?: number; field?: string; step?: number },
+  ) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+  /** "file:line: step 8 (mlock): message" */
+  describe(): string {
+    const w = this.where;
+    const loc = [w.file, w.line].filter((x) => x !== undefined).join(':');
+    return `${loc ? `${loc}: ` : ''}${w.step ? `step ${w.step}${w.field ? ` (${w.field})` : ''}: ` : w.field ? `${w.field}: ` : ''}${this.message}`;
+  }
+}
+
+const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const b = parseSize(v);
+  if (typeof b === 'string') {
+    ctx.addIssue({ code: 'custom', message: b });
+    return z.NEVER;
+  }
+  return b;
+});
+const signedSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const neg = typeof v === 'string' ? v.trim().startsWith('-') : v < 0;
+  const b = parseSize(typeof v === 'string' ? v.trim().replace(/^-/, '') : Math.abs(v));
+  if (typeof b === 'string') {
+    ctx.addIssue({ code: 'custom', message: b });
+    return z.NEVER;
+  }
+  return neg ? -b : b;
+});
+const name = z.string().min(1).max(64).regex(/^[A-Za-z_][\w.-]*$/, 'a name is letters, digits, _ . - (starting with a letter)');
+
+export const Machine = z
+  .object({
+    ram: size.default(4 * 1024 ** 3),
+    swap: size.default(0),
+    page_size: size.default(4096).refine((v) => [4096, 16384, 65536].includes(v), 'page_size is 4KiB, 16KiB or 64KiB'),
+    swappiness: z.number().int().min(0).max(200).default(60),
+    overcommit_memory: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+    overcommit_ratio: z.number().int().min(0).max(1000).default(50),
+    min_free_kbytes: z.number().int().min(128).max(1048576).optional(),
+    watermark_scale_factor: z.number().int().min(1).max(3000).default(10),
+    transparent_hugepage: z.enum(['never', 'always', 'madvise']).default('never'),
+    kswapd_rate: z.number().min(0).max(100).default(0.5),
+  })
+  .strict();
+export type Machine = z.output<typeof Machine>;
+
+export const ProcessDecl = z
+  .object({
+    name,
+    oom_score_adj: z.number().int().min(-1000).max(1000).default(0),
+    uid: z.number().int().min(0).default(1000),
+    stack_limit: size.default(8 * 1024 * 1024),
+  })
+  .strict();
+
+const common = {
+  proc: name.optional(),
+  note: z.string().max(500).optional(),
+};
+
+const Steps = {
+  malloc: z.object({ ...common, malloc: size, as: name }).strict(),
+  calloc: z.object({ ...common, calloc: size, as: name }).strict(),
+  realloc: z.object({ ...common, realloc: name, size, as: name.optional() }).strict(),
+  free: z.object({ ...common, free: name }).strict(),
+  mmap: z
+    .object({
+      ...common,
+      mmap: size,
+      as: name,
+      file: z.string().min(1).max(200).optional(),
+      shared: z.boolean().default(false),
+      prot: z.string().regex(/^r?w?x?$|^none$/, "prot is like 'rw', 'r', 'rx' or 'none'").default('rw'),
+      populate: z.boolean().default(false),
+      offset: size.default(0),
+    })
+    .strict(),
+  munmap: z.object({ ...common, munmap: name, offset: size.optional(), length: size.optional() }).strict(),
+  brk: z.object({ ...common, brk: signedSize }).strict(),
+  touch: z
+    .object({
+      ...common,
+      touch: name,
+      length: size.optional(),
+      offset: size.default(0),
+      stride: size.optional(),
+      every: z.number().int().min(1).optional(),
+      write: z.boolean().default(true),
+      repeat: z.number().int().min(1).max(1000).default(1),
+    })
+    .strict(),
+  fork: z.object({ ...common, fork: name }).strict(),
+  exit: z.object({ ...common, exit: z.union([z.boolean(), z.number().int()]) }).strict(),
+  mlock: z.object({ ...common, mlock: name, length: size.optional() }).strict(),
+  munlock: z.object({ ...common, munlock: name }).strict(),
+  mlockall: z.object({ ...common, mlockall: z.union([z.literal(true), z.enum(['current', 'future', 'both'])]) }).strict(),
+  munlockall: z.object({ ...common, munlockall: z.literal(true) }).strict(),
+  alloca: z.object({ ...common, alloca: size }).strict(),
+  malloc_trim: z.object({ ...common, malloc_trim: size }).strict(),
+  mallopt: z.object({ ...common, mallopt: z.object({ M_MMAP_THRESHOLD: size.optional(), M_TRIM_THRESHOLD: size.optional(), M_TOP_PAD: size.optional() }).strict() }).strict(),
+  set: z
+    .object({
+      ...common,
+      set: z
+        .object({
+          swappiness: z.number().int().min(0).max(200).optional(),
+          overcommit_memory: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+          overcommit_ratio: z.number().int().min(0).max(1000).optional(),
+          min_free_kbytes: z.number().int().min(128).max(1048576).optional(),
+          watermark_scale_factor: z.number().int().min(1).max(3000).optional(),
+          oom_score_adj: z.number().int().min(-1000).max(1000).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  tick: z.object({ ...common, tick: z.number().min(0).max(3_600_000) }).strict(),
+  snapshot: z.object({ ...common, snapshot: z.string().min(1).max(80) }).strict(),
+  read: z.object({ ...common, read: z.string().min(1).max(200), length: size }).strict(),
+  write: z.object({ ...common, write: z.string().min(1).max(200), length: size }).strict(),
+} as const;
+
+export type StepVerb = keyof typeof Steps;
+export const STEP_VERBS = Object.keys(Steps) as StepVerb[];
+/** verbs that act as a process and need `proc` */
+const NO_PROC = new Set<StepVerb>(['tick', 'snapshot']);
+
+export type Step = { [V in StepVerb]: z.output<(typeof Steps)[V]> & { verb: V } }[StepVerb];
+
+export interface Scenario {
+  title?: string;
+  description?: string;
+  machine: Machine;
+  processes: z.output<typeof ProcessDecl>[];
+  steps: Step[];
+  /** 1-based source line of each step, for messages */
+  stepLines: number[];
+  file?: string;
+}
+
+const Top = z
+  .object({
+    title: z.string().max(200).optional(),
+    description: z.string().max(5000).optional(),
+    machine: Machine.default(Machine.parse({})),
+    processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
+    steps: z.array(z.record(z.string(), z.unknown())).max(100_000),
+  })
+  .strict();
+
+export const LIMITS = { maxRam: 64 * 1024 ** 3, maxSwap: 64 * 1024 ** 3, maxProcesses: 1000, maxSteps: 100_000 };
+
+function issueText(e: z.ZodError): { path: (string | number)[]; message: string } {
+  const i = e.issues[0]!;
+  // for unions, zod reports on the union; take the first inner message when there is one
+  const inner = (i as { errors?: z.core.$ZodIssue[][] }).errors?.[0]?.[0];
+  return { path: [...i.path, ...(inner?.path ?? [])] as (string | number)[], message: inner?.message ?? i.message };
+}
+
+/** Parse and validate a scenario. Throws ScenarioError naming file, line, step and field. */
+export function parseScenario(text: string, file?: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = lc.linePos(e.pos[0]);
+    throw new ScenarioError(e.message.split('\n')[0]!, { file, line: pos.line, column: pos.col });
+  }
+  const lineOf = (path: (string | number)[]): { line?: number; column?: number } => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const keyNode = n > 0 ? findKeyNode(doc, path.slice(0, n)) : undefined;
+      const r = keyNode?.range ?? node?.range;
+      if (r) {
+        const p = lc.linePos(r[0]);
+        return { line: p.line, column: p.col };
+      }
+    }
+    return {};
+  };
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ScenarioError('a scenario is a mapping with machine, processes and steps', { file, line: 1 });
+  const top = Top.safeParse(raw);
+  if (!top.success) {
+    const { path, message } = issueText(top.error);
+    throw new ScenarioError(message, { file, ...lineOf(path), field: path.join('.') || undefined, step: path[0] === 'steps' && typeof path[1] === 'number' ? path[1] + 1 : undefined });
+  }
+  const t = top.data;
+  if (t.machine.ram > LIMITS.maxRam) throw new ScenarioError(`memlab simulates machines of up to 64 GiB of RAM`, { file, ...lineOf(['machine', 'ram']), field: 'machine.ram' });
+  if (t.machine.swap > LIMITS.maxSwap) throw new ScenarioError(`memlab simulates up to 64 GiB of swap`, { file, ...lineOf(['machine', 'swap']), field: 'machine.swap' });
+  if (t.machine.ram < 64 * 1024 * 1024) throw new ScenarioError('a machine needs at least 64 MiB of RAM to boot', { file, ...lineOf(['machine', 'ram']), field: 'machine.ram' });
+  const names = new Set<string>();
+  t.processes.forEach((p, i) => {
+    if (names.has(p.name)) throw new ScenarioError(`two processes are named '${p.name}'`, { file, ...lineOf(['processes', i, 'name']), field: `processes.${i}.name` });
+    names.add(p.name);
+  });
+  const steps: Step[] = [];
+  const stepLines: number[] = [];
+  t.steps.forEach((s, i) => {
+    const here = (field?: string) => ({ file, ...lineOf(field ? ['steps', i, field] : ['steps', i]), step: i + 1, field });
+    const verbs = STEP_VERBS.filter((v) => v in s);
+    // `write` is both a verb (write to a file) and a touch option
+    const verbsReal = verbs.includes('touch') ? verbs.filter((v) => v !== 'write') : verbs;
+    if (verbsReal.length !== 1) {
+      throw new ScenarioError(
+        verbsReal.length === 0 ? `a step needs one action: ${STEP_VERBS.join(', ')}` : `a step does one thing, not ${verbsReal.join(' and ')}`,
+        here(),
+      );
+    }
+    const verb = verbsReal[0]!;
+    const r = Steps[verb].safeParse(s);
+    if (!r.success) {
+      const { path, message } = issueText(r.error);
+      const field = path.length ? path.map(String).join('.') : verb;
+      throw new ScenarioError(
+        r.error.issues[0]!.code === 'unrecognized_keys' ? `'${verb}' does not take ${(r.error.issues[0] as { keys: string[] }).keys.map((k) => `'${k}'`).join(', ')}` : message,
+        here(String(path[0] ?? verb)),
+      );
+    }
+    const step = { ...r.data, verb } as Step;
+    if (!NO_PROC.has(verb) && !(verb === 'set' && !('oom_score_adj' in (step as { set: object }).set))) {
+      if (!step.proc) throw new ScenarioError(`'${verb}' needs proc: the process that does it`, here(verb));
+    }
+    steps.push(step);
+    stepLines.push(lineOf(['steps', i]).line ?? 0);
+  });
+  return { title: t.title, description: t.description, machine: t.machine, processes: t.processes, steps, stepLines, file };
+}
+
+function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): { range?: [number, number, number] } | undefined {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === last);
+    return pair?.key as { range?: [number, number, number] } | undefined;
+  }
+  if (isSeq(parent) && typeof last === 'number') return parent.items[last] as { range?: [number, number, number] } | undefined;
+  return undefined;
+}
+
+/** One line per step, for timelines: "a: malloc 2 GiB as m" */
+export function describeStep(s: Step): string {
+  const who = s.proc ? `${s.proc}: ` : '';
+  const v = (s as Record<string, unknown>)[s.verb];
+  const fmt = (x: unknown) => (typeof x === 'object' ? JSON.stringify(x) : String(x));
+  switch (s.verb) {
+    case 'malloc':
+    case 'calloc':
+      return `${who}${s.verb}(${fmt(v)}) → ${s.as}`;
+    case 'touch':
+      return `${who}${s.write ? 'write' : 'read'} ${s.touch}${s.length !== undefined ? ` (${s.length} B from +${s.offset})` : ''}${s.repeat > 1 ? ` ×${s.repeat}` : ''}`;
+    case 'snapshot':
+      return `snapshot “${s.snapshot}”`;
+    case 'tick':
+      return `${s.tick} ms pass`;
+    default:
+      return `${who}${s.verb} ${fmt(v)}${'as' in s && s.as ? ` → ${s.as}` : ''}`;
+  }
+}

@@ -1,0 +1,64 @@
+/** Sizes as students write them: 4KiB, 2GiB, 1G, 512M, 100000 (bytes). Binary units, as Linux uses. */
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+
+/** Parse a size; returns bytes, or an error message. */
+export function parseSize(v: unknown): number | string {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) return `a size must be a whole number of bytes, not ${v}`;
+    return v;
+  }
+  if (typeof v !== 'string') return 'a size is a number of bytes or a string like 4KiB, 2GiB';
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+  if (!m) return `'${v}' is not a size (try 4KiB, 128MiB, 2GiB or a number of bytes)`;
+  const unit = UNITS[m[2]!.toLowerCase()];
+  if (unit === undefined) return `'${v}': unknown unit '${m[2]}' (use B, KiB, MiB, GiB, TiB)`;
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (!Number.isSafeInteger(bytes)) return `'${v}' is too large`;
+  return bytes;
+}
+
+export function kb(bytes: number): number {
+  return Math.floor(bytes / 1024);
+}
+
+/** 2147483648 -> "2 GiB", 135168 -> "132 KiB" */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1 && v % 1024 === 0) {
+    v /= 1024;
+    i++;
+  }
+  if (i === 0 && bytes >= 1024) {
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+  }
+  return `${v} ${units[i]}`;
+}
+
+export const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;
+export const alignDown = (x: number, a: number) => Math.floor(x / a) * a;

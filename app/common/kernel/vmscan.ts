@@ -1,0 +1,231 @@
+/**
+ * Page-frame reclaim, after mm/vmscan.c: the LRU lists (approximated by a clock over the frame
+ * table with the Active and Referenced bits: a referenced page gets a second chance and is
+ * activated, an unreferenced active page is deactivated, an unreferenced inactive page is
+ * reclaimed), get_scan_count's balance of file against anonymous pages (swappiness,
+ * cache_trim_mode: page cache first), kswapd balancing to the high watermark, and direct
+ * reclaim in SWAP_CLUSTER_MAX batches with priority falling from DEF_PRIORITY to 0.
+ */
+import type { Kernel } from './kernel.js';
+import { PTE_NONE, pteSwap } from './mmap.js';
+import { FrameKind, PG } from './page_alloc.js';
+
+export const DEF_PRIORITY = 12;
+export const SWAP_CLUSTER_MAX = 32;
+
+type Who = 'kswapd' | 'direct';
+
+/** clock hands, one per LRU type */
+const hands = new WeakMap<Kernel, { anon: number; file: number }>();
+
+function hand(k: Kernel) {
+  let h = hands.get(k);
+  if (!h) hands.set(k, (h = { anon: 0, file: 0 }));
+  return h;
+}
+
+export interface ScanPlan {
+  file: number;
+  anon: number;
+  reason: 'no-swap' | 'swappiness-0' | 'file-tiny' | 'cache-trim' | 'proportional';
+}
+
+/** get_scan_count: how many file and anon pages to scan at this priority. */
+export function getScanCount(k: Kernel, priority: number): ScanPlan {
+  const fr = k.frames;
+  const anon = fr.count[FrameKind.Anon]! + fr.count[FrameKind.Shmem]!;
+  const file = fr.count[FrameKind.File]!;
+  const inactiveFile = file - fr.active[FrameKind.File]!;
+  const scan = (n: number) => Math.max(Math.min(n, SWAP_CLUSTER_MAX), Math.floor(n / 2 ** priority));
+  const swappiness = k.cfg.swappiness;
+  if (k.swap.free === 0) return { file: scan(file), anon: 0, reason: 'no-swap' };
+  // the file LRU is about to run out: anonymous pages must go (prepare_scan_count: file_is_tiny)
+  if (file + fr.free <= k.wmark.high && anon > 0) return { file: 0, anon: scan(anon), reason: 'file-tiny' };
+  if (swappiness === 0) return { file: scan(file), anon: 0, reason: 'swappiness-0' };
+  // plenty of inactive page cache: trim it and leave anonymous memory alone (cache_trim_mode)
+  if (inactiveFile > 0 && inactiveFile >> priority > 0 && inactiveFile >= SWAP_CLUSTER_MAX) return { file: scan(file), anon: 0, reason: 'cache-trim' };
+  const ap = swappiness;
+  const fp = 200 - swappiness;
+  return {
+    anon: Math.ceil((scan(anon) * ap) / (ap + fp)) * 2,
+    file: Math.ceil((scan(file) * fp) / (ap + fp)) * 2,
+    reason: 'proportional',
+  };
+}
+
+/** shrink_folio_list over one LRU type: scan up to `budget` frames of `kind`, reclaim up to `want`. */
+function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: number, who: Who): number {
+  const fr = k.frames;
+  const n = fr.total;
+  const h = hand(k);
+  let pos = h[lru];
+  let scanned = 0;
+  let reclaimed = 0;
+  let examined = 0;
+  const isKind = lru === 'anon' ? (kd: number) => kd === FrameKind.Anon || kd === FrameKind.Shmem : (kd: number) => kd === FrameKind.File;
+  while (scanned < budget && reclaimed < want && examined < n) {
+    const f = pos;
+    pos = pos + 1 === n ? 0 : pos + 1;
+    examined++;
+    const kind = fr.kind[f]!;
+    if (!isKind(kind)) continue;
+    scanned++;
+    const flags = fr.flags[f]!;
+    if (flags & PG.Mlocked) continue; // unevictable
+    if (flags & PG.Referenced) {
+      fr.clearFlag(f, PG.Referenced);
+      if (!(flags & PG.Active)) {
+        fr.setFlag(f, PG.Active);
+        k.vmstat.pgactivate++;
+      }
+      continue;
+    }
+    if (flags & PG.Active) {
+      fr.clearFlag(f, PG.Active);
+      k.vmstat.pgdeactivate++;
+      continue;
+    }
+    if (kind === FrameKind.File) {
+      if (flags & PG.Dirty) {
+        // dirty page cache is written back before it can be freed
+        fr.clearFlag(f, PG.Dirty);
+        k.vmstat.nr_written++;
+        continue;
+      }
+      reclaimFile(k, f);
+    } else if (!reclaimAnon(k, f)) {
+      continue; // no swap slot: it stays
+    }
+    reclaimed++;
+  }
+  h[lru] = pos;
+  if (who === 'kswapd') {
+    k.vmstat.pgscan_kswapd += scanned;
+    k.vmstat.pgsteal_kswapd += reclaimed;
+  } else {
+    k.vmstat.pgscan_direct += scanned;
+    k.vmstat.pgsteal_direct += reclaimed;
+  }
+  return reclaimed;
+}
+
+/** Drop a clean page-cache page: unmap it from every mapper (rmap through the file's i_mmap). */
+function reclaimFile(k: Kernel, f: number): void {
+  const file = k.fileById(k.frames.owner[f]!);
+  const pi = k.frames.index[f]!;
+  if (file) {
+    if (k.frames.mapcount[f]! > 0) {
+      for (const v of file.mappers) {
+        const idx = pi - v.pgoff;
+        if (idx >= 0 && idx < v.pte.length && v.pte[idx] === f) {
+          v.pte[idx] = PTE_NONE;
+          v.mm.rssFile--;
+        }
+      }
+    }
+    file.pages[pi] = PTE_NONE;
+  }
+  k.frames.release(f);
+}
+
+/** Swap out an anonymous (or tmpfs) page: every PTE that maps it gets the swap entry. */
+function reclaimAnon(k: Kernel, f: number): boolean {
+  const fr = k.frames;
+  if (fr.kind[f] === FrameKind.Shmem) {
+    const file = k.fileById(fr.owner[f]!);
+    const slot = k.swap.alloc(1);
+    if (slot < 0 || !file) return false;
+    const pi = fr.index[f]!;
+    for (const v of file.mappers) {
+      const idx = pi - v.pgoff;
+      if (idx >= 0 && idx < v.pte.length && v.pte[idx] === f) {
+        v.pte[idx] = PTE_NONE;
+        v.mm.rssShmem--;
+      }
+    }
+    file.pages[pi] = pteSwap(slot);
+    k.shmemSwapped++;
+    k.vmstat.pswpout++;
+    fr.release(f);
+    return true;
+  }
+  const owner = k.vmas.get(fr.owner[f]!);
+  if (!owner) return false;
+  const idx = fr.index[f]!;
+  const users = fr.mapcount[f]!;
+  const slot = k.swap.alloc(Math.max(1, users));
+  if (slot < 0) return false;
+  let mapped = 0;
+  for (const v of owner.family) {
+    if (v.pte[idx] === f) {
+      v.pte[idx] = pteSwap(slot);
+      v.mm.rssAnon--;
+      v.mm.swapEnts++;
+      mapped++;
+    }
+  }
+  // keep the slot's count equal to the entries that refer to it
+  while (mapped < Math.max(1, users)) {
+    k.swap.put(slot);
+    mapped++;
+  }
+  k.vmstat.pswpout++;
+  fr.release(f);
+  return true;
+}
+
+/** shrink_lruvec at one priority: scan as get_scan_count says, stop once `want` pages are free. */
+export function shrinkLruvec(k: Kernel, priority: number, want: number, who: Who): number {
+  const plan = getScanCount(k, priority);
+  let got = 0;
+  if (plan.file > 0) got += shrinkList(k, 'file', plan.file, want - got, who);
+  if (got < want && plan.anon > 0) got += shrinkList(k, 'anon', plan.anon, want - got, who);
+  return got;
+}
+
+/** One batch of kswapd's work (balance_pgdat), run as the allocator runs. */
+export function kswapdBatch(k: Kernel): number {
+  let got = 0;
+  for (let prio = DEF_PRIORITY; prio >= 0 && got < SWAP_CLUSTER_MAX; prio--) got += shrinkLruvec(k, prio, SWAP_CLUSTER_MAX - got, 'kswapd');
+  return got;
+}
+
+/** kswapd given time (a tick): reclaim until free memory is back above the high watermark. */
+export function kswapdBalance(k: Kernel, maxPages: number): number {
+  let got = 0;
+  k.vmstat.pageoutrun++;
+  while (k.frames.free < k.wmark.high && got < maxPages) {
+    const n = kswapdBatch(k);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/**
+ * Direct reclaim (do_try_to_free_pages): the allocating task reclaims SWAP_CLUSTER_MAX pages
+ * itself, priority from DEF_PRIORITY down to 0, scanning harder each time. Returns the pages freed.
+ */
+export function directReclaim(k: Kernel): number {
+  k.vmstat.allocstall_normal++;
+  let got = 0;
+  for (let prio = DEF_PRIORITY; prio >= 0; prio--) {
+    got += shrinkLruvec(k, prio, SWAP_CLUSTER_MAX - got, 'direct');
+    if (got >= SWAP_CLUSTER_MAX) break;
+  }
+  return got;
+}
+
+/** Dirty page cache older than dirty_expire is written back by the flusher threads on a tick. */
+export function writebackDirty(k: Kernel): number {
+  const fr = k.frames;
+  let n = 0;
+  for (let f = 0; f < fr.total && fr.dirty > 0; f++) {
+    if (fr.flags[f]! & PG.Dirty) {
+      fr.clearFlag(f, PG.Dirty);
+      n++;
+    }
+  }
+  k.vmstat.nr_written += n;
+  return n;
+}

@@ -16,6 +16,7 @@ const DEFAULT_TOP_PAD = 128 * 1024;
 const FASTBIN_CONSOLIDATION_THRESHOLD = 64 * 1024;
 const TCACHE_MAX_CHUNK = 1040; // chunks of up to 1032 bytes of user data
 const TCACHE_COUNT = 7;
+const TCACHE_STRUCT_SIZE = 640; // sizeof(tcache_perthread_struct): 64 counts (uint16) + 64 pointers
 
 export type Sys =
   | { call: 'brk'; addr: number; size: number } // new break; size > 0 grows, < 0 shrinks
@@ -74,6 +75,7 @@ export class GlibcArena {
     a.top = this.top;
     a.brk = this.brk;
     a.startBrk = this.startBrk;
+    a.tcacheReady = this.tcacheReady;
     for (const [k, c] of this.chunks) a.chunks.set(k, { ...c });
     for (const [k, c] of this.mmapped) a.mmapped.set(k, { ...c });
     for (const [k, v] of this.tcache) a.tcache.set(k, [...v]);
@@ -103,8 +105,21 @@ export class GlibcArena {
     return c ? { size: c.size, mmapped: c.mmapped, free: c.free || c.inTcache } : undefined;
   }
 
+  /** glibc allocates its tcache_perthread_struct (640 bytes) on the first malloc */
+  private tcacheReady = false;
+
   /** `mmapAt` asks the kernel for an address for a new mapping (get_unmapped_area); -1 if none. */
   malloc(req: number, mmapAt: (len: number) => number): MallocResult {
+    if (!this.tcacheReady) {
+      this.tcacheReady = true;
+      const t = this.mallocInner(TCACHE_STRUCT_SIZE, mmapAt);
+      const r = this.mallocInner(req, mmapAt);
+      return { ...r, sys: [...t.sys, ...r.sys], writes: [...t.writes, ...r.writes] };
+    }
+    return this.mallocInner(req, mmapAt);
+  }
+
+  private mallocInner(req: number, mmapAt: (len: number) => number): MallocResult {
     const nb = request2size(req);
     // tcache
     const tc = this.tcache.get(nb);

@@ -76,11 +76,18 @@ export class GlibcArena {
     a.brk = this.brk;
     a.startBrk = this.startBrk;
     a.tcacheReady = this.tcacheReady;
-    for (const [k, c] of this.chunks) a.chunks.set(k, { ...c });
+    for (const [k, c] of this.chunks) {
+      const copy = { ...c };
+      a.chunks.set(k, copy);
+      if (copy.free) a.freeSet.add(copy);
+    }
     for (const [k, c] of this.mmapped) a.mmapped.set(k, { ...c });
     for (const [k, v] of this.tcache) a.tcache.set(k, [...v]);
     return a;
   }
+
+  /** the free chunks (glibc's bins), kept beside the chunk map so a search never walks chunks in use */
+  private freeSet = new Set<Chunk>();
 
   get topSize(): number {
     return this.brk - this.top;
@@ -131,16 +138,18 @@ export class GlibcArena {
     }
     // best fit among free chunks (the bins)
     let best: Chunk | undefined;
-    for (const c of this.chunks.values()) if (c.free && c.size >= nb && (!best || c.size < best.size || (c.size === best.size && c.addr < best.addr))) best = c;
+    for (const c of this.freeSet) if (c.size >= nb && (!best || c.size < best.size || (c.size === best.size && c.addr < best.addr))) best = c;
     if (best) {
       const writes = [{ addr: best.addr, len: 16 }];
       if (best.size - nb >= MINSIZE) {
         const rest: Chunk = { addr: best.addr + nb, size: best.size - nb, free: true, mmapped: false, inTcache: false };
         this.chunks.set(rest.addr, rest);
+        this.freeSet.add(rest);
         best.size = nb;
         writes.push({ addr: rest.addr, len: 16 });
       }
       best.free = false;
+      this.freeSet.delete(best);
       return { ptr: best.addr + 2 * SIZE_SZ, chunk: best.addr, chunkSize: best.size, mmapped: false, sys: [], writes, mustClear: true };
     }
     // the top chunk
@@ -213,17 +222,20 @@ export class GlibcArena {
       }
     }
     c.free = true;
+    this.freeSet.add(c);
     // coalesce forward and backward
     let merged = c;
     const next = this.chunks.get(c.addr + c.size);
     if (next && next.free) {
       c.size += next.size;
       this.chunks.delete(next.addr);
+      this.freeSet.delete(next);
     }
-    for (const p of this.chunks.values()) {
-      if (p.free && p.addr + p.size === c.addr) {
+    for (const p of this.freeSet) {
+      if (p !== c && p.addr + p.size === c.addr) {
         p.size += c.size;
         this.chunks.delete(c.addr);
+        this.freeSet.delete(c);
         merged = p;
         break;
       }
@@ -231,6 +243,7 @@ export class GlibcArena {
     const sys: Sys[] = [];
     if (merged.addr + merged.size === this.top) {
       this.chunks.delete(merged.addr);
+      this.freeSet.delete(merged);
       this.top = merged.addr;
     }
     if (merged.size >= FASTBIN_CONSOLIDATION_THRESHOLD || this.top === merged.addr) {
@@ -257,6 +270,7 @@ export class GlibcArena {
         if (c) {
           c.inTcache = false;
           c.free = true;
+          this.freeSet.add(c);
         }
       }
     }
@@ -269,16 +283,17 @@ export class GlibcArena {
       while (n && n.free) {
         c.size += n.size;
         this.chunks.delete(n.addr);
+        this.freeSet.delete(n);
         n = this.chunks.get(c.addr + c.size);
       }
       if (c.addr + c.size === this.top) {
         this.chunks.delete(c.addr);
+        this.freeSet.delete(c);
         this.top = c.addr;
       }
     }
     sys.push(...this.systrim(pad));
-    for (const c of this.chunks.values()) {
-      if (!c.free) continue;
+    for (const c of this.freeSet) {
       const start = alignUp(c.addr + 4 * SIZE_SZ, this.pageSize);
       const end = alignDown(c.addr + c.size, this.pageSize);
       if (end - start >= this.pageSize) sys.push({ call: 'madvise', addr: start, size: end - start });

@@ -54,9 +54,10 @@ export class FrameTable {
   readonly mapcount: Uint16Array;
   /** anon: the VMA id that owns it (anon_vma root); file/shmem: the file object id */
   readonly owner: Int32Array;
-  /** index of the page inside its VMA (anon) or file (page cache) */
+  /** index of the page inside its VMA (anon) or file (page cache); for a free frame, the next free frame */
   readonly index: Int32Array;
-  private readonly freeStack: Int32Array;
+  /** the free list is threaded through `index` (free frames have no page index), as Linux threads it through struct page */
+  private freeHead = -1;
   private freeTop = 0;
   /** frames of each kind, kept as they change (nr_free_pages, NR_ANON_MAPPED, NR_FILE_PAGES, ...) */
   readonly count = new Float64Array(5);
@@ -71,9 +72,11 @@ export class FrameTable {
     this.mapcount = new Uint16Array(total);
     this.owner = new Int32Array(total).fill(-1);
     this.index = new Int32Array(total);
-    this.freeStack = new Int32Array(total);
     // low frames are handed out first
-    for (let i = 0; i < total; i++) this.freeStack[i] = total - 1 - i;
+    for (let i = total - 1; i >= 0; i--) {
+      this.index[i] = this.freeHead;
+      this.freeHead = i;
+    }
     this.freeTop = total;
     this.count[FrameKind.Free] = total;
   }
@@ -85,7 +88,9 @@ export class FrameTable {
   /** Take a free frame (the caller has checked watermarks). -1 if none at all. */
   alloc(kind: FrameKind, owner: number, index: number): number {
     if (this.freeTop === 0) return -1;
-    const f = this.freeStack[--this.freeTop]!;
+    const f = this.freeHead;
+    this.freeHead = this.index[f]!;
+    this.freeTop--;
     this.kind[f] = kind;
     this.flags[f] = 0;
     this.mapcount[f] = 0;
@@ -108,7 +113,9 @@ export class FrameTable {
     this.flags[f] = 0;
     this.mapcount[f] = 0;
     this.owner[f] = -1;
-    this.freeStack[this.freeTop++] = f;
+    this.index[f] = this.freeHead;
+    this.freeHead = f;
+    this.freeTop++;
   }
 
   setFlag(f: number, flag: PG): void {
@@ -130,5 +137,5 @@ export class FrameTable {
   }
 
   /** Bytes the data plane holds per frame (for the benchmark's bytes-per-page figure). */
-  static readonly BYTES_PER_FRAME = 1 + 1 + 2 + 4 + 4 + 4;
+  static readonly BYTES_PER_FRAME = 1 + 1 + 2 + 4 + 4;
 }

@@ -156,11 +156,11 @@ const Top = z
     description: z.string().max(5000).optional(),
     machine: Machine.default(Machine.parse({})),
     processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
-    steps: z.array(z.record(z.string(), z.unknown())).max(100_000),
+    steps: z.array(z.record(z.string(), z.unknown())).max(300_000),
   })
   .strict();
 
-export const LIMITS = { maxRam: 64 * 1024 ** 3, maxSwap: 64 * 1024 ** 3, maxProcesses: 1000, maxSteps: 100_000 };
+export const LIMITS = { maxRam: 64 * 1024 ** 3, maxSwap: 64 * 1024 ** 3, maxProcesses: 1000, maxSteps: 300_000 };
 
 function issueText(e: z.ZodError): { path: (string | number)[]; message: string } {
   const i = e.issues[0]!;

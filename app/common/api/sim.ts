@@ -1,6 +1,141 @@
-/** LabApi: the kernel simulator (owned by the simulator work, issue 5 / UI issue 3). */
-import type { MethodSpec } from './protocol.js';
-import type { z } from 'zod';
+/** LabApi: the kernel simulator. The kernel runs in the main process; the renderer sees views. */
+import { z } from 'zod';
+import { method } from './protocol.js';
 
-export const simMethods = {} satisfies Record<string, MethodSpec>;
-export const simEvents = {} satisfies Record<string, z.ZodType>;
+const counters = z.record(z.string(), z.number());
+
+export const ScenarioInfo = z.object({ id: z.string(), title: z.string(), description: z.string() });
+
+export const LoadedScenario = z.object({
+  sessionId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  stepCount: z.number().int(),
+  steps: z.array(z.string()),
+  processes: z.array(z.string()),
+  machine: z.object({ ramBytes: z.number(), swapBytes: z.number(), pageSize: z.number() }),
+});
+export type LoadedScenario = z.infer<typeof LoadedScenario>;
+
+export const TopRowSchema = z.object({
+  pid: z.number(),
+  name: z.string(),
+  VIRT: z.number(),
+  RES: z.number(),
+  SHR: z.number(),
+  SWAP: z.number(),
+  MEM_PCT: z.number(),
+  minflt: z.number(),
+  majflt: z.number(),
+  oom_score: z.number(),
+  oom_score_adj: z.number(),
+  state: z.string(),
+});
+
+export const PmapRowSchema = z.object({
+  address: z.string(),
+  kbytes: z.number(),
+  rss: z.number(),
+  dirty: z.number(),
+  mode: z.string(),
+  mapping: z.string(),
+  kind: z.string(),
+  label: z.string().optional(),
+  resident: z.number(),
+  swapped: z.number(),
+  zero: z.number(),
+  untouched: z.number(),
+  locked: z.boolean(),
+});
+
+export const SimView = z.object({
+  step: z.number().int(),
+  stepCount: z.number().int(),
+  /** the step just run ('' at step 0) */
+  lastStep: z.string(),
+  /** statechart states active after the step, e.g. cpu.running, kswapd.balancing */
+  active: z.array(z.string()),
+  /** states entered during the step, in order */
+  visited: z.array(z.string()),
+  processes: z.array(TopRowSchema),
+  status: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))),
+  maps: z.record(z.string(), z.array(PmapRowSchema)),
+  frames: z.object({
+    /** base64 of one byte per cell: 0 free, 1 anon, 2 page cache, 3 dirty cache, 4 shmem, 5 kernel, 6 locked */
+    cells: z.string(),
+    /** base64 of Int32 per cell: owning pid, or -1 */
+    owners: z.string(),
+    framesPerCell: z.number().int(),
+    total: z.number().int(),
+  }),
+  watermarks: z.object({ min: z.number(), low: z.number(), high: z.number(), free: z.number() }),
+  meminfo: counters,
+  vmstat: counters,
+  syscalls: z.array(z.object({ step: z.number(), proc: z.string(), call: z.string(), size: z.number(), text: z.string() })),
+  log: z.array(z.object({ step: z.number(), text: z.string() })),
+  /** one entry per step 0..step */
+  series: z.object({
+    memFree: z.array(z.number()),
+    rss: z.record(z.string(), z.array(z.number())),
+    swap: z.record(z.string(), z.array(z.number())),
+    heap: z.record(z.string(), z.array(z.number())),
+    vmstat: z.record(z.string(), z.array(z.number())),
+  }),
+  error: z.object({ step: z.number(), message: z.string() }).optional(),
+});
+export type SimView = z.infer<typeof SimView>;
+
+export const ChartNodeSchema: z.ZodType<{
+  id: string;
+  key: string;
+  type: string;
+  description?: string;
+  children: unknown[];
+  transitions: { event: string; target: string[]; guard?: string }[];
+}> = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    key: z.string(),
+    type: z.string(),
+    description: z.string().optional(),
+    children: z.array(ChartNodeSchema),
+    transitions: z.array(z.object({ event: z.string(), target: z.array(z.string()), guard: z.string().optional() })),
+  }),
+);
+
+const ScenarioSource = z.union([
+  z.object({ scenarioId: z.string().min(1).max(100) }).strict(),
+  z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
+]);
+
+export const simMethods = {
+  'sim.listScenarios': method(z.object({}).strict(), z.object({ scenarios: z.array(ScenarioInfo) }), 'The built-in scenarios.'),
+  'sim.load': method(ScenarioSource, LoadedScenario, 'Open a scenario (built-in or text) as a session positioned before step 1.'),
+  'sim.seek': method(
+    z.object({ sessionId: z.string().max(100), step: z.number().int().min(0) }).strict(),
+    SimView,
+    'Move a session to after the given step (0 = before any) and return everything the views draw.',
+  ),
+  'sim.close': method(z.object({ sessionId: z.string().max(100) }).strict(), z.object({ closed: z.boolean() }), 'Forget a session.'),
+  'sim.statechart': method(z.object({}).strict(), z.object({ chart: ChartNodeSchema }), 'The kernel statechart, for drawing.'),
+  'sim.validate': method(
+    z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
+    z.object({ ok: z.boolean(), error: z.object({ message: z.string(), line: z.number().optional(), field: z.string().optional(), step: z.number().optional() }).optional() }),
+    'Check a scenario without running it.',
+  ),
+  'sim.run': method(
+    z.union([
+      z.object({ scenarioId: z.string().min(1).max(100), seed: z.number().int().optional() }).strict(),
+      z.object({ text: z.string().max(2_000_000), seed: z.number().int().optional() }).strict(),
+    ]),
+    z.object({
+      snapshots: z.array(z.object({ label: z.string(), step: z.number(), processes: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))), vmstat: counters, meminfo: counters })),
+      syscalls: z.array(z.object({ step: z.number(), proc: z.string(), call: z.string(), size: z.number(), text: z.string() })),
+      log: z.array(z.object({ step: z.number(), text: z.string() })),
+      error: z.object({ step: z.number(), message: z.string(), field: z.string().optional(), line: z.number().optional() }).optional(),
+    }),
+    'Run a scenario to the end: the memlab sim --json report.',
+  ),
+};
+
+export const simEvents = {};

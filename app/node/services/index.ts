@@ -4,6 +4,7 @@
  */
 import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
+import { createSimHandlers } from './sim.js';
 
 export interface ServiceDeps {
   host: 'electron' | 'serve';
@@ -34,6 +35,7 @@ export function createServices(deps: ServiceDeps): Services {
   const assets: AssetHandler[] = [];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
+    ...createSimHandlers(deps),
   };
   return {
     handlers,

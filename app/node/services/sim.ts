@@ -1,0 +1,256 @@
+/**
+ * The simulator behind the LabApi: built-in scenarios from exercises/scenarios, per-client
+ * sessions that seek to any step (forward by running on, backward by re-running from the start:
+ * the simulator is deterministic), and views built from the data plane at that step.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DomainHandlers } from '../../common/api/dispatch.js';
+import { ApiError } from '../../common/api/protocol.js';
+import type { simMethods, SimView } from '../../common/api/sim.js';
+import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
+import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
+import type { ServiceDeps } from './index.js';
+
+const MAX_CELLS = 65536;
+const MAX_SESSIONS_PER_CLIENT = 8;
+
+interface Series {
+  memFree: number[];
+  rss: Record<string, number[]>;
+  swap: Record<string, number[]>;
+  heap: Record<string, number[]>;
+  vmstat: Record<string, number[]>;
+}
+
+interface Session {
+  id: string;
+  client: string;
+  scenario: Scenario;
+  runner: Runner;
+  series: Series;
+  visited: string[][];
+  error?: { step: number; message: string };
+}
+
+function toScenarioError(err: unknown, file?: string): never {
+  if (err instanceof ScenarioError) {
+    throw new ApiError('invalid-input', err.describe(), { file: err.where.file ?? file, line: err.where.line, column: err.where.column, field: err.where.field });
+  }
+  throw err;
+}
+
+export function builtinScenarioDir(appRoot: string): string {
+  return join(appRoot, 'exercises', 'scenarios');
+}
+
+export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simMethods> {
+  const dir = builtinScenarioDir(deps.appRoot);
+  const sessions = new Map<string, Session>();
+
+  const builtin = (id: string): { text: string; file: string } => {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new ApiError('not-found', `no built-in scenario '${id}'`);
+    const file = join(dir, `${id}.yaml`);
+    try {
+      return { text: readFileSync(file, 'utf8'), file: `exercises/scenarios/${id}.yaml` };
+    } catch {
+      throw new ApiError('not-found', `no built-in scenario '${id}'`, { field: 'scenarioId' });
+    }
+  };
+
+  const parse = (src: { scenarioId: string } | { text: string; fileName?: string }): Scenario => {
+    const { text, file } = 'scenarioId' in src ? builtin(src.scenarioId) : { text: src.text, file: src.fileName ?? 'scenario.yaml' };
+    try {
+      return parseScenario(text, file);
+    } catch (err) {
+      return toScenarioError(err, file);
+    }
+  };
+
+  const record = (s: Session) => {
+    const r = s.runner;
+    const k = r.k;
+    const pos = r.pos;
+    if (s.series.memFree.length > pos) return;
+    s.series.memFree[pos] = (k.frames.free * k.pageSize) / 1024;
+    for (const t of k.tasks) {
+      (s.series.rss[t.name] ??= [])[pos] = (t.mm.rss * k.pageSize) / 1024;
+      (s.series.swap[t.name] ??= [])[pos] = (t.mm.swapEnts * k.pageSize) / 1024;
+      const h = t.arena.inUseBytes();
+      (s.series.heap[t.name] ??= [])[pos] = (h.heap + h.mmapped) / 1024;
+    }
+    for (const key of ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'pgscan_kswapd', 'pgscan_direct', 'oom_kill'] as const) (s.series.vmstat[key] ??= [])[pos] = k.vmstat[key];
+    s.visited[pos] = [...r.run.visited];
+  };
+
+  const advanceTo = async (s: Session, step: number) => {
+    if (step < s.runner.pos) {
+      s.runner = new Runner(s.scenario);
+    }
+    while (s.runner.pos < step && !s.runner.done) {
+      try {
+        s.runner.step();
+      } catch (err) {
+        if (err instanceof ScenarioError) {
+          s.error = { step: s.runner.pos + 1, message: err.describe() };
+          break;
+        }
+        throw err;
+      }
+      record(s);
+      // never hold the main process for long: let other clients and timers run between steps
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+
+  const view = (s: Session): SimView => {
+    const r = s.runner;
+    const k = r.k;
+    const fr = k.frames;
+    const total = fr.total;
+    const per = Math.max(1, Math.ceil(total / MAX_CELLS));
+    const ncells = Math.ceil(total / per);
+    const cells = new Uint8Array(ncells);
+    const owners = new Int32Array(ncells).fill(-1);
+    const pidOfVma = (id: number) => k.vmas.get(id)?.mm;
+    const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
+    const counts = new Uint32Array(7);
+    for (let c = 0; c < ncells; c++) {
+      counts.fill(0);
+      const end = Math.min(total, (c + 1) * per);
+      let owner = -1;
+      for (let f = c * per; f < end; f++) {
+        const kind = fr.kind[f]!;
+        const flags = fr.flags[f]!;
+        let code = 0;
+        if (flags & PG.Mlocked) code = 6;
+        else if (kind === FrameKind.Anon) code = 1;
+        else if (kind === FrameKind.File) code = flags & PG.Dirty ? 3 : 2;
+        else if (kind === FrameKind.Shmem) code = 4;
+        else if (kind === FrameKind.Kernel) code = 5;
+        counts[code]!++;
+        if (owner === -1 && (kind === FrameKind.Anon || (flags & PG.Mlocked) !== 0)) {
+          const mm = pidOfVma(fr.owner[f]!);
+          if (mm) owner = taskOfMm.get(mm) ?? -1;
+        }
+      }
+      let best = 0;
+      for (let i = 1; i < 7; i++) if (counts[i]! > counts[best]!) best = i;
+      cells[c] = best;
+      owners[c] = owner;
+    }
+    const b64 = (a: Uint8Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    const pos = r.pos;
+    const slice = <T>(a: T[]) => a.slice(0, pos + 1);
+    const status: SimView['status'] = {};
+    const maps: SimView['maps'] = {};
+    for (const t of k.tasks) {
+      status[t.name] = { ...procStatus(k, t) } as unknown as Record<string, number | string>;
+      if (t.alive) maps[t.name] = pmap(k, t).map(({ start: _s, end: _e, ...row }) => row);
+    }
+    const ps = k.pageSize / 1024;
+    return {
+      step: pos,
+      stepCount: s.scenario.steps.length,
+      lastStep: pos > 0 ? describeStep(s.scenario.steps[pos - 1]!) : '',
+      active: r.activeStates(),
+      visited: s.visited[pos] ?? [],
+      processes: topRows(k),
+      status,
+      maps,
+      frames: { cells: b64(cells), owners: b64(owners), framesPerCell: per, total },
+      watermarks: { min: k.wmark.min * ps, low: k.wmark.low * ps, high: k.wmark.high * ps, free: fr.free * ps },
+      meminfo: { ...r.snapshot('now').meminfo },
+      vmstat: { ...r.snapshot('now').vmstat },
+      syscalls: r.report.syscalls.filter((c) => c.step <= pos),
+      log: r.report.log.filter((l) => l.step <= pos),
+      series: {
+        memFree: slice(s.series.memFree),
+        rss: Object.fromEntries(Object.entries(s.series.rss).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
+        swap: Object.fromEntries(Object.entries(s.series.swap).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
+        heap: Object.fromEntries(Object.entries(s.series.heap).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
+        vmstat: Object.fromEntries(Object.entries(s.series.vmstat).map(([n, v]) => [n, slice(v)])),
+      },
+      ...(s.error && s.error.step <= pos + 1 ? { error: s.error } : {}),
+    };
+  };
+
+  const session = (id: string, client: string): Session => {
+    const s = sessions.get(id);
+    if (!s || s.client !== client) throw new ApiError('not-found', `no simulator session '${id}' (it may have been closed)`);
+    return s;
+  };
+
+  return {
+    'sim.listScenarios': () => {
+      let files: string[] = [];
+      try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+      } catch {
+        files = [];
+      }
+      return {
+        scenarios: files.map((f) => {
+          const id = f.replace(/\.yaml$/, '');
+          try {
+            const s = parseScenario(readFileSync(join(dir, f), 'utf8'), f);
+            return { id, title: s.title ?? id, description: (s.description ?? '').trim() };
+          } catch (err) {
+            return { id, title: `${id} (broken: ${err instanceof Error ? err.message : String(err)})`, description: '' };
+          }
+        }),
+      };
+    },
+    'sim.load': (params, ctx) => {
+      const scenario = parse(params);
+      const mine = [...sessions.values()].filter((s) => s.client === ctx.clientId);
+      if (mine.length >= MAX_SESSIONS_PER_CLIENT) sessions.delete(mine[0]!.id);
+      if (mine.length === 0) ctx.onClose(() => {
+        for (const [id, s] of sessions) if (s.client === ctx.clientId) sessions.delete(id);
+      });
+      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [] };
+      record(s);
+      sessions.set(s.id, s);
+      return {
+        sessionId: s.id,
+        title: scenario.title ?? scenario.file ?? 'scenario',
+        description: (scenario.description ?? '').trim(),
+        stepCount: scenario.steps.length,
+        steps: scenario.steps.map(describeStep),
+        processes: scenario.processes.map((p) => p.name),
+        machine: { ramBytes: scenario.machine.ram, swapBytes: scenario.machine.swap, pageSize: scenario.machine.page_size },
+      };
+    },
+    'sim.seek': async ({ sessionId, step }, ctx) => {
+      const s = session(sessionId, ctx.clientId);
+      await advanceTo(s, Math.min(step, s.scenario.steps.length));
+      return view(s);
+    },
+    'sim.close': ({ sessionId }, ctx) => ({ closed: sessions.get(sessionId)?.client === ctx.clientId && sessions.delete(sessionId) }),
+    'sim.statechart': () => ({ chart: describeChart() }),
+    'sim.validate': ({ text, fileName }) => {
+      try {
+        parseScenario(text, fileName);
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof ScenarioError) return { ok: false, error: { message: err.message, line: err.where.line, field: err.where.field, step: err.where.step } };
+        throw err;
+      }
+    },
+    'sim.run': async (params) => {
+      const scenario = parse('scenarioId' in params ? { scenarioId: params.scenarioId } : { text: params.text });
+      const r = new Runner(scenario, { seed: params.seed });
+      while (!r.done) {
+        try {
+          r.step();
+        } catch (err) {
+          if (err instanceof ScenarioError) break;
+          throw err;
+        }
+        await new Promise((res) => setImmediate(res));
+      }
+      return r.finish() as never;
+    },
+  };
+}

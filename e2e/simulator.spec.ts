@@ -1,0 +1,55 @@
+import { expect, openLab, test } from './fixtures.js';
+
+test('run the OOM scenario: the victim is marked, the OOM state lit; scrub back to before it', async ({ page, lab, foreignRequests }) => {
+  await openLab(page, lab, '#/simulator');
+  await page.getByTestId('scenario-select').selectOption('oom-killer');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('last-step')).toHaveText('Before the first step.');
+
+  // step 7 is the worker's touch that runs out of memory
+  await page.getByRole('button', { name: /^7\. worker: write w/ }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('7');
+  const victim = page.locator('tr[data-proc="database"]');
+  await expect(victim).toHaveAttribute('data-state', 'killed:oom');
+  await expect(victim.getByTestId('oom-victim')).toContainText('killed by the OOM killer');
+  await expect(page.locator('tr[data-proc="worker"]')).toHaveAttribute('data-state', 'running');
+  // the statechart shows the kernel went through direct reclaim and the OOM kill in this step
+  await expect(page.locator('[data-state="cpu.oomKill"]')).toHaveAttribute('data-visited', 'true');
+  await expect(page.locator('[data-state="cpu.directReclaim"]')).toHaveAttribute('data-visited', 'true');
+  await expect(page.getByTestId('kernel-log')).toContainText(/Out of memory: Killed process \d+ \(database\)/);
+  await expect(page.getByTestId('frame-grid')).toBeVisible();
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: 'docs/screenshots/simulator.png' });
+
+  // scrub back: before the OOM, the database runs and nothing was killed
+  await page.getByTestId('scrubber').fill('5');
+  await expect(page.getByTestId('step-now')).toHaveText('5');
+  await expect(victim).toHaveAttribute('data-state', 'running');
+  await expect(page.locator('[data-state="cpu.oomKill"]')).not.toHaveAttribute('data-visited', 'true');
+  await expect(page.getByTestId('kernel-log')).not.toContainText('Out of memory');
+
+  expect(foreignRequests).toEqual([]);
+});
+
+test('the simulator is driven by the keyboard: arrows step, and a scenario opens from the URL', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/2');
+  await expect(page.getByTestId('step-now')).toHaveText('2');
+  await page.locator('main').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('step-now')).toHaveText('3');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  await expect(page.getByTestId('pmap')).toContainText('[heap]');
+});
+
+test('a broken scenario file gets an error naming its line and field', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator');
+  await page.locator('input[type="file"]').setInputFiles({
+    name: 'broken.yaml',
+    mimeType: 'text/yaml',
+    buffer: Buffer.from('processes: [{name: a}]\nsteps:\n  - {proc: a, malloc: 12potatoes, as: m}\n'),
+  });
+  await expect(page.getByTestId('sim-error')).toContainText("broken.yaml:3: step 1 (malloc): '12potatoes': unknown unit 'potatoes'");
+});

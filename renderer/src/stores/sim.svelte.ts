@@ -1,0 +1,103 @@
+/** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
+import type { LoadedScenario, SimView } from '@api/sim';
+import { api } from '../api/index.js';
+
+type ScenarioInfo = { id: string; title: string; description: string };
+type Chart = { id: string; key: string; type: string; description?: string; children: Chart[] };
+
+class SimStore {
+  scenarios = $state<ScenarioInfo[]>([]);
+  loaded = $state<LoadedScenario | null>(null);
+  scenarioId = $state<string | null>(null);
+  view = $state<SimView | null>(null);
+  chart = $state<Chart | null>(null);
+  error = $state<string | null>(null);
+  busy = $state(false);
+  playing = $state(false);
+  /** steps per second while playing */
+  speed = $state(2);
+  selected = $state<string | null>(null);
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private wanted: number | null = null;
+  /** the step last asked for (ahead of `view` while a seek is under way) */
+  private cursor = 0;
+
+  async init(): Promise<void> {
+    if (this.scenarios.length === 0) this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
+    if (!this.chart) this.chart = (await api.call('sim.statechart', {})).chart as Chart;
+  }
+
+  async load(src: { scenarioId: string } | { text: string; fileName?: string }, step = 0): Promise<void> {
+    this.pause();
+    this.error = null;
+    try {
+      if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
+      this.loaded = await api.call('sim.load', src);
+      this.scenarioId = 'scenarioId' in src ? src.scenarioId : null;
+      this.view = null;
+      this.selected = this.loaded.processes[0] ?? null;
+      await this.seek(step);
+    } catch (err) {
+      this.loaded = null;
+      this.view = null;
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Seek; rapid scrubbing coalesces to the latest wanted step. */
+  async seek(step: number): Promise<void> {
+    if (!this.loaded) return;
+    const target = Math.max(0, Math.min(step, this.loaded.stepCount));
+    this.wanted = target;
+    this.cursor = target;
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.wanted !== null) {
+        const s = this.wanted;
+        this.wanted = null;
+        this.view = await api.call('sim.seek', { sessionId: this.loaded.sessionId, step: s });
+      }
+      if (this.view?.error) this.error = this.view.error.message;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.pause();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stepForward(): Promise<void> {
+    return this.seek(this.cursor + 1);
+  }
+  stepBack(): Promise<void> {
+    return this.seek(this.cursor - 1);
+  }
+  reset(): Promise<void> {
+    this.pause();
+    return this.seek(0);
+  }
+
+  play(): void {
+    if (!this.loaded || this.playing) return;
+    this.playing = true;
+    const tick = async () => {
+      if (!this.playing || !this.loaded) return;
+      if ((this.view?.step ?? 0) >= this.loaded.stepCount) {
+        this.pause();
+        return;
+      }
+      await this.stepForward();
+      this.timer = setTimeout(tick, 1000 / this.speed);
+    };
+    void tick();
+  }
+
+  pause(): void {
+    this.playing = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export const sim = new SimStore();

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { type CallContext, createDispatcher, eventEnvelope } from '../common/api/dispatch.js';
 import { appRoot, rendererDir } from '../node/paths.js';
 import { createServices, type Services } from '../node/services/index.js';
@@ -93,7 +93,7 @@ function lockDownSessions(): void {
   });
 }
 
-function createWindow(svc: Services): BrowserWindow {
+function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -105,32 +105,15 @@ function createWindow(svc: Services): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_URL);
-  void svc;
   return win;
 }
 
-function buildMenu(win: BrowserWindow, svc: Services): void {
-  const openPack = async (folder: boolean) => {
-    const r = await dialog.showOpenDialog(win, {
-      title: folder ? 'Open a pack folder' : 'Open a .memlab pack',
-      properties: folder ? ['openDirectory'] : ['openFile'],
-      filters: folder ? [] : [{ name: 'memlab packs', extensions: ['memlab'] }],
-    });
-    if (r.canceled || !r.filePaths[0]) return;
-    win.webContents.send(IPC_EVENT, eventEnvelope('app.notice', { level: 'info', text: `open-pack:${r.filePaths[0]}` }));
-    void svc;
-  };
+function buildMenu(): void {
+  // Opening packs from the File menu arrives with the pack service (issue 7); until then the menu
+  // offers only what works.
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
-      {
-        label: 'File',
-        submenu: [
-          { label: 'Open Pack File…', accelerator: 'CmdOrCtrl+O', click: () => void openPack(false) },
-          { label: 'Open Pack Folder…', accelerator: 'CmdOrCtrl+Shift+O', click: () => void openPack(true) },
-          { type: 'separator' },
-          { role: 'quit' },
-        ],
-      },
+      { label: 'File', submenu: [{ role: 'quit' }] },
       { role: 'editMenu' },
       { role: 'viewMenu' },
       { label: 'Help', submenu: [{ label: 'memlab on this computer', click: () => void shell.openPath(appRoot()) }] },
@@ -150,7 +133,7 @@ async function start(): Promise<void> {
   );
   lockDownSessions();
   serveAppProtocol(root, svc);
-  const win = createWindow(svc);
+  const win = createWindow();
   const cleanups: Array<() => void> = [];
   const ctx: CallContext = {
     clientId: `window-${win.id}`,
@@ -172,7 +155,7 @@ async function start(): Promise<void> {
     clearInterval(beat);
     for (const fn of cleanups) fn();
   });
-  buildMenu(win, svc);
+  buildMenu();
   app.on('window-all-closed', () => app.quit());
 }
 

@@ -57,7 +57,7 @@ function checkInvariants(r: Runner): void {
   expect(counts).toBe(swapEntries + k.shmemSwapped);
 }
 
-function build(s: fc.RecordValue<any>): Scenario {
+function build(s: unknown): Scenario {
   return parseScenario(JSON.stringify(s));
 }
 

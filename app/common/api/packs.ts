@@ -1,6 +1,120 @@
-/** LabApi: packs, exercises, guided labs and progress (issues 6 and 7). */
-import type { MethodSpec } from './protocol.js';
-import type { z } from 'zod';
+/** LabApi: packs, exercises and progress. */
+import { z } from 'zod';
+import { method } from './protocol.js';
 
-export const packMethods = {} satisfies Record<string, MethodSpec>;
-export const packEvents = {} satisfies Record<string, z.ZodType>;
+export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string() });
+
+export const PackSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  version: z.string(),
+  source: z.string(),
+  builtin: z.boolean(),
+  exercises: z.number().int(),
+  problems: z.array(PackProblemSchema),
+});
+export type PackSummary = z.infer<typeof PackSummary>;
+
+const ExerciseStatus = z.enum(['new', 'tried', 'correct', 'gave-up']);
+
+export const PackDetail = PackSummary.extend({
+  description: z.string(),
+  chapters: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      requires: z.array(z.string()),
+      locked: z.boolean(),
+      exercises: z.array(z.object({ id: z.string(), title: z.string(), kind: z.string(), status: ExerciseStatus })),
+    }),
+  ),
+});
+export type PackDetail = z.infer<typeof PackDetail>;
+
+export const Widget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('numeric'), quantity: z.enum(['bytes', 'count', 'percent']) }),
+  z.object({ kind: z.literal('choice'), options: z.array(z.string()) }),
+  z.object({ kind: z.literal('multiple'), options: z.array(z.string()) }),
+  z.object({ kind: z.literal('ordering'), items: z.array(z.string()) }),
+  z.object({ kind: z.literal('matching'), lefts: z.array(z.string()), rights: z.array(z.string()) }),
+  z.object({ kind: z.literal('text') }),
+  z.object({ kind: z.literal('predict'), quantity: z.enum(['bytes', 'count', 'percent']) }),
+  z.object({
+    kind: z.literal('tune'),
+    knobs: z.array(z.object({ path: z.string(), label: z.string(), min: z.number(), max: z.number(), step: z.number(), unit: z.string(), value: z.number() })),
+    goals: z.array(z.string()),
+  }),
+  z.object({ kind: z.literal('observe'), quantity: z.enum(['bytes', 'count', 'percent']), probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
+]);
+export type Widget = z.infer<typeof Widget>;
+
+export const ExerciseView = z.object({
+  packId: z.string(),
+  id: z.string(),
+  title: z.string(),
+  kind: z.string(),
+  chapter: z.string(),
+  /** the prose, rendered and sanitised on the main side (raw HTML off, links and images restricted) */
+  html: z.string(),
+  widget: Widget,
+  /** open the simulator beside the exercise: a built-in scenario id and step */
+  simulator: z.object({ scenarioId: z.string(), step: z.number() }).optional(),
+  status: ExerciseStatus,
+  attempts: z.number().int(),
+  /** wrong attempts left before the solution is offered */
+  attemptsLeft: z.number().int(),
+  hints: z.array(z.string()),
+  hintsTotal: z.number().int(),
+  explanation: z.string().optional(),
+  solution: z.string().optional(),
+  prev: z.string().optional(),
+  next: z.string().optional(),
+});
+export type ExerciseView = z.infer<typeof ExerciseView>;
+
+export const AnswerSchema = z.union([
+  z.object({ value: z.string().max(200) }).strict(),
+  z.object({ choice: z.number().int() }).strict(),
+  z.object({ choices: z.array(z.number().int()).max(20) }).strict(),
+  z.object({ order: z.array(z.string().max(500)).max(20) }).strict(),
+  z.object({ matches: z.record(z.string().max(300), z.string().max(300)) }).strict(),
+  z.object({ text: z.string().max(2000) }).strict(),
+  z.object({ knobs: z.record(z.string().max(100), z.number()) }).strict(),
+]);
+
+const ExRef = z.object({ packId: z.string().max(64), exerciseId: z.string().max(64) }).strict();
+
+export const packMethods = {
+  'pack.list': method(z.object({}).strict(), z.object({ packs: z.array(PackSummary), notice: z.string().optional() }), 'Open packs, built-in first; notice: progress recovered from backup.'),
+  'pack.open': method(z.object({ path: z.string().min(1).max(4096) }).strict(), PackSummary, 'Open a pack folder or .memlab file on this computer.'),
+  'pack.openBytes': method(
+    z.object({ fileName: z.string().min(1).max(255), base64: z.string().max(70 * 1024 * 1024) }).strict(),
+    PackSummary,
+    'Open a .memlab file the user dropped or picked in the browser.',
+  ),
+  'pack.get': method(z.object({ packId: z.string().max(64) }).strict(), PackDetail, 'A pack with its chapters, lock state and progress marks.'),
+  'exercise.get': method(ExRef, ExerciseView, 'One exercise as the learner sees it now.'),
+  'exercise.answer': method(
+    ExRef.extend({ answer: AnswerSchema }).strict(),
+    z.object({
+      verdict: z.enum(['correct', 'incorrect', 'invalid']),
+      message: z.string(),
+      unitRead: z.string().optional(),
+      diagnosis: z.string().optional(),
+      partial: z.number().optional(),
+      exercise: ExerciseView,
+    }),
+    'Check an answer; an unreadable one is invalid and costs no attempt.',
+  ),
+  'exercise.hint': method(ExRef, ExerciseView, 'Show the next hint.'),
+  'exercise.giveUp': method(ExRef, ExerciseView, 'Show the solution and explanation.'),
+  'exercise.reset': method(ExRef, ExerciseView, 'Forget this exercise\'s progress.'),
+  'progress.resetAll': method(z.object({ confirm: z.literal(true) }).strict(), z.object({ reset: z.boolean() }), 'Forget all progress (the UI asks first).'),
+  'progress.export': method(
+    z.object({ format: z.enum(['json', 'csv']) }).strict(),
+    z.object({ fileName: z.string(), text: z.string() }),
+    'Results for the instructor: exercise, attempts, correct, hints used, time.',
+  ),
+};
+
+export const packEvents = {};

@@ -4,6 +4,7 @@
  */
 import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
+import { createPackServices } from './packs.js';
 import { createSimHandlers } from './sim.js';
 
 export interface ServiceDeps {
@@ -32,10 +33,12 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const disposers: Array<() => void | Promise<void>> = [];
-  const assets: AssetHandler[] = [];
+  const packs = createPackServices(deps);
+  const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
     ...createSimHandlers(deps),
+    ...packs.handlers,
   };
   return {
     handlers,

@@ -1,0 +1,99 @@
+/** `memlab results merge FILES… -o class.csv`: one class table from learners' exported results (JSON or CSV). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ProgressFile, toCsv } from '../node/progress/store.js';
+
+const usage = 'memlab results merge FILES… -o class.csv';
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const cells: string[] = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (q) {
+        if (c === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (c === '"') q = false;
+        else cur += c;
+      } else if (c === '"') q = true;
+      else if (c === ',') {
+        cells.push(cur);
+        cur = '';
+      } else cur += c;
+    }
+    cells.push(cur);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'merge') {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } }, allowPositionals: true }));
+  } catch (err) {
+    process.stderr.write(`memlab results: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (!positionals.length || !values.output) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  const header = ['profile', 'pack', 'exercise', 'attempts', 'correct', 'gave_up', 'hints_used', 'time_s'];
+  const out: string[][] = [header];
+  let bad = 0;
+  for (const f of positionals) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      process.stderr.write(`memlab results: cannot read ${f}: ${(err as NodeJS.ErrnoException).code}\n`);
+      bad++;
+      continue;
+    }
+    if (f.endsWith('.json')) {
+      let data;
+      try {
+        data = ProgressFile.safeParse(JSON.parse(text));
+      } catch (err) {
+        process.stderr.write(`memlab results: ${f}: not JSON (${(err as Error).message})\n`);
+        bad++;
+        continue;
+      }
+      if (!data.success) {
+        const i = data.error.issues[0]!;
+        process.stderr.write(`memlab results: ${f}: field ${i.path.join('.') || '(root)'}: ${i.message}\n`);
+        bad++;
+        continue;
+      }
+      out.push(...parseCsv(toCsv(data.data)).slice(1));
+    } else {
+      const rows = parseCsv(text);
+      if (rows[0]?.join(',') !== header.join(',')) {
+        process.stderr.write(`memlab results: ${f}:1: expected the header ${header.join(',')}\n`);
+        bad++;
+        continue;
+      }
+      rows.slice(1).forEach((r, i) => {
+        if (r.length !== header.length) {
+          process.stderr.write(`memlab results: ${f}:${i + 2}: expected ${header.length} fields, found ${r.length}\n`);
+          bad++;
+        } else out.push(r);
+      });
+    }
+  }
+  const csv = out.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+  writeFileSync(values.output, csv);
+  process.stdout.write(`wrote ${values.output}: ${out.length - 1} rows from ${positionals.length - bad} file(s)\n`);
+  return bad ? 1 : 0;
+}

@@ -1,0 +1,249 @@
+/**
+ * Checking answers, one checker per exercise kind. Expected values come from declarative
+ * expressions (expr.ts) over the drawn parameters and, for predict/tune/observe, the
+ * simulator's own result. An answer that cannot be read is 'invalid' and costs no attempt.
+ */
+import { parseScenario, type SimReport, simulate } from '../kernel/index.js';
+import type { Scenario } from '../kernel/scenario.js';
+import { Runner } from '../kernel/simulate.js';
+import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
+import { evaluate, ExprError, type Lookup } from './expr.js';
+import type { ParamValues } from './params.js';
+import type { Exercise } from './schema.js';
+
+export type Verdict = 'correct' | 'incorrect' | 'invalid';
+
+export interface CheckResult {
+  verdict: Verdict;
+  message: string;
+  /** which unit the answer was read in (numeric kinds) */
+  unitRead?: string;
+  /** the misconception this wrong answer shows, when the pack names it */
+  diagnosis?: string;
+  /** share of the parts that were right (ordering, matching, multiple) */
+  partial?: number;
+}
+
+export type Answer =
+  | { value: string }
+  | { choice: number }
+  | { choices: number[] }
+  | { order: string[] }
+  | { matches: Record<string, string> }
+  | { text: string }
+  | { knobs: Record<string, number> };
+
+export interface CheckContext {
+  params: ParamValues;
+  /** resolves a scenario reference to its text (pack file or built-in) */
+  scenarioText: (ref: string) => string;
+  /** a live measurement for observe exercises, in bytes; absent: the simulated fallback is used */
+  measured?: number;
+}
+
+/** Names the expressions may use: parameters and sim.<snapshot>.<proc>.<field>, vmstat.<snapshot>.<key>, meminfo.<snapshot>.<key>. */
+export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
+  return (name) => {
+    if (name in params) {
+      const v = params[name];
+      return typeof v === 'number' ? v : Number(v);
+    }
+    if (!report) return undefined;
+    const parts = name.split('.');
+    const snap = (label: string) => report.snapshots.find((s) => s.label === label);
+    if (parts[0] === 'sim' && parts.length >= 4) {
+      // process names may hold dots (a.out): everything between the label and the field
+      const v = snap(parts[1]!)?.processes[parts.slice(2, -1).join('.')]?.[parts.at(-1)! as 'VmRSS'];
+      return typeof v === 'number' ? v : undefined;
+    }
+    if ((parts[0] === 'vmstat' || parts[0] === 'meminfo') && parts.length === 3) {
+      const s = snap(parts[1]!);
+      const v = s ? (s[parts[0]] as Record<string, number>)[parts[2]!] : undefined;
+      return typeof v === 'number' ? v : undefined;
+    }
+    return undefined;
+  };
+}
+
+const reportCache = new Map<string, SimReport>();
+export function runScenarioText(text: string): SimReport {
+  let r = reportCache.get(text);
+  if (!r) {
+    r = simulate(parseScenario(text));
+    if (reportCache.size > 64) reportCache.clear();
+    reportCache.set(text, r);
+  }
+  return r;
+}
+
+/** The expected value of a numeric-like exercise, with its quantity. */
+export function expectedValue(ex: Extract<Exercise, { answer: { expr: string } }>, ctx: CheckContext): { value: number; quantity: Quantity } {
+  let report: SimReport | undefined;
+  if (ex.kind === 'predict' || (ex.scenario && /\b(sim|vmstat|meminfo)\./.test(ex.answer.expr))) report = runScenarioText(ctx.scenarioText(ex.scenario!));
+  if (ex.kind === 'observe' && ctx.measured !== undefined) return { value: ctx.measured, quantity: ex.answer.quantity };
+  return { value: evaluate(ex.answer.expr, lookupFor(ctx.params, report)), quantity: ex.answer.quantity };
+}
+
+function describe(value: number, q: Quantity): string {
+  return q === 'bytes' ? formatBytesHuman(value) : q === 'percent' ? `${value}%` : String(value);
+}
+
+function misconception(ex: Exercise, matches: (a: string | number | number[]) => boolean): string | undefined {
+  return ex.misconceptions.find((m) => matches(m.answer))?.says;
+}
+
+export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckResult {
+  switch (ex.kind) {
+    case 'numeric':
+    case 'predict':
+    case 'observe': {
+      if (!('value' in answer) || typeof answer.value !== 'string') return { verdict: 'invalid', message: 'give a number' };
+      const r = readAnswer(answer.value, ex.answer.quantity);
+      if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
+      let exp: { value: number; quantity: Quantity };
+      try {
+        exp = expectedValue(ex, ctx);
+      } catch (err) {
+        return { verdict: 'invalid', message: `This exercise cannot be checked: ${err instanceof ExprError ? err.message : String(err)}` };
+      }
+      const tol = toleranceOf(ex.answer.tolerance, exp.value, exp.quantity);
+      const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
+      const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
+      if (ok) return { verdict: 'correct', message: `Correct — ${read}.`, unitRead: r.unitRead };
+      const diagnosis = misconception(ex, (m) => {
+        const mr = readAnswer(String(m), exp.quantity);
+        return mr.ok && Math.abs(mr.value - r.value) <= Math.max(tol, Math.abs(mr.value) * 0.02);
+      });
+      return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, diagnosis };
+    }
+    case 'choice': {
+      if (!('choice' in answer) || !Number.isInteger(answer.choice) || answer.choice < 0 || answer.choice >= ex.options.length) return { verdict: 'invalid', message: 'choose one option' };
+      if (answer.choice === ex.answer) return { verdict: 'correct', message: 'Correct.' };
+      return { verdict: 'incorrect', message: 'Not this one.', diagnosis: misconception(ex, (m) => m === answer.choice) };
+    }
+    case 'multiple': {
+      if (!('choices' in answer) || !Array.isArray(answer.choices) || answer.choices.length === 0 || answer.choices.some((c) => !Number.isInteger(c) || c < 0 || c >= ex.options.length))
+        return { verdict: 'invalid', message: 'choose at least one option' };
+      const want = new Set(ex.answer);
+      const got = new Set(answer.choices);
+      let right = 0;
+      for (let i = 0; i < ex.options.length; i++) if (want.has(i) === got.has(i)) right++;
+      const partial = right / ex.options.length;
+      if (partial === 1) return { verdict: 'correct', message: 'Correct: exactly those.', partial };
+      const sorted = [...got].sort().join(',');
+      return { verdict: 'incorrect', message: `${right} of ${ex.options.length} options judged right.`, partial, diagnosis: misconception(ex, (m) => Array.isArray(m) && [...m].sort().join(',') === sorted) };
+    }
+    case 'ordering': {
+      if (!('order' in answer) || !Array.isArray(answer.order) || answer.order.length !== ex.items.length || new Set(answer.order).size !== ex.items.length || answer.order.some((x) => !ex.items.includes(x)))
+        return { verdict: 'invalid', message: `order all ${ex.items.length} items` };
+      const inPlace = answer.order.filter((x, i) => ex.items[i] === x).length;
+      const partial = inPlace / ex.items.length;
+      return partial === 1 ? { verdict: 'correct', message: 'Correct order.', partial } : { verdict: 'incorrect', message: `${inPlace} of ${ex.items.length} in the right place.`, partial };
+    }
+    case 'matching': {
+      if (!('matches' in answer) || typeof answer.matches !== 'object' || answer.matches === null) return { verdict: 'invalid', message: 'match every item' };
+      const lefts = ex.pairs.map((p) => p[0]);
+      if (lefts.some((l) => typeof answer.matches[l] !== 'string' || !answer.matches[l])) return { verdict: 'invalid', message: 'match every item' };
+      const right = ex.pairs.filter(([l, r]) => answer.matches[l] === r).length;
+      const partial = right / ex.pairs.length;
+      return partial === 1 ? { verdict: 'correct', message: 'All matched.', partial } : { verdict: 'incorrect', message: `${right} of ${ex.pairs.length} matched correctly.`, partial };
+    }
+    case 'text': {
+      if (!('text' in answer) || typeof answer.text !== 'string' || !answer.text.trim()) return { verdict: 'invalid', message: 'the answer is empty' };
+      const t = answer.text.trim();
+      const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
+      if (ok) return { verdict: 'correct', message: 'Correct.' };
+      return { verdict: 'incorrect', message: 'That is not what we were looking for.', diagnosis: misconception(ex, (m) => typeof m === 'string' && m.toLowerCase() === t.toLowerCase()) };
+    }
+    case 'tune': {
+      if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };
+      for (const k of ex.knobs) {
+        const v = answer.knobs[k.path];
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < k.min || v > k.max) return { verdict: 'invalid', message: `${k.label} must be between ${k.min} and ${k.max}` };
+      }
+      const results = runTune(ex, answer.knobs, ctx);
+      if ('error' in results) return { verdict: 'invalid', message: results.error };
+      const failed = results.goals.filter((g) => !g.ok);
+      if (!failed.length) return { verdict: 'correct', message: `Every goal holds: ${results.goals.map((g) => g.goal).join('; ')}.`, partial: 1 };
+      return {
+        verdict: 'incorrect',
+        message: `Not yet: ${failed.map((g) => `${g.goal} (it was ${g.actual})`).join('; ')}.`,
+        partial: (results.goals.length - failed.length) / results.goals.length,
+      };
+    }
+  }
+}
+
+export function safeRegex(p: string): RegExp | null {
+  // patterns come from packs: bounded length and no nested quantifiers (ReDoS)
+  if (p.length > 300 || /\([^)]*[+*][^)]*\)[+*{]/.test(p)) return null;
+  try {
+    return new RegExp(p, 'i');
+  } catch {
+    return null;
+  }
+}
+
+/** Apply knob values to a scenario (as data) and run it; evaluate the goals on the result. */
+export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<string, number>, ctx: CheckContext): { goals: Array<{ goal: string; ok: boolean; actual: string }> } | { error: string } {
+  const base = parseScenario(ctx.scenarioText(ex.scenario));
+  const s = JSON.parse(JSON.stringify(base)) as typeof base;
+  for (const k of ex.knobs) {
+    const v = knobs[k.path]! * (k.unit === 'GiB' ? 1024 ** 3 : k.unit === 'MiB' ? 1024 ** 2 : 1);
+    const [root, a, b] = k.path.split('.');
+    if (root === 'machine') (s.machine as Record<string, unknown>)[a!] = v;
+    else if (root === 'processes') {
+      const p = s.processes.find((x: { name: string }) => x.name === a);
+      if (!p) return { error: `the scenario has no process '${a}'` };
+      (p as Record<string, unknown>)[b!] = v;
+    } else if (root === 'steps') {
+      const st = s.steps[Number(a)];
+      if (!st) return { error: `the scenario has no step ${a}` };
+      (st as Record<string, unknown>)[b!] = v;
+    }
+  }
+  let report: SimReport;
+  const visited = new Set<string>();
+  try {
+    report = simulateWithStates(s, visited);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+  const end = report.snapshots.at(-1)!;
+  const value = (left: string): string | number | undefined => {
+    const [a, b] = left.split('.');
+    if (a === 'vmstat') return (end.vmstat as Record<string, number>)[b!];
+    if (a === 'meminfo') return (end.meminfo as unknown as Record<string, number>)[b!];
+    if (a === 'ran') return visited.has(left.slice(4)) ? 1 : 0;
+    const p = end.processes[a!];
+    return p ? (p as unknown as Record<string, number | string>)[b!] : undefined;
+  };
+  return {
+    goals: ex.goals.map((goal) => {
+      const m = /^\s*([\w.:-]+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$/.exec(goal);
+      if (!m) return { goal, ok: false, actual: 'unreadable goal' };
+      const actual = value(m[1]!);
+      if (actual === undefined) return { goal, ok: false, actual: 'unknown' };
+      const rhs = m[3]!;
+      const num = Number(rhs);
+      const cmp = typeof actual === 'number' && Number.isFinite(num) ? actual - num : String(actual).localeCompare(rhs);
+      const ok = { '==': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '<=': cmp <= 0, '>': cmp > 0, '>=': cmp >= 0 }[m[2] as '==']!;
+      return { goal, ok, actual: String(actual) };
+    }),
+  };
+}
+
+
+function simulateWithStates(s: Scenario, visited: Set<string>): SimReport {
+  const r = new Runner(s);
+  while (!r.done) {
+    try {
+      r.step();
+    } catch (err) {
+      if ((err as Error).name === 'ScenarioError') break;
+      throw err;
+    }
+    for (const v of r.run.visited) visited.add(v);
+  }
+  return r.finish();
+}

@@ -1,0 +1,47 @@
+/** Parameters drawn per student from a seed, so neighbours get different numbers (and the same student always the same). */
+import type { z } from 'zod';
+import type { Param } from './schema.js';
+
+/** FNV-1a: a stable 32-bit hash of a string */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small, well-distributed PRNG */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type ParamValues = Record<string, number | string>;
+
+export function drawParams(params: Record<string, z.output<typeof Param>>, seed: number): ParamValues {
+  const next = rng(seed);
+  const out: ParamValues = {};
+  for (const name of Object.keys(params).sort()) {
+    const p = params[name]!;
+    if ('choices' in p) out[name] = p.choices[Math.floor(next() * p.choices.length)]!;
+    else {
+      const [lo, hi] = p.range;
+      const steps = Math.floor((hi - lo) / p.step);
+      out[name] = Math.round((lo + Math.floor(next() * (steps + 1)) * p.step) * 1e9) / 1e9;
+    }
+  }
+  return out;
+}
+
+/** "{{size}} GiB" -> "3 GiB" */
+export function substitute(text: string, values: ParamValues): string {
+  return text.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g, (m, name: string) => (name in values ? String(values[name]) : m));
+}

@@ -1,0 +1,118 @@
+/**
+ * The pack format: pack.yaml and each exercise's front matter, as zod schemas. The JSON Schema
+ * published for authors (exercises/schema/) is generated from these.
+ */
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an id is lower-case letters, digits and dashes');
+const text = (max = 4000) => z.string().min(1).max(max);
+
+export const PackPolicy = z
+  .object({
+    /** attempts before the solution may be shown (0 = unlimited attempts, solution only on giving up) */
+    attempts_before_solution: z.number().int().min(0).max(100).default(3),
+    /** points a hint costs (0 = hints are free) */
+    hint_cost: z.number().min(0).max(100).default(0),
+  })
+  .strict();
+
+export const Chapter = z
+  .object({
+    id,
+    title: text(200),
+    /** chapters that must be finished first */
+    requires: z.array(id).default([]),
+    exercises: z.array(z.string().regex(/^[\w./-]+\.md$/, 'an exercise is a .md file inside the pack')).min(1),
+  })
+  .strict();
+
+export const PackManifest = z
+  .object({
+    id,
+    title: text(200),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'version is semver: 1.0.0'),
+    authors: z.array(text(200)).min(1),
+    licence: text(100),
+    /** memlab versions it needs, e.g. ">=0.1" */
+    memlab: z.string().regex(/^>=\d+\.\d+(\.\d+)?$/, 'memlab is a minimum version like ">=0.1"').default('>=0.1'),
+    description: z.string().max(4000).optional(),
+    policy: PackPolicy.default(PackPolicy.parse({})),
+    chapters: z.array(Chapter).min(1),
+  })
+  .strict();
+export type PackManifest = z.output<typeof PackManifest>;
+
+/** A parameter drawn per student: a range with a step, or one of some choices. */
+export const Param = z.union([
+  z.object({ range: z.tuple([z.number(), z.number()]), step: z.number().positive().default(1) }).strict(),
+  z.object({ choices: z.array(z.union([z.number(), z.string()])).min(1) }).strict(),
+]);
+
+const Misconception = z.object({ answer: z.union([z.string(), z.number(), z.array(z.number())]), says: text(1000) }).strict();
+
+const base = {
+  id,
+  title: text(200),
+  /** a scenario file of the pack (scenarios/x.yaml) or a built-in one (builtin:virt-vs-res) */
+  scenario: z.string().max(200).optional(),
+  /** open the simulator at this step beside the exercise */
+  show_step: z.number().int().min(0).optional(),
+  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), Param).default({}),
+  hints: z.array(text(1000)).default([]),
+  explanation: text(8000),
+  misconceptions: z.array(Misconception).default([]),
+  /** an answer the checker must reject (pack check uses it; a default is made when absent) */
+  wrong_example: z.union([z.string(), z.number(), z.array(z.number())]).optional(),
+};
+
+/** A number with units, e.g. "2 GiB" or "expr: sim.end.a.VmRSS * 1024" */
+const NumericAnswer = z
+  .object({
+    /** the expected value, a safe expression (units allowed): "1 GiB", "size * 1024", "sim.end.a.VmRSS kB" */
+    expr: text(500),
+    /** what the answer is measured in: bytes (accepts B, KiB, MiB, GiB, kB, pages), or count (a plain number) */
+    quantity: z.enum(['bytes', 'count', 'percent']).default('bytes'),
+    /** "1%" or an absolute amount in the same quantity ("4 KiB", "2") */
+    tolerance: z.string().max(50).default('0'),
+  })
+  .strict();
+
+export const Exercise = z.discriminatedUnion('kind', [
+  z.object({ ...base, kind: z.literal('numeric'), answer: NumericAnswer }).strict(),
+  z.object({ ...base, kind: z.literal('choice'), options: z.array(text(500)).min(2).max(10), answer: z.number().int().min(0) }).strict(),
+  z.object({ ...base, kind: z.literal('multiple'), options: z.array(text(500)).min(2).max(10), answer: z.array(z.number().int().min(0)).min(1) }).strict(),
+  z.object({ ...base, kind: z.literal('ordering'), items: z.array(text(300)).min(2).max(12) }).strict(),
+  z.object({ ...base, kind: z.literal('matching'), pairs: z.array(z.tuple([text(200), text(300)])).min(2).max(12) }).strict(),
+  z.object({ ...base, kind: z.literal('text'), patterns: z.array(text(300)).min(1), reference: text(300) }).strict(),
+  z.object({ ...base, kind: z.literal('predict'), scenario: z.string().max(200), answer: NumericAnswer }).strict(),
+  z
+    .object({
+      ...base,
+      kind: z.literal('tune'),
+      scenario: z.string().max(200),
+      knobs: z
+        .array(
+          z
+            .object({
+              /** machine.swappiness, machine.ram, machine.swap, processes.<name>.oom_score_adj, steps.<n>.<field> */
+              path: z.string().regex(/^(machine\.\w+|processes\.[\w.-]+\.\w+|steps\.\d+\.\w+)$/),
+              label: text(200),
+              min: z.number(),
+              max: z.number(),
+              step: z.number().positive(),
+              unit: z.enum(['', 'MiB', 'GiB']).default(''),
+            })
+            .strict(),
+        )
+        .min(1),
+      /** every goal must hold at the end of the run, e.g. "vmstat.oom_kill == 0", "state.b == killed:oom" */
+      goals: z.array(text(300)).min(1),
+      /** knob values that meet the goals (pack check proves it) */
+      solution: z.record(z.string(), z.number()),
+    })
+    .strict(),
+  z.object({ ...base, kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer }).strict(),
+]);
+export type Exercise = z.output<typeof Exercise>;
+export type ExerciseKind = Exercise['kind'];
+export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe'];

@@ -1,0 +1,164 @@
+/**
+ * Loading a pack from a folder or a `.memlab` zip, safely: entries may not escape the pack (no
+ * '..', no absolute paths), links are refused, size and file count are limited. A pack with
+ * errors still loads: its valid exercises work and each problem names file, line and field.
+ */
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import yauzl from 'yauzl';
+import { parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
+import type { Exercise, PackManifest } from '../../common/packs/schema.js';
+
+export const LIMITS = { maxFiles: 500, maxTotalBytes: 50 * 1024 * 1024, maxFileBytes: 10 * 1024 * 1024 };
+
+export interface LoadedExercise {
+  exercise: Exercise;
+  prose: string;
+  /** path inside the pack */
+  file: string;
+  chapter: string;
+}
+
+export interface Pack {
+  id: string;
+  manifest?: PackManifest;
+  /** where it came from: a folder or a .memlab file */
+  source: string;
+  files: Map<string, Buffer>;
+  exercises: Map<string, LoadedExercise>;
+  problems: PackProblem[];
+}
+
+export class PackRefused extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+    this.name = 'PackRefused';
+  }
+}
+
+function safeName(name: string): boolean {
+  if (!name || name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name)) return false;
+  return !name.split('/').some((p) => p === '..');
+}
+
+export function readFolder(dir: string): Map<string, Buffer> {
+  const root = realpathSync(dir);
+  const files = new Map<string, Buffer>();
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      const rel = relative(root, p).split(sep).join('/');
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) throw new PackRefused(`links are not allowed in a pack: ${rel}`, rel);
+      if (st.isDirectory()) {
+        if (!e.name.startsWith('.')) walk(p);
+        continue;
+      }
+      if (!st.isFile() || e.name.startsWith('.')) continue;
+      if (files.size >= LIMITS.maxFiles) throw new PackRefused(`a pack may hold at most ${LIMITS.maxFiles} files`);
+      if (st.size > LIMITS.maxFileBytes) throw new PackRefused(`${rel} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, rel);
+      total += st.size;
+      if (total > LIMITS.maxTotalBytes) throw new PackRefused(`a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB`);
+      files.set(rel, readFileSync(p));
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** Read a .memlab (zip) into memory, refusing escapes, links and bombs. */
+export function readZip(buffer: Buffer, name = 'pack.memlab'): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) => {
+      if (err || !zip) return reject(new PackRefused(`${name} is not a valid .memlab (zip) file: ${err?.message ?? 'unreadable'}`));
+      const files = new Map<string, Buffer>();
+      let total = 0;
+      const fail = (e: Error) => {
+        zip.close();
+        reject(e);
+      };
+      zip.on('error', (e: Error) => fail(e instanceof PackRefused ? e : new PackRefused(`${name}: ${e.message}`)));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const fname = entry.fileName;
+        if (!safeName(fname)) return fail(new PackRefused(`${name}: the entry '${fname}' would escape the pack folder; the pack was refused`, fname));
+        const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+        if (mode === 0o120000) return fail(new PackRefused(`${name}: links are not allowed in a pack ('${fname}')`, fname));
+        if (fname.endsWith('/')) return zip.readEntry();
+        if (files.size >= LIMITS.maxFiles) return fail(new PackRefused(`${name}: a pack may hold at most ${LIMITS.maxFiles} files`));
+        if (entry.uncompressedSize > LIMITS.maxFileBytes) return fail(new PackRefused(`${name}: ${fname} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, fname));
+        total += entry.uncompressedSize;
+        if (total > LIMITS.maxTotalBytes) return fail(new PackRefused(`${name}: a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB unpacked`));
+        zip.openReadStream(entry, (e2, stream) => {
+          if (e2 || !stream) return fail(new PackRefused(`${name}: ${fname}: ${e2?.message ?? 'unreadable'}`, fname));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', (e3: Error) => fail(new PackRefused(`${name}: ${fname}: ${e3.message}`, fname)));
+          stream.on('end', () => {
+            files.set(fname, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(files));
+      zip.readEntry();
+    });
+  });
+}
+
+/** Strip a single top folder (a zip of "mypack/…") so pack.yaml is at the root. */
+function rootAt(files: Map<string, Buffer>): Map<string, Buffer> {
+  if (files.has('pack.yaml')) return files;
+  const tops = new Set([...files.keys()].map((k) => k.split('/')[0]));
+  if (tops.size === 1) {
+    const top = [...tops][0]! + '/';
+    if (files.has(top + 'pack.yaml')) return new Map([...files].filter(([k]) => k.startsWith(top)).map(([k, v]) => [k.slice(top.length), v]));
+  }
+  return files;
+}
+
+export function buildPack(source: string, raw: Map<string, Buffer>): Pack {
+  const files = rootAt(raw);
+  const problems: PackProblem[] = [];
+  const exercises = new Map<string, LoadedExercise>();
+  const manifestText = files.get('pack.yaml')?.toString('utf8');
+  if (manifestText === undefined) {
+    return { id: 'unknown', source, files, exercises, problems: [{ file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
+  }
+  const m = parseManifest(manifestText);
+  problems.push(...m.problems);
+  const manifest = m.value;
+  if (!manifest) return { id: 'unknown', source, files, exercises, problems };
+  const chapterIds = new Set(manifest.chapters.map((c) => c.id));
+  manifest.chapters.forEach((ch, ci) => {
+    for (const r of ch.requires) if (!chapterIds.has(r)) problems.push({ file: 'pack.yaml', field: `chapters.${ci}.requires`, message: `chapter '${ch.id}' requires '${r}', which the pack does not have` });
+    ch.exercises.forEach((f, ei) => {
+      const text = files.get(f)?.toString('utf8');
+      if (text === undefined) {
+        problems.push({ file: 'pack.yaml', field: `chapters.${ci}.exercises.${ei}`, message: `${f} is listed but not in the pack` });
+        return;
+      }
+      const r = parseExerciseFile(text, f);
+      problems.push(...r.problems);
+      if (!r.exercise) return;
+      if (exercises.has(r.exercise.id)) {
+        problems.push({ file: f, field: 'id', message: `the id '${r.exercise.id}' is used twice` });
+        return;
+      }
+      if (r.exercise.scenario && !r.exercise.scenario.startsWith('builtin:') && !files.has(r.exercise.scenario)) {
+        problems.push({ file: f, field: 'scenario', message: `the scenario ${r.exercise.scenario} is not in the pack` });
+        return;
+      }
+      exercises.set(r.exercise.id, { exercise: r.exercise, prose: r.prose, file: f, chapter: ch.id });
+    });
+  });
+  return { id: manifest.id, manifest, source, files, exercises, problems };
+}
+
+export async function loadPack(path: string): Promise<Pack> {
+  if (path.endsWith('.memlab')) return buildPack(path, await readZip(readFileSync(path), path));
+  return buildPack(path, readFolder(path));
+}

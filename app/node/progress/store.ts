@@ -1,0 +1,168 @@
+/**
+ * A learner's progress, one file per profile in the data directory: written atomically
+ * (write-file-atomic: temp file, fsync, rename), schema-versioned, with the previous good copy
+ * kept as a backup. A corrupt file is recovered from the backup and the learner is told; when
+ * both are unreadable the bad file is kept aside (never silently reset). Writes from two
+ * windows are merged, so no completed answer is lost.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+
+export const PROGRESS_VERSION = 1;
+
+export const ExerciseProgress = z.object({
+  attempts: z.number().int().min(0),
+  invalid: z.number().int().min(0).default(0),
+  correct: z.boolean(),
+  gaveUp: z.boolean().default(false),
+  hintsUsed: z.number().int().min(0),
+  firstSeen: z.number(),
+  solvedAt: z.number().optional(),
+  /** time spent, ms (from first view to solving or now) */
+  lastAnswer: z.string().max(2000).optional(),
+  /** guided labs: the stage reached */
+  stage: z.number().int().min(0).optional(),
+});
+export type ExerciseProgress = z.infer<typeof ExerciseProgress>;
+
+export const ProgressFile = z.object({
+  version: z.literal(PROGRESS_VERSION),
+  profile: z.string(),
+  /** key: packId/exerciseId */
+  exercises: z.record(z.string(), ExerciseProgress),
+  updatedAt: z.number(),
+});
+export type ProgressFile = z.infer<typeof ProgressFile>;
+
+export interface LoadOutcome {
+  data: ProgressFile;
+  /** set when the main file was unreadable: what happened, for the learner */
+  notice?: string;
+}
+
+const empty = (profile: string): ProgressFile => ({ version: PROGRESS_VERSION, profile, exercises: {}, updatedAt: 0 });
+
+function readValid(file: string): ProgressFile | string {
+  if (!existsSync(file)) return 'missing';
+  try {
+    const r = ProgressFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (r.success) return r.data;
+    const i = r.error.issues[0]!;
+    return `${i.path.join('.') || '(root)'}: ${i.message}`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Merge two records of one exercise: nothing completed is ever undone. */
+function mergeOne(a: ExerciseProgress | undefined, b: ExerciseProgress | undefined): ExerciseProgress {
+  if (!a) return b!;
+  if (!b) return a;
+  return {
+    attempts: Math.max(a.attempts, b.attempts),
+    invalid: Math.max(a.invalid, b.invalid),
+    correct: a.correct || b.correct,
+    gaveUp: a.gaveUp || b.gaveUp,
+    hintsUsed: Math.max(a.hintsUsed, b.hintsUsed),
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    solvedAt: a.solvedAt !== undefined && b.solvedAt !== undefined ? Math.min(a.solvedAt, b.solvedAt) : (a.solvedAt ?? b.solvedAt),
+    lastAnswer: (b.solvedAt ?? 0) >= (a.solvedAt ?? 0) ? (b.lastAnswer ?? a.lastAnswer) : (a.lastAnswer ?? b.lastAnswer),
+    stage: Math.max(a.stage ?? 0, b.stage ?? 0) || undefined,
+  };
+}
+
+export function mergeProgress(a: ProgressFile, b: ProgressFile): ProgressFile {
+  const keys = new Set([...Object.keys(a.exercises), ...Object.keys(b.exercises)]);
+  const exercises: Record<string, ExerciseProgress> = {};
+  for (const k of keys) exercises[k] = mergeOne(a.exercises[k], b.exercises[k]);
+  return { version: PROGRESS_VERSION, profile: a.profile, exercises, updatedAt: Math.max(a.updatedAt, b.updatedAt) };
+}
+
+export class ProgressStore {
+  readonly file: string;
+  readonly backup: string;
+  private data: ProgressFile;
+  private queue: Promise<void> = Promise.resolve();
+  notice?: string;
+
+  constructor(
+    readonly dir: string,
+    readonly profile = 'default',
+  ) {
+    if (!/^[\w-]{1,64}$/.test(profile)) throw new Error(`a profile name is letters, digits, _ and -, not '${profile}'`);
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, `progress-${profile}.json`);
+    this.backup = `${this.file}.bak`;
+    const out = this.load();
+    this.data = out.data;
+    this.notice = out.notice;
+  }
+
+  private load(): LoadOutcome {
+    const main = readValid(this.file);
+    if (typeof main !== 'string') return { data: main };
+    if (main === 'missing') {
+      const bak = readValid(this.backup);
+      return typeof bak === 'string' ? { data: empty(this.profile) } : { data: bak, notice: 'Your progress file was missing; it was restored from its backup.' };
+    }
+    const bak = readValid(this.backup);
+    const aside = `${this.file}.corrupt-${Date.now()}`;
+    renameSync(this.file, aside);
+    if (typeof bak !== 'string') {
+      return { data: bak, notice: `Your progress file was damaged (${main}); memlab restored it from the backup. The damaged file was kept as ${aside}.` };
+    }
+    return { data: empty(this.profile), notice: `Your progress file was damaged (${main}) and its backup could not be read either; the damaged file was kept as ${aside} and progress starts afresh.` };
+  }
+
+  get snapshot(): ProgressFile {
+    return this.data;
+  }
+
+  get(key: string): ExerciseProgress | undefined {
+    return this.data.exercises[key];
+  }
+
+  /** Change one exercise's record and save; saves are queued and merged with what is on disk. */
+  update(key: string, fn: (p: ExerciseProgress) => ExerciseProgress): Promise<ExerciseProgress> {
+    const now = Date.now();
+    const current = this.data.exercises[key] ?? { attempts: 0, invalid: 0, correct: false, gaveUp: false, hintsUsed: 0, firstSeen: now };
+    const next = fn({ ...current });
+    this.data = { ...this.data, exercises: { ...this.data.exercises, [key]: next }, updatedAt: now };
+    return this.save().then(() => next);
+  }
+
+  /** Forget exercises (reset one or all): explicit, so merging must not bring them back. */
+  async reset(keys: string[] | 'all'): Promise<void> {
+    const exercises = { ...this.data.exercises };
+    for (const k of keys === 'all' ? Object.keys(exercises) : keys) delete exercises[k];
+    this.data = { ...this.data, exercises, updatedAt: Date.now() };
+    await this.save(false);
+  }
+
+  private save(merge = true): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      // another window may have written since we loaded: merge, never overwrite its answers
+      const onDisk = merge ? readValid(this.file) : 'skip';
+      if (typeof onDisk !== 'string') this.data = mergeProgress(onDisk, this.data);
+      if (existsSync(this.file) && typeof readValid(this.file) !== 'string') copyFileSync(this.file, this.backup);
+      await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n', { fsync: true });
+    });
+    return this.queue;
+  }
+
+  flush(): Promise<void> {
+    return this.queue;
+  }
+}
+
+export function toCsv(data: ProgressFile): string {
+  const rows = [['profile', 'pack', 'exercise', 'attempts', 'correct', 'gave_up', 'hints_used', 'time_s']];
+  for (const [key, p] of Object.entries(data.exercises).sort()) {
+    const [pack, ex] = key.split('/');
+    const time = p.solvedAt !== undefined ? ((p.solvedAt - p.firstSeen) / 1000).toFixed(0) : '';
+    rows.push([data.profile, pack!, ex!, String(p.attempts), p.correct ? 'yes' : 'no', p.gaveUp ? 'yes' : 'no', String(p.hintsUsed), time]);
+  }
+  return rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+}

@@ -1,0 +1,340 @@
+/**
+ * Packs, exercises and progress behind the LabApi. The built-in pack comes from
+ * exercises/linux-process-memory; packs a learner opens are remembered (and .memlab files copied)
+ * in the data directory so they come back after a restart.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { DomainHandlers } from '../../common/api/dispatch.js';
+import type { ExerciseView, PackDetail, packMethods, PackSummary, Widget } from '../../common/api/packs.js';
+import { ApiError } from '../../common/api/protocol.js';
+import { type Answer, check, expectedValue } from '../../common/packs/checkers.js';
+import { formatBytesHuman } from '../../common/packs/answer.js';
+import { renderMarkdown } from '../../common/packs/markdown.js';
+import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
+import type { Exercise } from '../../common/packs/schema.js';
+import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
+import { ProgressStore, toCsv } from '../progress/store.js';
+import type { AssetHandler, ServiceDeps } from './index.js';
+
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp' };
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const a = [...items];
+  const next = rng(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  // never show an ordering already solved
+  if (a.length > 1 && a.every((x, i) => x === items[i])) [a[0], a[1]] = [a[1]!, a[0]!];
+  return a;
+}
+
+export function createPackServices(deps: ServiceDeps): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler } {
+  const packs = new Map<string, Pack>();
+  const builtinDir = join(deps.appRoot, 'exercises', 'linux-process-memory');
+  const packsDir = join(deps.dataDir, 'packs');
+  const openedFile = join(deps.dataDir, 'opened-packs.json');
+  const progress = new ProgressStore(deps.dataDir, 'default');
+  if (progress.notice) deps.log('warn', progress.notice);
+  let builtinId: string | null = null;
+
+  const summary = (p: Pack): PackSummary => ({
+    id: p.id,
+    title: p.manifest?.title ?? p.id,
+    version: p.manifest?.version ?? '?',
+    source: p.source === builtinDir ? 'built-in' : p.source,
+    builtin: p.id === builtinId,
+    exercises: p.exercises.size,
+    problems: p.problems,
+  });
+
+  const remember = (source: string) => {
+    let list: string[] = [];
+    try {
+      list = JSON.parse(readFileSync(openedFile, 'utf8')) as string[];
+    } catch {
+      list = [];
+    }
+    if (!list.includes(source)) writeFileSync(openedFile, JSON.stringify([...list, source], null, 1));
+  };
+
+  const register = (p: Pack): Pack => {
+    if (p.id === 'unknown') throw new ApiError('invalid-input', `not a pack: ${p.problems.map((x) => `${x.file}${x.line ? `:${x.line}` : ''}: ${x.message}`).join('; ')}`, { file: p.problems[0]?.file, line: p.problems[0]?.line });
+    if (builtinId && p.id === builtinId && p.source !== builtinDir) throw new ApiError('invalid-input', `a pack cannot reuse the built-in pack's id '${p.id}'`);
+    packs.set(p.id, p);
+    return p;
+  };
+
+  const ready = (async () => {
+    if (existsSync(join(builtinDir, 'pack.yaml'))) {
+      try {
+        const p = await loadPack(builtinDir);
+        builtinId = p.id;
+        register(p);
+      } catch (err) {
+        deps.log('error', `built-in pack: ${(err as Error).message}`);
+      }
+    }
+    let list: string[] = [];
+    try {
+      list = JSON.parse(readFileSync(openedFile, 'utf8')) as string[];
+    } catch {
+      list = [];
+    }
+    for (const src of list) {
+      try {
+        register(await loadPack(src));
+      } catch (err) {
+        deps.log('warn', `could not reopen ${src}: ${(err as Error).message}`);
+      }
+    }
+  })();
+
+  const pack = async (id: string): Promise<Pack> => {
+    await ready;
+    const p = packs.get(id);
+    if (!p) throw new ApiError('not-found', `no open pack '${id}'`, { field: 'packId' });
+    return p;
+  };
+
+  const scenarioText = (p: Pack) => (ref: string) => {
+    if (ref.startsWith('builtin:')) {
+      const id = ref.slice(8);
+      if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`bad built-in scenario '${id}'`);
+      return readFileSync(join(deps.appRoot, 'exercises', 'scenarios', `${id}.yaml`), 'utf8');
+    }
+    const f = p.files.get(ref);
+    if (!f) throw new Error(`the pack has no ${ref}`);
+    return f.toString('utf8');
+  };
+
+  const key = (p: Pack, exId: string) => `${p.id}/${exId}`;
+  const seedFor = (p: Pack, exId: string) => hash32(`${progress.profile}/${p.id}/${exId}`);
+
+  const chapterDone = (p: Pack, chapterId: string) => {
+    const ch = p.manifest!.chapters.find((c) => c.id === chapterId);
+    if (!ch) return true;
+    return [...p.exercises.values()].filter((e) => e.chapter === chapterId).every((e) => {
+      const pr = progress.get(key(p, e.exercise.id));
+      return pr?.correct || pr?.gaveUp;
+    });
+  };
+
+  const statusOf = (p: Pack, exId: string): 'new' | 'tried' | 'correct' | 'gave-up' => {
+    const pr = progress.get(key(p, exId));
+    if (!pr) return 'new';
+    if (pr.correct) return 'correct';
+    if (pr.gaveUp) return 'gave-up';
+    return pr.attempts > 0 ? 'tried' : 'new';
+  };
+
+  const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
+    switch (ex.kind) {
+      case 'numeric':
+        return { kind: 'numeric', quantity: ex.answer.quantity };
+      case 'predict':
+        return { kind: 'predict', quantity: ex.answer.quantity };
+      case 'observe':
+        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+      case 'choice':
+      case 'multiple':
+        return { kind: ex.kind, options: ex.options };
+      case 'ordering':
+        return { kind: 'ordering', items: shuffled(ex.items, seed) };
+      case 'matching':
+        return { kind: 'matching', lefts: ex.pairs.map((x) => x[0]), rights: shuffled(ex.pairs.map((x) => x[1]), seed + 1) };
+      case 'text':
+        return { kind: 'text' };
+      case 'tune':
+        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals };
+    }
+  };
+
+  const solutionOf = (p: Pack, ex: Exercise, params: Record<string, number | string>): string => {
+    switch (ex.kind) {
+      case 'numeric':
+      case 'predict':
+      case 'observe': {
+        const e = expectedValue(ex, { params, scenarioText: scenarioText(p) });
+        return e.quantity === 'bytes' ? formatBytesHuman(e.value) : e.quantity === 'percent' ? `${e.value}%` : String(e.value);
+      }
+      case 'choice':
+        return ex.options[ex.answer]!;
+      case 'multiple':
+        return ex.answer.map((i) => ex.options[i]).join('; ');
+      case 'ordering':
+        return ex.items.map((x, i) => `${i + 1}. ${x}`).join('  ');
+      case 'matching':
+        return ex.pairs.map(([l, r]) => `${l} → ${r}`).join('; ');
+      case 'text':
+        return ex.reference;
+      case 'tune':
+        return Object.entries(ex.solution).map(([k, v]) => `${ex.knobs.find((x) => x.path === k)?.label ?? k} = ${v}`).join(', ');
+    }
+  };
+
+  const view = (p: Pack, exId: string): ExerciseView => {
+    const le = p.exercises.get(exId);
+    if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
+    const ex = le.exercise;
+    const seed = seedFor(p, exId);
+    const params = drawParams(ex.params, seed);
+    const pr = progress.get(key(p, exId));
+    const status = statusOf(p, exId);
+    const policy = p.manifest!.policy;
+    const attempts = pr?.attempts ?? 0;
+    const done = status === 'correct' || status === 'gave-up';
+    const order = p.manifest!.chapters.flatMap((c) => c.exercises).map((f) => [...p.exercises.values()].find((e) => e.file === f)?.exercise.id).filter((x): x is string => !!x);
+    const i = order.indexOf(exId);
+    const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
+    const render = (s: string) => renderMarkdown(substitute(s, params), { packId: p.id, baseDir });
+    const offerSolution = done || (policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution);
+    const builtinScenario = ex.scenario?.startsWith('builtin:') ? ex.scenario.slice(8) : undefined;
+    return {
+      packId: p.id,
+      id: exId,
+      title: substitute(ex.title, params),
+      kind: ex.kind,
+      chapter: le.chapter,
+      html: render(le.prose),
+      widget: widgetOf(p, ex, seed),
+      ...(builtinScenario ? { simulator: { scenarioId: builtinScenario, step: ex.show_step ?? 0 } } : {}),
+      status,
+      attempts,
+      attemptsLeft: Math.max(0, policy.attempts_before_solution - attempts),
+      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => substitute(h, params)),
+      hintsTotal: ex.hints.length,
+      ...(done ? { explanation: render(ex.explanation) } : {}),
+      ...(offerSolution && status !== 'new' ? { solution: solutionOf(p, ex, params) } : {}),
+      ...(i > 0 ? { prev: order[i - 1] } : {}),
+      ...(i >= 0 && i < order.length - 1 ? { next: order[i + 1] } : {}),
+    };
+  };
+
+  const assets: AssetHandler = {
+    prefix: '/pack-assets/',
+    async handle(rest) {
+      const [packIdEnc, ...pathParts] = rest.split('/');
+      let packId: string;
+      let path: string;
+      try {
+        packId = decodeURIComponent(packIdEnc ?? '');
+        path = pathParts.map(decodeURIComponent).join('/');
+      } catch {
+        return null;
+      }
+      const p = packs.get(packId);
+      const type = IMAGE_TYPES[extname(path).toLowerCase()];
+      const body = p?.files.get(path);
+      if (!p || !type || !body) return null;
+      return { body, type };
+    },
+  };
+
+  const handlers: DomainHandlers<typeof packMethods> = {
+    'pack.list': async () => {
+      await ready;
+      const list = [...packs.values()].map(summary).sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.title.localeCompare(b.title));
+      return { packs: list, ...(progress.notice ? { notice: progress.notice } : {}) };
+    },
+    'pack.open': async ({ path }) => {
+      await ready;
+      let p: Pack;
+      try {
+        p = await loadPack(path);
+      } catch (err) {
+        if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
+        const e = err as NodeJS.ErrnoException;
+        throw new ApiError('not-found', `cannot open ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
+      }
+      register(p);
+      remember(path);
+      return summary(p);
+    },
+    'pack.openBytes': async ({ fileName, base64 }) => {
+      await ready;
+      const name = basename(fileName).replace(/[^\w.-]/g, '_');
+      if (!name.endsWith('.memlab')) throw new ApiError('invalid-input', `${fileName} is not a .memlab file`);
+      const bytes = Buffer.from(base64, 'base64');
+      let p: Pack;
+      try {
+        p = buildPack(name, await readZip(bytes, name));
+      } catch (err) {
+        if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
+        throw err;
+      }
+      register(p);
+      mkdirSync(packsDir, { recursive: true });
+      const dest = join(packsDir, name);
+      writeFileSync(dest, bytes);
+      p.source = dest;
+      remember(dest);
+      return summary(p);
+    },
+    'pack.get': async ({ packId }) => {
+      const p = await pack(packId);
+      const m = p.manifest!;
+      const chapters: PackDetail['chapters'] = m.chapters.map((c) => ({
+        id: c.id,
+        title: c.title,
+        requires: c.requires,
+        locked: c.requires.some((r) => !chapterDone(p, r)),
+        exercises: c.exercises
+          .map((f) => [...p.exercises.values()].find((e) => e.file === f))
+          .filter((e): e is NonNullable<typeof e> => !!e)
+          .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id) })),
+      }));
+      return { ...summary(p), description: m.description ?? '', chapters };
+    },
+    'exercise.get': async ({ packId, exerciseId }) => {
+      const p = await pack(packId);
+      if (!progress.get(key(p, exerciseId)) && p.exercises.has(exerciseId)) await progress.update(key(p, exerciseId), (x) => x);
+      return view(p, exerciseId);
+    },
+    'exercise.answer': async ({ packId, exerciseId, answer }) => {
+      const p = await pack(packId);
+      const le = p.exercises.get(exerciseId);
+      if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
+      const params = drawParams(le.exercise.params, seedFor(p, exerciseId));
+      const r = check(le.exercise, answer as Answer, { params, scenarioText: scenarioText(p) });
+      await progress.update(key(p, exerciseId), (x) => {
+        if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1 };
+        if (x.correct) return x; // answering again after solving changes nothing
+        return { ...x, attempts: x.attempts + 1, correct: r.verdict === 'correct', solvedAt: r.verdict === 'correct' ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
+      });
+      return { verdict: r.verdict, message: r.message, ...(r.unitRead ? { unitRead: r.unitRead } : {}), ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}), ...(r.partial !== undefined ? { partial: r.partial } : {}), exercise: view(p, exerciseId) };
+    },
+    'exercise.hint': async ({ packId, exerciseId }) => {
+      const p = await pack(packId);
+      const le = p.exercises.get(exerciseId);
+      if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
+      await progress.update(key(p, exerciseId), (x) => ({ ...x, hintsUsed: Math.min(le.exercise.hints.length, x.hintsUsed + 1) }));
+      return view(p, exerciseId);
+    },
+    'exercise.giveUp': async ({ packId, exerciseId }) => {
+      const p = await pack(packId);
+      if (!p.exercises.has(exerciseId)) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
+      await progress.update(key(p, exerciseId), (x) => (x.correct ? x : { ...x, gaveUp: true }));
+      return view(p, exerciseId);
+    },
+    'exercise.reset': async ({ packId, exerciseId }) => {
+      const p = await pack(packId);
+      await progress.reset([key(p, exerciseId)]);
+      return view(p, exerciseId);
+    },
+    'progress.resetAll': async () => {
+      await progress.reset('all');
+      return { reset: true };
+    },
+    'progress.export': async ({ format }) => {
+      await progress.flush();
+      const data = progress.snapshot;
+      return format === 'json'
+        ? { fileName: `memlab-results-${data.profile}.json`, text: JSON.stringify(data, null, 2) }
+        : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
+    },
+  };
+  return { handlers, assets };
+}

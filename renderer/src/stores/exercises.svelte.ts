@@ -1,0 +1,109 @@
+/** Packs, the open exercise, and the feedback to the last answer. */
+import type { ExerciseView, PackDetail, PackSummary } from '@api/packs';
+import { api } from '../api/index.js';
+
+export type Feedback = { verdict: 'correct' | 'incorrect' | 'invalid'; message: string; unitRead?: string; diagnosis?: string; partial?: number };
+
+class ExercisesStore {
+  packs = $state<PackSummary[]>([]);
+  notice = $state<string | null>(null);
+  pack = $state<PackDetail | null>(null);
+  exercise = $state<ExerciseView | null>(null);
+  feedback = $state<Feedback | null>(null);
+  error = $state<string | null>(null);
+  busy = $state(false);
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    this.error = null;
+    this.busy = true;
+    try {
+      return await fn();
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      return undefined;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async refresh(): Promise<void> {
+    await this.guard(async () => {
+      const r = await api.call('pack.list', {});
+      this.packs = r.packs;
+      this.notice = r.notice ?? null;
+    });
+  }
+
+  async openPack(packId: string): Promise<void> {
+    await this.guard(async () => {
+      this.pack = await api.call('pack.get', { packId });
+    });
+  }
+
+  async openExercise(packId: string, exerciseId: string): Promise<void> {
+    if (this.pack?.id !== packId) await this.openPack(packId);
+    await this.guard(async () => {
+      this.exercise = await api.call('exercise.get', { packId, exerciseId });
+      this.feedback = null;
+    });
+  }
+
+  private async refreshPack(): Promise<void> {
+    if (this.pack) this.pack = await api.call('pack.get', { packId: this.pack.id });
+  }
+
+  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer']): Promise<void> {
+    const ex = this.exercise;
+    if (!ex) return;
+    await this.guard(async () => {
+      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer });
+      this.exercise = r.exercise;
+      this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial };
+      await this.refreshPack();
+    });
+  }
+
+  async act(method: 'exercise.hint' | 'exercise.giveUp' | 'exercise.reset'): Promise<void> {
+    const ex = this.exercise;
+    if (!ex) return;
+    await this.guard(async () => {
+      this.exercise = await api.call(method, { packId: ex.packId, exerciseId: ex.id });
+      if (method !== 'exercise.hint') this.feedback = null;
+      await this.refreshPack();
+    });
+  }
+
+  async openPath(path: string): Promise<PackSummary | undefined> {
+    return this.guard(async () => {
+      const s = await api.call('pack.open', { path });
+      await this.refresh();
+      return s;
+    });
+  }
+
+  async openFile(file: File): Promise<PackSummary | undefined> {
+    return this.guard(async () => {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      const s = await api.call('pack.openBytes', { fileName: file.name, base64: btoa(bin) });
+      await this.refresh();
+      return s;
+    });
+  }
+
+  async resetAll(): Promise<void> {
+    await this.guard(async () => {
+      await api.call('progress.resetAll', { confirm: true });
+      await this.refreshPack();
+      if (this.exercise) this.exercise = await api.call('exercise.get', { packId: this.exercise.packId, exerciseId: this.exercise.id });
+      this.feedback = null;
+    });
+  }
+
+  async export(format: 'json' | 'csv'): Promise<{ fileName: string; text: string } | undefined> {
+    return this.guard(() => api.call('progress.export', { format }));
+  }
+}
+
+export const exercises = new ExercisesStore();

@@ -109,7 +109,7 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       const tol = toleranceOf(ex.answer.tolerance, exp.value, exp.quantity);
       const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
       const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
-      if (ok) return { verdict: 'correct', message: `Correct — ${read}.`, unitRead: r.unitRead };
+      if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
       const diagnosis = misconception(ex, (m) => {
         const mr = readAnswer(String(m), exp.quantity);
         return mr.ok && Math.abs(mr.value - r.value) <= Math.max(tol, Math.abs(mr.value) * 0.02);

@@ -81,7 +81,11 @@ export function readZip(buffer: Buffer, name = 'pack.memlab'): Promise<Map<strin
         zip.close();
         reject(e);
       };
-      zip.on('error', (e: Error) => fail(e instanceof PackRefused ? e : new PackRefused(`${name}: ${e.message}`)));
+      zip.on('error', (e: Error) => {
+        const escape = /invalid relative path: (.*)/.exec(e.message);
+        if (escape) return fail(new PackRefused(`${name}: the entry '${escape[1]}' would escape the pack folder; the pack was refused`, escape[1]));
+        fail(e instanceof PackRefused ? e : new PackRefused(`${name}: ${e.message}`));
+      });
       zip.on('entry', (entry: yauzl.Entry) => {
         const fname = entry.fileName;
         if (!safeName(fname)) return fail(new PackRefused(`${name}: the entry '${fname}' would escape the pack folder; the pack was refused`, fname));

@@ -10,6 +10,13 @@ if (!existsSync(entry)) {
   process.stderr.write('memlab: not built yet: run `npm run build` in ' + root + '\n');
   process.exit(1);
 }
+// `memlab host | head` closes the pipe early: that is not an error
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 const { main } = await import(pathToFileURL(entry).href);
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

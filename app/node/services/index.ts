@@ -4,6 +4,7 @@
  */
 import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
+import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
 import { createSimHandlers } from './sim.js';
 
@@ -34,11 +35,14 @@ export interface Services {
 export function createServices(deps: ServiceDeps): Services {
   const disposers: Array<() => void | Promise<void>> = [];
   const packs = createPackServices(deps);
+  const host = createHostServices(deps);
+  disposers.push(host.dispose);
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
     ...createSimHandlers(deps),
     ...packs.handlers,
+    ...host.handlers,
   };
   return {
     handlers,

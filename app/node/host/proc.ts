@@ -123,11 +123,14 @@ export function readProcess(pid: number): ProcRow {
   const close = stat.lastIndexOf(')');
   const comm = stat.slice(stat.indexOf('(') + 1, close);
   const f = stat.slice(close + 2).split(' ');
+  // a zombie has exited: only its entry is left until its parent reaps it
+  if (f[0] === 'Z' || f[0] === 'X') return { ...base, command: comm, state: 'gone' };
   const status = read(`/proc/${pid}/status`);
   if (status === null) return { ...base, command: comm, state: 'gone' };
   const s = parseKeyValues(status);
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-  const kernelThread = !('VmSize' in s);
+  const PF_KTHREAD = 0x00200000;
+  const kernelThread = (Number(f[6] ?? 0) & PF_KTHREAD) !== 0 || !('VmSize' in s);
   return {
     pid,
     user: userName(uid),

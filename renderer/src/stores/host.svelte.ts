@@ -1,0 +1,81 @@
+/** The host panel: on/off, the system readings, the process table, one process's detail, experiments. */
+import { api } from '../api/index.js';
+import type { LabApi } from '@api/index';
+
+type Result<M extends Parameters<LabApi['call']>[0]> = Awaited<ReturnType<typeof api.call<M>>>;
+
+class HostStore {
+  status = $state<Result<'host.status'> | null>(null);
+  system = $state<Result<'host.system'> | null>(null);
+  rows = $state<Result<'host.processes'>['rows']>([]);
+  detail = $state<Result<'host.process'> | null>(null);
+  experiment = $state<Result<'host.experiment'> | null>(null);
+  error = $state<string | null>(null);
+  running = $state(false);
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  async init(): Promise<void> {
+    try {
+      this.status = await api.call('host.status', {});
+      if (this.status.enabled) this.startPolling();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async setEnabled(on: boolean): Promise<void> {
+    this.error = null;
+    try {
+      await api.call('host.enable', { enabled: on });
+      this.status = await api.call('host.status', {});
+      if (on) this.startPolling();
+      else this.stopPolling();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private startPolling(): void {
+    this.stopPolling();
+    const tick = async () => {
+      try {
+        this.system = await api.call('host.system', {});
+        this.rows = (await api.call('host.processes', {})).rows;
+      } catch (err) {
+        this.error = (err as Error).message;
+      }
+    };
+    void tick();
+    this.timer = setInterval(tick, 2000);
+  }
+
+  stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.system = null;
+    this.rows = [];
+    this.detail = null;
+  }
+
+  async open(pid: number, rollup = false): Promise<void> {
+    try {
+      this.detail = await api.call('host.process', { pid, rollup });
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async runExperiment(sizeMib: number): Promise<void> {
+    this.running = true;
+    this.error = null;
+    try {
+      this.experiment = await api.call('host.experiment', { sizeMib });
+    } catch (err) {
+      this.error = (err as Error).message;
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export const host = new HostStore();

@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yazl from 'yazl';
-import { parseScenario, ScenarioError } from '../common/kernel/index.js';
-import { type Answer, check, expectedValue, runTune } from '../common/packs/checkers.js';
+import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.js';
+import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, stageExercise } from '../common/packs/checkers.js';
+import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
 import { drawParams } from '../common/packs/params.js';
 import type { PackProblem } from '../common/packs/parse.js';
 import type { Exercise } from '../common/packs/schema.js';
@@ -18,7 +19,8 @@ import { appRoot } from '../node/paths.js';
 
 const usage = `memlab pack check PATH            validate a pack folder or .memlab file
 memlab pack new NAME              scaffold a pack with one exercise of each kind
-memlab pack build DIR -o FILE.memlab   zip a pack folder`;
+memlab pack build DIR -o FILE.memlab   check a pack folder and zip it
+memlab pack schema -o DIR         write the JSON Schema of pack.yaml and front matter`;
 
 const PARAM_DRAWS = 20;
 
@@ -36,8 +38,19 @@ function scenarioTextFor(p: Pack) {
 }
 
 /** The reference answer in the shape the learner would send it, and a clearly wrong one. */
-function referenceAnswers(ex: Exercise, expected?: number): { right: Answer; wrong: Answer; unreadable: Answer } {
+function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string, number>): { right: Answer; wrong: Answer; unreadable: Answer } {
   switch (ex.kind) {
+    case 'table': {
+      const t = table ?? {};
+      const asText = (f: (typeof ex.fields)[number], v: number) => (f.quantity === 'bytes' ? `${v} B` : String(v));
+      return {
+        right: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, t[f.name] ?? 0)])) },
+        wrong: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, (t[f.name] ?? 0) * 3 + (f.quantity === 'bytes' ? 12345 * 4096 : 977))])) },
+        unreadable: { values: Object.fromEntries(ex.fields.map((f) => [f.name, '12 potatoes'])) },
+      };
+    }
+    case 'guided':
+      throw new Error('a guided lab is checked stage by stage');
     case 'numeric':
     case 'predict':
     case 'observe': {
@@ -74,66 +87,124 @@ function referenceAnswers(ex: Exercise, expected?: number): { right: Answer; wro
   }
 }
 
-export function checkPack(p: Pack): PackProblem[] {
+/** Prove one exercise self-consistent for one parameter draw; returns the first failure. */
+function proveOnce(ex: Exercise, ctx: { params: Record<string, number | string>; scenarioText: (ref: string) => string }): { field: string; message: string } | undefined {
+  let expected: number | undefined;
+  let table: Record<string, number> | undefined;
+  try {
+    if (ex.kind === 'numeric' || ex.kind === 'predict' || ex.kind === 'observe') expected = expectedValue(ex, ctx).value;
+    if (ex.kind === 'table') table = Object.fromEntries(Object.entries(expectedFields(ex, ctx)).map(([k, v]) => [k, v.value]));
+  } catch (err) {
+    return { field: ex.kind === 'table' ? 'fields' : 'answer.expr', message: `cannot evaluate: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const ans = referenceAnswers(ex, expected, table);
+  const right = check(ex, ans.right, ctx);
+  if (right.verdict !== 'correct') return { field: ex.kind === 'tune' ? 'solution' : ex.kind === 'table' ? 'fields' : 'answer', message: `the reference answer is not accepted (${right.message})` };
+  const wrong = check(ex, ex.wrong_example !== undefined ? wrongFromExample(ex) : ans.wrong, ctx);
+  if (wrong.verdict !== 'incorrect') return { field: ex.wrong_example !== undefined ? 'wrong_example' : 'answer', message: `a clearly wrong answer is ${wrong.verdict === 'correct' ? 'accepted' : 'not judged'} (${wrong.message})` };
+  const bad = check(ex, ans.unreadable, ctx);
+  if (bad.verdict !== 'invalid') return { field: 'answer', message: `an unreadable answer is judged ${bad.verdict}, not reported as invalid` };
+  return undefined;
+}
+
+/** Structural checks that zod cannot express (indices in range, patterns accept the reference, knobs have solutions). */
+function structural(ex: Exercise | NonNullable<ReturnType<typeof stageExercise>>, where: (field: string, message: string) => void, prefix = ''): void {
+  const f = (x: string) => prefix + x;
+  if (ex.kind === 'choice' && ex.answer >= ex.options.length) where(f('answer'), `answer ${ex.answer} is not one of the ${ex.options.length} options (they count from 0)`);
+  if (ex.kind === 'multiple' && ex.answer.some((i) => i >= ex.options.length)) where(f('answer'), `an answer index is not one of the ${ex.options.length} options (they count from 0)`);
+  if (ex.kind === 'ordering' && new Set(ex.items).size !== ex.items.length) where(f('items'), 'two items are the same; the order would be ambiguous');
+  if (ex.kind === 'matching' && new Set(ex.pairs.map((x) => x[0])).size !== ex.pairs.length) where(f('pairs'), 'two pairs have the same left side');
+  if (ex.kind === 'table') {
+    const names = ex.fields.map((x) => x.name);
+    if (new Set(names).size !== names.length) where(f('fields'), 'two fields have the same name');
+    for (const m of ex.misconceptions) if (m.field !== undefined && !names.includes(m.field)) where(f('misconceptions'), `misconception names the field '${m.field}', which the table does not have`);
+  }
+  if (ex.kind === 'text' && !ex.patterns.some((pt) => safeRegexOk(pt)?.test(ex.reference))) where(f('patterns'), 'no pattern accepts the reference answer');
+  if (ex.kind === 'text') for (const pt of ex.patterns) if (!safeRegexOk(pt)) where(f('patterns'), `the pattern ${pt} is not a safe regular expression (invalid, or a nested repeat like (a+)+)`);
+  if (ex.kind === 'tune') {
+    for (const k of ex.knobs) {
+      if (!(k.path in ex.solution)) where(f('solution'), `the solution gives no value for ${k.path}`);
+      else if (ex.solution[k.path]! < k.min || ex.solution[k.path]! > k.max) where(f('solution'), `the solution's ${k.path} = ${ex.solution[k.path]} is outside ${k.min}…${k.max}`);
+      if (k.min > k.max) where(f('knobs'), `${k.path}: min is above max`);
+    }
+    for (const k of Object.keys(ex.solution)) if (!ex.knobs.some((x) => x.path === k)) where(f('solution'), `the solution sets ${k}, which is not a knob`);
+  }
+}
+
+function safeRegexOk(p: string): RegExp | null {
+  return safeRegex(p);
+}
+
+export function checkPack(p: Pack, draws = PARAM_DRAWS): PackProblem[] {
   const problems: PackProblem[] = [...p.problems];
   const text = scenarioTextFor(p);
   // every scenario file in the pack runs
   for (const [f, b] of p.files) {
     if (!/\.ya?ml$/.test(f) || f === 'pack.yaml' || !f.startsWith('scenarios/')) continue;
     try {
-      parseScenario(b.toString('utf8'), f);
+      const sc = parseScenario(b.toString('utf8'), f);
+      const r = simulate(sc);
+      if (r.error) problems.push({ file: f, line: r.error.line, field: r.error.field, message: `the scenario stops at step ${r.error.step}: ${r.error.message}` });
     } catch (err) {
       if (err instanceof ScenarioError) problems.push({ file: f, line: err.where.line, field: err.where.field, message: err.message });
-      else throw err;
+      else problems.push({ file: f, message: `the scenario does not run: ${(err as Error).message}` });
     }
   }
   for (const le of p.exercises.values()) {
     const ex = le.exercise;
-    const where = (field: string, message: string) => problems.push({ file: le.file, field, message });
-    const draws = Object.keys(ex.params).length ? PARAM_DRAWS : 1;
+    const where = (field: string, message: string) => {
+      const line = le.lineOf(field) ?? le.lineOf(field.split('.').slice(0, -1).join('.'));
+      problems.push({ file: le.file, ...(line !== undefined ? { line } : {}), field, message });
+    };
     try {
       if (ex.scenario) parseScenario(text(ex.scenario), ex.scenario);
     } catch (err) {
       where('scenario', err instanceof Error ? err.message : String(err));
       continue;
     }
-    if (ex.kind === 'choice' && ex.answer >= ex.options.length) where('answer', `answer ${ex.answer} is not one of the ${ex.options.length} options`);
-    if (ex.kind === 'multiple' && ex.answer.some((i) => i >= ex.options.length)) where('answer', 'an answer index is not one of the options');
-    if (ex.kind === 'text' && !ex.patterns.some((pt) => { try { return new RegExp(pt, 'i').test(ex.reference); } catch { return false; } }))
-      where('patterns', 'no pattern accepts the reference answer');
-    if (ex.kind === 'tune') {
-      for (const k of ex.knobs) if (!(k.path in ex.solution)) where('solution', `the solution gives no value for ${k.path}`);
-    }
-    for (let d = 0; d < draws; d++) {
-      const params = drawParams(ex.params, 1000 + d * 7919);
-      const ctx = { params, scenarioText: text };
-      let expected: number | undefined;
-      try {
-        if (ex.kind === 'numeric' || ex.kind === 'predict' || ex.kind === 'observe') expected = expectedValue(ex, ctx).value;
-      } catch (err) {
-        where('answer.expr', `cannot evaluate: ${err instanceof Error ? err.message : String(err)}`);
-        break;
+    const n = Object.keys(ex.params).length ? draws : 1;
+    // the items to prove: the exercise itself, or each question of a guided lab
+    const items: Array<{ ex: Exercise; prefix: string }> = [];
+    if (ex.kind === 'guided') {
+      const ids = ex.stages.map((s) => s.id);
+      ex.stages.forEach((st, i) => {
+        if (ids.indexOf(st.id) !== i) where(`stages.${i}.id`, `the stage id '${st.id}' is used twice`);
+        if (st.on_wrong) {
+          const j = ids.indexOf(st.on_wrong.back_to);
+          if (j < 0) where(`stages.${i}.on_wrong.back_to`, `stage '${st.id}' goes back to '${st.on_wrong.back_to}', which the lab does not have`);
+          else if (j > i) where(`stages.${i}.on_wrong.back_to`, `stage '${st.id}' goes back to '${st.on_wrong.back_to}', which comes after it`);
+          if (!st.question) where(`stages.${i}.on_wrong`, `stage '${st.id}' asks no question, so it cannot be answered wrongly`);
+        }
+        if (st.question) {
+          const q = stageExercise(ex, st.id)!;
+          if (q.scenario && q.scenario !== ex.scenario) {
+            try {
+              parseScenario(text(q.scenario), q.scenario);
+            } catch (err) {
+              where(`stages.${i}.question.scenario`, err instanceof Error ? err.message : String(err));
+              return;
+            }
+          }
+          items.push({ ex: q, prefix: `stages.${i}.question.` });
+        }
+      });
+    } else items.push({ ex, prefix: '' });
+    for (const it of items) {
+      const before = problems.length;
+      structural(it.ex, where, it.prefix);
+      if (problems.length > before) continue;
+      for (let d = 0; d < n; d++) {
+        const params = drawParams(ex.params, 1000 + d * 7919);
+        const fail = proveOnce(it.ex, { params, scenarioText: text });
+        if (fail) {
+          where(it.prefix + fail.field, `${fail.message}${n > 1 ? ` with parameters ${JSON.stringify(params)}` : ''}`);
+          break;
+        }
       }
-      const ans = referenceAnswers(ex, expected);
-      const right = check(ex, ans.right, ctx);
-      if (right.verdict !== 'correct') {
-        where(ex.kind === 'tune' ? 'solution' : 'answer', `the reference answer is not accepted (${right.message})${draws > 1 ? ` with parameters ${JSON.stringify(params)}` : ''}`);
-        break;
+      if (it.ex.kind === 'tune') {
+        const r = runTune(it.ex, it.ex.solution, { params: {}, scenarioText: text });
+        if ('error' in r) where(it.prefix + 'scenario', r.error);
       }
-      const wrong = check(ex, ex.wrong_example !== undefined ? wrongFromExample(ex) : ans.wrong, ctx);
-      if (wrong.verdict !== 'incorrect') {
-        where('answer', `a clearly wrong answer is ${wrong.verdict === 'correct' ? 'accepted' : 'not judged'} (${wrong.message})`);
-        break;
-      }
-      const bad = check(ex, ans.unreadable, ctx);
-      if (bad.verdict !== 'invalid') {
-        where('answer', `an unreadable answer is judged ${bad.verdict}, not reported as invalid`);
-        break;
-      }
-    }
-    if (ex.kind === 'tune') {
-      const r = runTune(ex, ex.solution, { params: {}, scenarioText: text });
-      if ('error' in r) where('scenario', r.error);
     }
   }
   return problems;
@@ -143,6 +214,7 @@ function wrongFromExample(ex: Exercise): Answer {
   const w = ex.wrong_example!;
   if (Array.isArray(w)) return ex.kind === 'multiple' ? { choices: w } : { order: w.map(String) };
   if (ex.kind === 'choice') return { choice: Number(w) };
+  if (ex.kind === 'table') return { values: Object.fromEntries(ex.fields.map((f) => [f.name, String(w)])) };
   if (ex.kind === 'text') return { text: String(w) };
   return { value: String(w) };
 }
@@ -166,7 +238,9 @@ async function cmdCheck(path: string): Promise<number> {
 }
 
 const SCAFFOLD: Record<string, string> = {
-  'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n`,
+  'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
+  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: virt, label: VIRT grows by, expr: "size GiB", tolerance: "2%" }\n  - { name: res, label: RES grows by, expr: "size / 2 GiB", tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "{{size}} GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
+  'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first 1 GiB.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS kB", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a 1 GiB memset.\n`,
   'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB.\nmisconceptions: [{ answer: "0 B", says: "That is RES: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program calls \`malloc({{size}} GiB)\` and touches nothing. By how much does VIRT grow?\n`,
   'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: ["brk (the heap)", "mmap", "the stack"]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
   'multiple.md': `---\nid: multiple\ntitle: What counts in RES\nkind: multiple\noptions: ["touched heap pages", "untouched malloc'd pages", "shared library pages in RAM", "pages in swap"]\nanswer: [0, 2]\nhints: ["RES is what is in RAM now."]\nexplanation: Only pages resident in RAM count; swapped and never-touched pages do not.\n---\nWhich of these count in RES?\n`,
@@ -190,6 +264,15 @@ function cmdNew(name: string): number {
   mkdirSync(name, { recursive: true });
   for (const [f, t] of Object.entries(SCAFFOLD)) writeFileSync(join(name, f), t.replace(/NAME/g, name));
   process.stdout.write(`created ${name}/ with one exercise of each kind; check it with: npx memlab pack check ${name}\n`);
+  return 0;
+}
+
+function cmdSchema(dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, doc] of Object.entries(packJsonSchemas())) {
+    writeFileSync(join(dir, name), schemaFileText(doc));
+    process.stdout.write(`wrote ${join(dir, name)}\n`);
+  }
   return 0;
 }
 
@@ -225,6 +308,14 @@ export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'check' && rest.length === 1) return cmdCheck(rest[0]!);
   if (sub === 'new' && rest.length === 1) return cmdNew(rest[0]!);
+  if (sub === 'schema') {
+    try {
+      const { values } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } }, allowPositionals: false });
+      if (values.output) return cmdSchema(values.output);
+    } catch {
+      /* usage below */
+    }
+  }
   if (sub === 'build') {
     try {
       const { values, positionals } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } }, allowPositionals: true });

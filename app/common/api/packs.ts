@@ -31,20 +31,47 @@ export const PackDetail = PackSummary.extend({
 });
 export type PackDetail = z.infer<typeof PackDetail>;
 
-export const Widget = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('numeric'), quantity: z.enum(['bytes', 'count', 'percent']) }),
+const Quantity = z.enum(['bytes', 'count', 'percent']);
+
+/** The widget of every kind a guided stage may ask too. */
+const questionWidgets = [
+  /** one number; bytes accept B, KiB, MiB, GiB, kB and pages */
+  z.object({ kind: z.literal('numeric'), quantity: Quantity }),
+  /** several numbers, each checked (and credited) on its own */
+  z.object({ kind: z.literal('table'), fields: z.array(z.object({ name: z.string(), label: z.string(), quantity: Quantity })) }),
   z.object({ kind: z.literal('choice'), options: z.array(z.string()) }),
   z.object({ kind: z.literal('multiple'), options: z.array(z.string()) }),
+  /** items shuffled per learner; answer with all of them in order */
   z.object({ kind: z.literal('ordering'), items: z.array(z.string()) }),
   z.object({ kind: z.literal('matching'), lefts: z.array(z.string()), rights: z.array(z.string()) }),
   z.object({ kind: z.literal('text') }),
-  z.object({ kind: z.literal('predict'), quantity: z.enum(['bytes', 'count', 'percent']) }),
+  z.object({ kind: z.literal('predict'), quantity: Quantity }),
   z.object({
     kind: z.literal('tune'),
     knobs: z.array(z.object({ path: z.string(), label: z.string(), min: z.number(), max: z.number(), step: z.number(), unit: z.string(), value: z.number() })),
     goals: z.array(z.string()),
   }),
-  z.object({ kind: z.literal('observe'), quantity: z.enum(['bytes', 'count', 'percent']), probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
+] as const;
+export const QuestionWidget = z.discriminatedUnion('kind', [...questionWidgets]);
+export type QuestionWidget = z.infer<typeof QuestionWidget>;
+
+export const GuidedStageView = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** the scenario step the lab stands at in this stage (cumulative advance) */
+  step: z.number().int(),
+  /** what to look at, rendered and sanitised */
+  html: z.string(),
+  highlight: z.array(z.record(z.string(), z.union([z.string(), z.number()]))),
+  question: z.object({ html: z.string(), widget: QuestionWidget }).optional(),
+});
+
+export const Widget = z.discriminatedUnion('kind', [
+  ...questionWidgets,
+  /** live: the host panel measured the probe; otherwise a simulated run of the same probe is used */
+  z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
+  /** a guided lab: stages over one scenario; `stage` is the index the learner has reached */
+  z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int() }),
 ]);
 export type Widget = z.infer<typeof Widget>;
 
@@ -80,7 +107,26 @@ export const AnswerSchema = z.union([
   z.object({ matches: z.record(z.string().max(300), z.string().max(300)) }).strict(),
   z.object({ text: z.string().max(2000) }).strict(),
   z.object({ knobs: z.record(z.string().max(100), z.number()) }).strict(),
+  z.object({ values: z.record(z.string().max(64), z.string().max(200)) }).strict(),
 ]);
+
+/** Any answer; a guided lab's answer names the stage whose question it answers. */
+export const LabAnswerSchema = z.union([AnswerSchema, z.object({ stage: z.string().max(64), answer: AnswerSchema }).strict()]);
+
+export const AnswerResult = z.object({
+  verdict: z.enum(['correct', 'incorrect', 'invalid']),
+  message: z.string(),
+  /** numeric kinds: the unit the answer was read in */
+  unitRead: z.string().optional(),
+  /** the misconception this wrong answer shows */
+  diagnosis: z.string().optional(),
+  /** share right, for kinds with several parts */
+  partial: z.number().optional(),
+  /** table: each field's own verdict */
+  fields: z.record(z.string(), z.object({ verdict: z.enum(['correct', 'incorrect', 'invalid']), message: z.string(), unitRead: z.string().optional(), diagnosis: z.string().optional() })).optional(),
+  /** guided: the stage to go back to */
+  backTo: z.string().optional(),
+});
 
 const ExRef = z.object({ packId: z.string().max(64), exerciseId: z.string().max(64) }).strict();
 
@@ -92,19 +138,17 @@ export const packMethods = {
     PackSummary,
     'Open a .memlab file the user dropped or picked in the browser.',
   ),
+  'pack.watch': method(
+    z.object({ packId: z.string().max(64), watch: z.boolean() }).strict(),
+    z.object({ watching: z.boolean() }),
+    'Author mode: reload a pack folder whenever a file in it is saved, and send pack.changed.',
+  ),
   'pack.get': method(z.object({ packId: z.string().max(64) }).strict(), PackDetail, 'A pack with its chapters, lock state and progress marks.'),
   'exercise.get': method(ExRef, ExerciseView, 'One exercise as the learner sees it now.'),
   'exercise.answer': method(
-    ExRef.extend({ answer: AnswerSchema }).strict(),
-    z.object({
-      verdict: z.enum(['correct', 'incorrect', 'invalid']),
-      message: z.string(),
-      unitRead: z.string().optional(),
-      diagnosis: z.string().optional(),
-      partial: z.number().optional(),
-      exercise: ExerciseView,
-    }),
-    'Check an answer; an unreadable one is invalid and costs no attempt.',
+    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional() }).strict(),
+    AnswerResult.extend({ exercise: ExerciseView }),
+    'Check an answer; an unreadable one is invalid and costs no attempt. measured: the host panel\'s live reading (bytes) for observe exercises.',
   ),
   'exercise.hint': method(ExRef, ExerciseView, 'Show the next hint.'),
   'exercise.giveUp': method(ExRef, ExerciseView, 'Show the solution and explanation.'),
@@ -117,4 +161,7 @@ export const packMethods = {
   ),
 };
 
-export const packEvents = {};
+export const packEvents = {
+  /** author mode: a watched pack folder changed on disk and was reloaded */
+  'pack.changed': z.object({ packId: z.string(), exercises: z.number().int(), problems: z.array(PackProblemSchema) }),
+};

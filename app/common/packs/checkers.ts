@@ -20,8 +20,12 @@ export interface CheckResult {
   unitRead?: string;
   /** the misconception this wrong answer shows, when the pack names it */
   diagnosis?: string;
-  /** share of the parts that were right (ordering, matching, multiple) */
+  /** share of the parts that were right (ordering, matching, multiple, table, tune) */
   partial?: number;
+  /** table exercises: each field's own verdict */
+  fields?: Record<string, { verdict: Verdict; message: string; unitRead?: string; diagnosis?: string }>;
+  /** guided labs: the stage to go back to after a wrong answer */
+  backTo?: string;
 }
 
 export type Answer =
@@ -31,7 +35,9 @@ export type Answer =
   | { order: string[] }
   | { matches: Record<string, string> }
   | { text: string }
-  | { knobs: Record<string, number> };
+  | { knobs: Record<string, number> }
+  | { values: Record<string, string> }
+  | { stage: string; answer: Answer };
 
 export interface CheckContext {
   params: ParamValues;
@@ -50,7 +56,17 @@ export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
     }
     if (!report) return undefined;
     const parts = name.split('.');
-    const snap = (label: string) => report.snapshots.find((s) => s.label === label);
+    const snap = (label: string) => report.snapshots.find((s) => s.label === label) ?? (label === 'start' ? report.snapshots[0] : undefined);
+    // long form: snapshots.<label>.processes.<name>.<field>, snapshots.<label>.vmstat.<key>
+    if (parts[0] === 'snapshots' && parts.length >= 4) {
+      const s = snap(parts[1]!);
+      if (!s) return undefined;
+      let v: unknown;
+      if (parts[2] === 'processes' && parts.length >= 5) v = s.processes[parts.slice(3, -1).join('.')]?.[parts.at(-1)! as 'VmRSS'];
+      else if ((parts[2] === 'vmstat' || parts[2] === 'meminfo') && parts.length === 4) v = (s[parts[2]] as unknown as Record<string, number>)[parts[3]!];
+      else if (parts[2] === 'step' && parts.length === 3) v = s.step;
+      return typeof v === 'number' ? v : undefined;
+    }
     if (parts[0] === 'sim' && parts.length >= 4) {
       // process names may hold dots (a.out): everything between the label and the field
       const v = snap(parts[1]!)?.processes[parts.slice(2, -1).join('.')]?.[parts.at(-1)! as 'VmRSS'];
@@ -79,13 +95,48 @@ export function runScenarioText(text: string): SimReport {
 /** The expected value of a numeric-like exercise, with its quantity. */
 export function expectedValue(ex: Extract<Exercise, { answer: { expr: string } }>, ctx: CheckContext): { value: number; quantity: Quantity } {
   let report: SimReport | undefined;
-  if (ex.kind === 'predict' || (ex.scenario && /\b(sim|vmstat|meminfo)\./.test(ex.answer.expr))) report = runScenarioText(ctx.scenarioText(ex.scenario!));
   if (ex.kind === 'observe' && ctx.measured !== undefined) return { value: ctx.measured, quantity: ex.answer.quantity };
+  if (ex.kind === 'predict' || (ex.scenario && usesSim(ex.answer.expr))) report = runScenarioText(ctx.scenarioText(ex.scenario!));
   return { value: evaluate(ex.answer.expr, lookupFor(ctx.params, report)), quantity: ex.answer.quantity };
+}
+
+const usesSim = (expr: string) => /\b(sim|vmstat|meminfo|snapshots)\./.test(expr);
+
+/** Expected values of a table exercise's fields. */
+export function expectedFields(ex: Extract<Exercise, { kind: 'table' }>, ctx: CheckContext): Record<string, { value: number; quantity: Quantity }> {
+  const report = ex.scenario && ex.fields.some((f) => usesSim(f.expr)) ? runScenarioText(ctx.scenarioText(ex.scenario)) : undefined;
+  const look = lookupFor(ctx.params, report);
+  return Object.fromEntries(ex.fields.map((f) => [f.name, { value: evaluate(f.expr, look), quantity: f.quantity }]));
+}
+
+/** A guided stage's question as an exercise of its own kind, so the same checkers judge it. */
+export function stageExercise(lab: Extract<Exercise, { kind: 'guided' }>, stageId: string): Exercise | undefined {
+  const st = lab.stages.find((s) => s.id === stageId);
+  if (!st?.question) return undefined;
+  const { prompt: _prompt, explanation, ...q } = st.question;
+  const scenario = 'scenario' in q && q.scenario ? q.scenario : lab.scenario;
+  return { ...q, id: st.id, title: st.title ?? st.id, explanation: explanation ?? lab.explanation, params: lab.params, scenario } as Exercise;
 }
 
 function describe(value: number, q: Quantity): string {
   return q === 'bytes' ? formatBytesHuman(value) : q === 'percent' ? `${value}%` : String(value);
+}
+
+type Misconceptions = Exercise['misconceptions'];
+
+/** Read one number the student typed and compare it with the expected value within the tolerance. */
+export function checkNumber(raw: string, exp: { value: number; quantity: Quantity }, tolerance: string, misconceptions: Misconceptions): CheckResult {
+  const r = readAnswer(raw, exp.quantity);
+  if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
+  const tol = toleranceOf(tolerance, exp.value, exp.quantity);
+  const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
+  const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
+  if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
+  const diagnosis = misconceptions.find((m) => {
+    const mr = readAnswer(String(m.answer), exp.quantity);
+    return mr.ok && Math.abs(mr.value - r.value) <= Math.max(tol, Math.abs(mr.value) * 0.02);
+  })?.says;
+  return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(diagnosis ? { diagnosis } : {}) };
 }
 
 function misconception(ex: Exercise, matches: (a: string | number | number[]) => boolean): string | undefined {
@@ -98,23 +149,46 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
     case 'predict':
     case 'observe': {
       if (!('value' in answer) || typeof answer.value !== 'string') return { verdict: 'invalid', message: 'give a number' };
-      const r = readAnswer(answer.value, ex.answer.quantity);
-      if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
       let exp: { value: number; quantity: Quantity };
       try {
         exp = expectedValue(ex, ctx);
       } catch (err) {
         return { verdict: 'invalid', message: `This exercise cannot be checked: ${err instanceof ExprError ? err.message : String(err)}` };
       }
-      const tol = toleranceOf(ex.answer.tolerance, exp.value, exp.quantity);
-      const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
-      const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
-      if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
-      const diagnosis = misconception(ex, (m) => {
-        const mr = readAnswer(String(m), exp.quantity);
-        return mr.ok && Math.abs(mr.value - r.value) <= Math.max(tol, Math.abs(mr.value) * 0.02);
-      });
-      return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, diagnosis };
+      return checkNumber(answer.value, exp, ex.answer.tolerance, ex.misconceptions.filter((m) => m.field === undefined));
+    }
+    case 'table': {
+      if (!('values' in answer) || typeof answer.values !== 'object' || answer.values === null) return { verdict: 'invalid', message: `fill in ${ex.fields.map((f) => f.label).join(', ')}` };
+      let exp: Record<string, { value: number; quantity: Quantity }>;
+      try {
+        exp = expectedFields(ex, ctx);
+      } catch (err) {
+        return { verdict: 'invalid', message: `This exercise cannot be checked: ${err instanceof ExprError ? err.message : String(err)}` };
+      }
+      const fields: NonNullable<CheckResult['fields']> = {};
+      for (const f of ex.fields) {
+        const v = answer.values[f.name];
+        if (typeof v !== 'string') return { verdict: 'invalid', message: `Not counted: ${f.label} is empty.` };
+        const r = checkNumber(v, exp[f.name]!, f.tolerance, ex.misconceptions.filter((m) => m.field === f.name));
+        if (r.verdict === 'invalid') return { verdict: 'invalid', message: `Not counted: ${f.label}: ${r.message.replace(/^Not counted: /, '')}` };
+        fields[f.name] = { verdict: r.verdict, message: r.message, ...(r.unitRead ? { unitRead: r.unitRead } : {}), ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}) };
+      }
+      const right = ex.fields.filter((f) => fields[f.name]!.verdict === 'correct').length;
+      const partial = right / ex.fields.length;
+      const diagnosis = Object.values(fields).map((f) => f.diagnosis).filter(Boolean).join(' ') || undefined;
+      if (partial === 1) return { verdict: 'correct', message: 'Every field is right.', partial, fields };
+      const wrong = ex.fields.filter((f) => fields[f.name]!.verdict !== 'correct').map((f) => f.label);
+      return { verdict: 'incorrect', message: `${right} of ${ex.fields.length} right; not yet: ${wrong.join(', ')}.`, partial, fields, ...(diagnosis ? { diagnosis } : {}) };
+    }
+    case 'guided': {
+      if (!('stage' in answer) || typeof answer.stage !== 'string' || typeof answer.answer !== 'object' || answer.answer === null) return { verdict: 'invalid', message: 'answer the question of a stage' };
+      const st = ex.stages.find((s) => s.id === answer.stage);
+      const q = stageExercise(ex, answer.stage);
+      if (!st || !q) return { verdict: 'invalid', message: `stage '${answer.stage}' asks no question` };
+      if ('stage' in answer.answer) return { verdict: 'invalid', message: 'a stage question is not a lab' };
+      const r = check(q, answer.answer, ctx);
+      if (r.verdict === 'incorrect' && st.on_wrong) return { ...r, backTo: st.on_wrong.back_to, message: st.on_wrong.say ? `${r.message} ${st.on_wrong.say}` : r.message };
+      return r;
     }
     case 'choice': {
       if (!('choice' in answer) || !Number.isInteger(answer.choice) || answer.choice < 0 || answer.choice >= ex.options.length) return { verdict: 'invalid', message: 'choose one option' };

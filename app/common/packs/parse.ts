@@ -29,22 +29,36 @@ function locate(doc: Doc, lc: LineCounter, path: (string | number)[]): number | 
   return undefined;
 }
 
-function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[] } {
+/** Finds the line of a field ("stages.2.question.answer") in a file, for errors found after parsing. */
+export type LineOf = (field: string) => number | undefined;
+
+function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[]; lineOf: LineOf } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const lineOf: LineOf = (field) => {
+    const path = field.split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+    const l = locate(doc, lc, path);
+    return l === undefined ? undefined : l + lineOffset;
+  };
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    return { problems: [{ file, line: lc.linePos(e.pos[0]).line + lineOffset, message: e.message.split('\n')[0]! }] };
+    return { problems: [{ file, line: lc.linePos(e.pos[0]).line + lineOffset, message: e.message.split('\n')[0]! }], lineOf };
   }
-  const raw = doc.toJS({ maxAliasCount: 50 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    return { problems: [{ file, line: 1 + lineOffset, message: (err as Error).message }], lineOf };
+  }
   const r = schema.safeParse(raw);
-  if (r.success) return { value: r.data, problems: [] };
+  if (r.success) return { value: r.data, problems: [], lineOf };
   return {
     problems: r.error.issues.slice(0, 5).map((i) => {
       const path = i.path as (string | number)[];
       const line = locate(doc, lc, path);
       return { file, line: line === undefined ? undefined : line + lineOffset, field: path.join('.') || undefined, message: i.message };
     }),
+    lineOf,
   };
 }
 
@@ -53,9 +67,9 @@ export function parseManifest(text: string, file = 'pack.yaml') {
 }
 
 /** An exercise file: front matter between --- lines, then Markdown prose. */
-export function parseExerciseFile(text: string, file: string): { exercise?: Exercise; prose: string; problems: PackProblem[] } {
+export function parseExerciseFile(text: string, file: string): { exercise?: Exercise; prose: string; problems: PackProblem[]; lineOf: LineOf } {
   const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
-  if (!m) return { prose: '', problems: [{ file, line: 1, message: 'an exercise starts with front matter between --- lines' }] };
+  if (!m) return { prose: '', problems: [{ file, line: 1, message: 'an exercise starts with front matter between --- lines' }], lineOf: () => undefined };
   const r = parseYaml(m[1]!, file, Exercise, 1);
-  return { exercise: r.value, prose: m[2]!, problems: r.problems };
+  return { exercise: r.value, prose: m[2]!, problems: r.problems, lineOf: r.lineOf };
 }

@@ -48,7 +48,14 @@ export const Param = z.union([
   z.object({ choices: z.array(z.union([z.number(), z.string()])).min(1) }).strict(),
 ]);
 
-const Misconception = z.object({ answer: z.union([z.string(), z.number(), z.array(z.number())]), says: text(1000) }).strict();
+const Misconception = z
+  .object({
+    answer: z.union([z.string(), z.number(), z.array(z.number())]),
+    /** table exercises: the field this wrong value belongs to */
+    field: z.string().max(64).optional(),
+    says: text(1000),
+  })
+  .strict();
 
 const base = {
   id,
@@ -77,42 +84,124 @@ const NumericAnswer = z
   })
   .strict();
 
-export const Exercise = z.discriminatedUnion('kind', [
-  z.object({ ...base, kind: z.literal('numeric'), answer: NumericAnswer }).strict(),
-  z.object({ ...base, kind: z.literal('choice'), options: z.array(text(500)).min(2).max(10), answer: z.number().int().min(0) }).strict(),
-  z.object({ ...base, kind: z.literal('multiple'), options: z.array(text(500)).min(2).max(10), answer: z.array(z.number().int().min(0)).min(1) }).strict(),
-  z.object({ ...base, kind: z.literal('ordering'), items: z.array(text(300)).min(2).max(12) }).strict(),
-  z.object({ ...base, kind: z.literal('matching'), pairs: z.array(z.tuple([text(200), text(300)])).min(2).max(12) }).strict(),
-  z.object({ ...base, kind: z.literal('text'), patterns: z.array(text(300)).min(1), reference: text(300) }).strict(),
-  z.object({ ...base, kind: z.literal('predict'), scenario: z.string().max(200), answer: NumericAnswer }).strict(),
+/** One number of a `table` exercise: the student fills several fields, each checked on its own. */
+const TableField = z
+  .object({
+    /** key of the field in the answer, e.g. virt */
+    name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a field name is lower-case letters, digits and _'),
+    /** what the student sees beside the box, e.g. "VIRT" */
+    label: text(200),
+    expr: text(500),
+    quantity: z.enum(['bytes', 'count', 'percent']).default('bytes'),
+    tolerance: z.string().max(50).default('0'),
+  })
+  .strict();
+
+const Knob = z
+  .object({
+    /** machine.swappiness, machine.ram, machine.swap, processes.<name>.oom_score_adj, steps.<n>.<field> */
+    path: z.string().regex(/^(machine\.\w+|processes\.[\w.-]+\.\w+|steps\.\d+\.\w+)$/, 'a knob path is machine.<field>, processes.<name>.<field> or steps.<n>.<field>'),
+    label: text(200),
+    min: z.number(),
+    max: z.number(),
+    step: z.number().positive(),
+    unit: z.enum(['', 'MiB', 'GiB']).default(''),
+  })
+  .strict();
+
+/**
+ * What each kind adds to the common fields. Guided-lab stages reuse these, so a stage may ask a
+ * question of any (non-guided) kind.
+ */
+const kindShapes = {
+  numeric: { kind: z.literal('numeric'), answer: NumericAnswer },
+  table: { kind: z.literal('table'), fields: z.array(TableField).min(2).max(12) },
+  choice: { kind: z.literal('choice'), options: z.array(text(500)).min(2).max(10), answer: z.number().int().min(0) },
+  multiple: { kind: z.literal('multiple'), options: z.array(text(500)).min(2).max(10), answer: z.array(z.number().int().min(0)).min(1) },
+  ordering: { kind: z.literal('ordering'), items: z.array(text(300)).min(2).max(12) },
+  matching: { kind: z.literal('matching'), pairs: z.array(z.tuple([text(200), text(300)])).min(2).max(12) },
+  text: { kind: z.literal('text'), patterns: z.array(text(300)).min(1), reference: text(300) },
+  predict: { kind: z.literal('predict'), scenario: z.string().max(200), answer: NumericAnswer },
+  tune: {
+    kind: z.literal('tune'),
+    scenario: z.string().max(200),
+    knobs: z.array(Knob).min(1),
+    /** every goal must hold at the end of the run, e.g. "vmstat.oom_kill == 0", "b.state == killed:oom" */
+    goals: z.array(text(300)).min(1),
+    /** knob values that meet the goals (pack check proves it) */
+    solution: z.record(z.string(), z.number()),
+  },
+  observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer },
+} as const;
+
+const question = <K extends keyof typeof kindShapes>(k: K) =>
   z
     .object({
-      ...base,
-      kind: z.literal('tune'),
-      scenario: z.string().max(200),
-      knobs: z
-        .array(
-          z
-            .object({
-              /** machine.swappiness, machine.ram, machine.swap, processes.<name>.oom_score_adj, steps.<n>.<field> */
-              path: z.string().regex(/^(machine\.\w+|processes\.[\w.-]+\.\w+|steps\.\d+\.\w+)$/),
-              label: text(200),
-              min: z.number(),
-              max: z.number(),
-              step: z.number().positive(),
-              unit: z.enum(['', 'MiB', 'GiB']).default(''),
-            })
-            .strict(),
-        )
-        .min(1),
-      /** every goal must hold at the end of the run, e.g. "vmstat.oom_kill == 0", "state.b == killed:oom" */
-      goals: z.array(text(300)).min(1),
-      /** knob values that meet the goals (pack check proves it) */
-      solution: z.record(z.string(), z.number()),
+      ...kindShapes[k],
+      /** predict and tune questions run the lab's scenario unless they name another */
+      scenario: z.string().max(200).optional(),
+      /** the question, Markdown; {{param}} allowed */
+      prompt: text(4000),
+      hints: z.array(text(1000)).default([]),
+      misconceptions: z.array(Misconception).default([]),
+      wrong_example: base.wrong_example,
+      explanation: z.string().max(8000).optional(),
     })
-    .strict(),
-  z.object({ ...base, kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer }).strict(),
+    .strict();
+
+/** A question asked at a guided-lab stage: any kind but observe and guided. */
+export const StageQuestion = z.discriminatedUnion('kind', [
+  question('numeric'),
+  question('table'),
+  question('choice'),
+  question('multiple'),
+  question('ordering'),
+  question('matching'),
+  question('text'),
+  question('predict'),
+  question('tune'),
+]);
+export type StageQuestion = z.output<typeof StageQuestion>;
+
+/** What a guided stage points at; pack check proves each target exists at its stage. */
+export const Highlight = z.union([
+  z.object({ vma: z.string().min(1).max(100), process: z.string().max(100).optional() }).strict(),
+  z.object({ frame: z.number().int().min(0) }).strict(),
+  z.object({ counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>') }).strict(),
+  z.object({ state: z.string().min(1).max(100) }).strict(),
+  z.object({ log: z.string().min(1).max(300) }).strict(),
+]);
+
+export const GuidedStage = z
+  .object({
+    id,
+    title: text(200).optional(),
+    /** scenario steps to run since the previous stage (0: stay) */
+    advance: z.number().int().min(0).max(10000).default(1),
+    /** what to look at now, Markdown */
+    say: text(4000),
+    highlight: z.array(Highlight).default([]),
+    question: StageQuestion.optional(),
+    /** a wrong answer sends the student back to an earlier stage, with a word on what to watch */
+    on_wrong: z.object({ back_to: id, say: text(1000).optional() }).strict().optional(),
+  })
+  .strict();
+export type GuidedStage = z.output<typeof GuidedStage>;
+
+export const Exercise = z.discriminatedUnion('kind', [
+  z.object({ ...base, ...kindShapes.numeric }).strict(),
+  z.object({ ...base, ...kindShapes.table }).strict(),
+  z.object({ ...base, ...kindShapes.choice }).strict(),
+  z.object({ ...base, ...kindShapes.multiple }).strict(),
+  z.object({ ...base, ...kindShapes.ordering }).strict(),
+  z.object({ ...base, ...kindShapes.matching }).strict(),
+  z.object({ ...base, ...kindShapes.text }).strict(),
+  z.object({ ...base, ...kindShapes.predict }).strict(),
+  z.object({ ...base, ...kindShapes.tune }).strict(),
+  z.object({ ...base, ...kindShapes.observe }).strict(),
+  /** a guided lab: one scenario walked through stage by stage (issue 6 builds its view on this) */
+  z.object({ ...base, kind: z.literal('guided'), scenario: z.string().max(200), stages: z.array(GuidedStage).min(1).max(100) }).strict(),
 ]);
 export type Exercise = z.output<typeof Exercise>;
 export type ExerciseKind = Exercise['kind'];
-export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe'];
+export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'table', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe', 'guided'];

@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
-import { parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
+import { type LineOf, parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
 import type { Exercise, PackManifest } from '../../common/packs/schema.js';
 
 export const LIMITS = { maxFiles: 500, maxTotalBytes: 50 * 1024 * 1024, maxFileBytes: 10 * 1024 * 1024 };
@@ -17,6 +17,8 @@ export interface LoadedExercise {
   /** path inside the pack */
   file: string;
   chapter: string;
+  /** the line of a front-matter field, for errors found later (pack check) */
+  lineOf: LineOf;
 }
 
 export interface Pack {
@@ -133,30 +135,31 @@ export function buildPack(source: string, raw: Map<string, Buffer>): Pack {
     return { id: 'unknown', source, files, exercises, problems: [{ file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
   }
   const m = parseManifest(manifestText);
+  const manifestLine = m.lineOf;
   problems.push(...m.problems);
   const manifest = m.value;
   if (!manifest) return { id: 'unknown', source, files, exercises, problems };
   const chapterIds = new Set(manifest.chapters.map((c) => c.id));
   manifest.chapters.forEach((ch, ci) => {
-    for (const r of ch.requires) if (!chapterIds.has(r)) problems.push({ file: 'pack.yaml', field: `chapters.${ci}.requires`, message: `chapter '${ch.id}' requires '${r}', which the pack does not have` });
+    for (const r of ch.requires) if (!chapterIds.has(r)) problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.requires`), field: `chapters.${ci}.requires`, message: `chapter '${ch.id}' requires '${r}', which the pack does not have` });
     ch.exercises.forEach((f, ei) => {
       const text = files.get(f)?.toString('utf8');
       if (text === undefined) {
-        problems.push({ file: 'pack.yaml', field: `chapters.${ci}.exercises.${ei}`, message: `${f} is listed but not in the pack` });
+        problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.exercises.${ei}`), field: `chapters.${ci}.exercises.${ei}`, message: `${f} is listed but not in the pack` });
         return;
       }
       const r = parseExerciseFile(text, f);
       problems.push(...r.problems);
       if (!r.exercise) return;
       if (exercises.has(r.exercise.id)) {
-        problems.push({ file: f, field: 'id', message: `the id '${r.exercise.id}' is used twice` });
+        problems.push({ file: f, line: r.lineOf('id'), field: 'id', message: `the id '${r.exercise.id}' is used twice` });
         return;
       }
       if (r.exercise.scenario && !r.exercise.scenario.startsWith('builtin:') && !files.has(r.exercise.scenario)) {
-        problems.push({ file: f, field: 'scenario', message: `the scenario ${r.exercise.scenario} is not in the pack` });
+        problems.push({ file: f, line: r.lineOf('scenario'), field: 'scenario', message: `the scenario ${r.exercise.scenario} is not in the pack` });
         return;
       }
-      exercises.set(r.exercise.id, { exercise: r.exercise, prose: r.prose, file: f, chapter: ch.id });
+      exercises.set(r.exercise.id, { exercise: r.exercise, prose: r.prose, file: f, chapter: ch.id, lineOf: r.lineOf });
     });
   });
   return { id: manifest.id, manifest, source, files, exercises, problems };

@@ -3,16 +3,16 @@
  * exercises/linux-process-memory; packs a learner opens are remembered (and .memlab files copied)
  * in the data directory so they come back after a restart.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
-import type { ExerciseView, PackDetail, packMethods, PackSummary, Widget } from '../../common/api/packs.js';
+import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
-import { type Answer, check, expectedValue } from '../../common/packs/checkers.js';
+import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
-import type { Exercise } from '../../common/packs/schema.js';
+import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import { ProgressStore, toCsv } from '../progress/store.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
@@ -39,6 +39,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   const progress = new ProgressStore(deps.dataDir, 'default');
   if (progress.notice) deps.log('warn', progress.notice);
   let builtinId: string | null = null;
+  /** author mode: one folder watcher per client and pack */
+  const watchers = new Map<string, { close(): void }>();
 
   const summary = (p: Pack): PackSummary => ({
     id: p.id,
@@ -130,14 +132,13 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     return pr.attempts > 0 ? 'tried' : 'new';
   };
 
-  const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
+  const questionWidget = (ex: Exercise | StageQuestion, seed: number): QuestionWidget => {
     switch (ex.kind) {
       case 'numeric':
-        return { kind: 'numeric', quantity: ex.answer.quantity };
       case 'predict':
-        return { kind: 'predict', quantity: ex.answer.quantity };
-      case 'observe':
-        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+        return { kind: ex.kind, quantity: ex.answer.quantity };
+      case 'table':
+        return { kind: 'table', fields: ex.fields.map((f) => ({ name: f.name, label: f.label, quantity: f.quantity })) };
       case 'choice':
       case 'multiple':
         return { kind: ex.kind, options: ex.options };
@@ -149,6 +150,32 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         return { kind: 'text' };
       case 'tune':
         return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals };
+      default:
+        throw new Error(`no question widget for ${ex.kind}`);
+    }
+  };
+
+  const widgetOf = (p: Pack, ex: Exercise, seed: number, render: (s: string) => string, stage: number): Widget => {
+    switch (ex.kind) {
+      case 'observe':
+        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+      case 'guided': {
+        let step = 0;
+        const stages = ex.stages.map((st, i) => {
+          step += st.advance;
+          return {
+            id: st.id,
+            title: st.title ?? st.id,
+            step,
+            html: render(st.say),
+            highlight: st.highlight as Array<Record<string, string | number>>,
+            ...(st.question ? { question: { html: render(st.question.prompt), widget: questionWidget(st.question, seed + i) } } : {}),
+          };
+        });
+        return { kind: 'guided', scenario: ex.scenario, stages, stage: Math.min(stage, ex.stages.length - 1) };
+      }
+      default:
+        return questionWidget(ex, seed);
     }
   };
 
@@ -172,8 +199,18 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         return ex.reference;
       case 'tune':
         return Object.entries(ex.solution).map(([k, v]) => `${ex.knobs.find((x) => x.path === k)?.label ?? k} = ${v}`).join(', ');
+      case 'table': {
+        const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
+        return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
+      }
+      case 'guided':
+        return ex.stages
+          .filter((st) => st.question)
+          .map((st) => `${st.title ?? st.id}: ${solutionOf(p, stageExercise(ex, st.id)!, params)}`)
+          .join(' | ');
     }
   };
+  const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
 
   const view = (p: Pack, exId: string): ExerciseView => {
     const le = p.exercises.get(exId);
@@ -199,7 +236,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       kind: ex.kind,
       chapter: le.chapter,
       html: render(le.prose),
-      widget: widgetOf(p, ex, seed),
+      widget: widgetOf(p, ex, seed, render, pr?.stage ?? 0),
       ...(builtinScenario ? { simulator: { scenarioId: builtinScenario, step: ex.show_step ?? 0 } } : {}),
       status,
       attempts,
@@ -293,18 +330,72 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       if (!progress.get(key(p, exerciseId)) && p.exercises.has(exerciseId)) await progress.update(key(p, exerciseId), (x) => x);
       return view(p, exerciseId);
     },
-    'exercise.answer': async ({ packId, exerciseId, answer }) => {
+    'exercise.answer': async ({ packId, exerciseId, answer, measured }) => {
       const p = await pack(packId);
       const le = p.exercises.get(exerciseId);
       if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
-      const params = drawParams(le.exercise.params, seedFor(p, exerciseId));
-      const r = check(le.exercise, answer as Answer, { params, scenarioText: scenarioText(p) });
+      const ex = le.exercise;
+      const params = drawParams(ex.params, seedFor(p, exerciseId));
+      const r = check(ex, answer as Answer, { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) });
       await progress.update(key(p, exerciseId), (x) => {
         if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1 };
         if (x.correct) return x; // answering again after solving changes nothing
+        if (ex.kind === 'guided' && 'stage' in answer) {
+          // a lab is solved when its last question is answered right; a wrong one may send the learner back
+          const i = ex.stages.findIndex((st) => st.id === answer.stage);
+          const lastQ = ex.stages.map((st, j) => (st.question ? j : -1)).reduce((a, b) => Math.max(a, b), -1);
+          const stage = r.verdict === 'correct' ? Math.max(x.stage ?? 0, Math.min(i + 1, ex.stages.length - 1)) : r.backTo ? ex.stages.findIndex((st) => st.id === r.backTo) : (x.stage ?? 0);
+          const solved = r.verdict === 'correct' && i === lastQ;
+          return { ...x, attempts: x.attempts + 1, stage, correct: solved, solvedAt: solved ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
+        }
         return { ...x, attempts: x.attempts + 1, correct: r.verdict === 'correct', solvedAt: r.verdict === 'correct' ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
       });
-      return { verdict: r.verdict, message: r.message, ...(r.unitRead ? { unitRead: r.unitRead } : {}), ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}), ...(r.partial !== undefined ? { partial: r.partial } : {}), exercise: view(p, exerciseId) };
+      return {
+        verdict: r.verdict,
+        message: r.message,
+        ...(r.unitRead ? { unitRead: r.unitRead } : {}),
+        ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+        ...(r.partial !== undefined ? { partial: r.partial } : {}),
+        ...(r.fields ? { fields: r.fields } : {}),
+        ...(r.backTo ? { backTo: r.backTo } : {}),
+        exercise: view(p, exerciseId),
+      };
+    },
+    'pack.watch': async ({ packId, watch: on }, ctx) => {
+      const p = await pack(packId);
+      const k = `${ctx.clientId}/${packId}`;
+      watchers.get(k)?.close();
+      watchers.delete(k);
+      if (!on) return { watching: false };
+      if (p.source.endsWith('.memlab') || !existsSync(p.source) || !statSync(p.source).isDirectory())
+        throw new ApiError('invalid-input', `author mode watches a pack folder; ${p.source === builtinDir ? 'the built-in pack' : p.source} is not one`, { field: 'packId' });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const reload = async () => {
+        let fresh: Pack;
+        try {
+          fresh = await loadPack(p.source);
+        } catch (err) {
+          const e = err as PackRefused;
+          ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });
+          return;
+        }
+        // the pack keeps its id while it is open, even if pack.yaml is broken mid-edit
+        if (fresh.id !== packId) fresh.problems.unshift({ file: 'pack.yaml', field: 'id', message: fresh.id === 'unknown' ? 'pack.yaml cannot be read; the last good exercises stay open' : `the id changed to '${fresh.id}'; reopen the pack to use it` });
+        if (fresh.id === packId) packs.set(packId, fresh);
+        else packs.set(packId, { ...packs.get(packId)!, problems: fresh.problems });
+        ctx.emit('pack.changed', { packId, exercises: packs.get(packId)!.exercises.size, problems: fresh.problems });
+      };
+      const w = watch(p.source, { recursive: true }, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void reload(), 150);
+      });
+      w.on('error', () => w.close());
+      watchers.set(k, { close: () => (clearTimeout(timer), w.close()) });
+      ctx.onClose(() => {
+        watchers.get(k)?.close();
+        watchers.delete(k);
+      });
+      return { watching: true };
     },
     'exercise.hint': async ({ packId, exerciseId }) => {
       const p = await pack(packId);

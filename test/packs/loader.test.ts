@@ -90,7 +90,7 @@ describe('.memlab files', () => {
           expect((e as Error).name).toBe('PackRefused');
         }
       }),
-      { seed: 11, numRuns: 1000 },
+      { seed: 11, numRuns: 10_000 },
     );
   });
   it('refuses links in a folder pack', async () => {

@@ -190,7 +190,13 @@ export function parseScenario(text: string, file?: string): Scenario {
     }
     return {};
   };
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // an alias to nothing (*x without &x) or an alias bomb
+    throw new ScenarioError(err instanceof Error ? err.message.split('\n')[0]! : String(err), { file, line: 1 });
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ScenarioError('a scenario is a mapping with machine, processes and steps', { file, line: 1 });
   const top = Top.safeParse(raw);
   if (!top.success) {

@@ -97,6 +97,14 @@ function proveOnce(ex: Exercise, ctx: { params: Record<string, number | string>;
   } catch (err) {
     return { field: ex.kind === 'table' ? 'fields' : 'answer.expr', message: `cannot evaluate: ${err instanceof Error ? err.message : String(err)}` };
   }
+  // a unit binds to the number before it: "size / 2 GiB" is size ÷ (2 GiB), a fraction of a byte
+  const tiny = (v: number | undefined, q: string) => q === 'bytes' && v !== undefined && v !== 0 && Math.abs(v) < 1;
+  if ((ex.kind === 'numeric' || ex.kind === 'predict' || ex.kind === 'observe') && tiny(expected, ex.answer.quantity))
+    return { field: 'answer.expr', message: `the expected value is ${expected} bytes, less than one byte: a unit binds to the number just before it, so write "size GiB / 2" or "(size / 2) GiB", not "size / 2 GiB"` };
+  if (ex.kind === 'table') {
+    const f = ex.fields.findIndex((x) => tiny(table![x.name], x.quantity));
+    if (f >= 0) return { field: `fields.${f}.expr`, message: `the expected value is ${table![ex.fields[f]!.name]} bytes, less than one byte: a unit binds to the number just before it, so write "size GiB / 2" or "(size / 2) GiB", not "size / 2 GiB"` };
+  }
   const ans = referenceAnswers(ex, expected, table);
   const right = check(ex, ans.right, ctx);
   if (right.verdict !== 'correct') return { field: ex.kind === 'tune' ? 'solution' : ex.kind === 'table' ? 'fields' : 'answer', message: `the reference answer is not accepted (${right.message})` };
@@ -219,7 +227,7 @@ function wrongFromExample(ex: Exercise): Answer {
   return { value: String(w) };
 }
 
-function format(p: PackProblem): string {
+export function formatProblem(p: PackProblem): string {
   return `${p.file}${p.line ? `:${p.line}` : ''}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
 }
 
@@ -232,14 +240,14 @@ async function cmdCheck(path: string): Promise<number> {
     return 1;
   }
   const problems = checkPack(p);
-  for (const pr of problems) process.stdout.write(`${format(pr)}\n`);
+  for (const pr of problems) process.stdout.write(`${formatProblem(pr)}\n`);
   process.stdout.write(`${p.id}: ${p.exercises.size} exercises, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
   return problems.length ? 1 : 0;
 }
 
 const SCAFFOLD: Record<string, string> = {
   'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
-  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: virt, label: VIRT grows by, expr: "size GiB", tolerance: "2%" }\n  - { name: res, label: RES grows by, expr: "size / 2 GiB", tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "{{size}} GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
+  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: virt, label: VIRT grows by, expr: "size GiB", tolerance: "2%" }\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "{{size}} GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
   'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first 1 GiB.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS kB", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a 1 GiB memset.\n`,
   'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB.\nmisconceptions: [{ answer: "0 B", says: "That is RES: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program calls \`malloc({{size}} GiB)\` and touches nothing. By how much does VIRT grow?\n`,
   'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: ["brk (the heap)", "mmap", "the stack"]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
@@ -283,7 +291,7 @@ async function cmdBuild(dir: string, out: string): Promise<number> {
   }
   const problems = checkPack(await loadPack(dir));
   if (problems.length) {
-    for (const pr of problems) process.stderr.write(`${format(pr)}\n`);
+    for (const pr of problems) process.stderr.write(`${formatProblem(pr)}\n`);
     process.stderr.write(`memlab pack build: fix the ${problems.length} problem(s) first\n`);
     return 1;
   }

@@ -50,7 +50,7 @@ export interface CheckContext {
 /** Names the expressions may use: parameters and sim.<snapshot>.<proc>.<field>, vmstat.<snapshot>.<key>, meminfo.<snapshot>.<key>. */
 export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
   return (name) => {
-    if (name in params) {
+    if (Object.prototype.hasOwnProperty.call(params, name)) {
       const v = params[name];
       return typeof v === 'number' ? v : Number(v);
     }
@@ -58,12 +58,13 @@ export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
     const parts = name.split('.');
     const snap = (label: string) => report.snapshots.find((s) => s.label === label) ?? (label === 'start' ? report.snapshots[0] : undefined);
     // long form: snapshots.<label>.processes.<name>.<field>, snapshots.<label>.vmstat.<key>
-    if (parts[0] === 'snapshots' && parts.length >= 4) {
+    if (parts[0] === 'snapshots' && parts.length >= 3) {
       const s = snap(parts[1]!);
       if (!s) return undefined;
       let v: unknown;
-      if (parts[2] === 'processes' && parts.length >= 5) v = s.processes[parts.slice(3, -1).join('.')]?.[parts.at(-1)! as 'VmRSS'];
-      else if ((parts[2] === 'vmstat' || parts[2] === 'meminfo') && parts.length === 4) v = (s[parts[2]] as unknown as Record<string, number>)[parts[3]!];
+      const own = (o: object | undefined, k: string): unknown => (o && Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined);
+      if (parts[2] === 'processes' && parts.length >= 5) v = own(own(s.processes, parts.slice(3, -1).join('.')) as object | undefined, parts.at(-1)!);
+      else if ((parts[2] === 'vmstat' || parts[2] === 'meminfo') && parts.length === 4) v = own(s[parts[2]], parts[3]!);
       else if (parts[2] === 'step' && parts.length === 3) v = s.step;
       return typeof v === 'number' ? v : undefined;
     }

@@ -1,0 +1,47 @@
+/**
+ * The broken packs in test/packs/broken/: each folder is a pack with one mistake an instructor
+ * could make, and EXPECTED.txt holds the exact lines `memlab pack check` must print for it
+ * (file:line (field): message). The mistake is the only difference from a good pack.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkPack, formatProblem, run } from '../../app/cli/pack.js';
+import { loadPack } from '../../app/node/packs/loader.js';
+
+const root = join(import.meta.dirname, 'broken');
+const cases = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+
+describe('each broken pack gets its precise error', () => {
+  it('there is a good set of them', () => expect(cases.length).toBeGreaterThanOrEqual(15));
+  for (const name of cases) {
+    it(name, async () => {
+      const dir = join(root, name);
+      const want = readFileSync(join(dir, 'EXPECTED.txt'), 'utf8').trim().split('\n');
+      const got = checkPack(await loadPack(dir)).map(formatProblem);
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+describe('memlab pack check exits 0 or 1', () => {
+  afterEach(() => vi.restoreAllMocks());
+  it('1 with the problem on stdout for a broken pack', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    expect(await run(['check', join(root, 'choice-out-of-range')])).toBe(1);
+    expect(out.join('')).toContain('a.md:6 (answer): answer 2 is not one of the 2 options (they count from 0)');
+  });
+  it('0 for the built-in pack', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    expect(await run(['check', join(import.meta.dirname, '..', '..', 'exercises', 'linux-process-memory')])).toBe(0);
+    expect(out.join('')).toMatch(/linux-process-memory: \d+ exercises, 0 problems/);
+  });
+  it('1 with a clear message for a path that is not there', async () => {
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    expect(await run(['check', join(root, 'no-such-pack')])).toBe(1);
+    expect(err.join('')).toMatch(/no-such-pack: no such file or folder/);
+  });
+});

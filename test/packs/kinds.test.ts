@@ -1,0 +1,135 @@
+/** The kinds added for per-field credit (table) and guided labs, names over simulator results, and observe with a live reading. */
+import { describe, expect, it } from 'vitest';
+import type { SimReport } from '../../app/common/kernel/index.js';
+import { check, lookupFor, stageExercise } from '../../app/common/packs/checkers.js';
+import { parseExerciseFile } from '../../app/common/packs/parse.js';
+import type { Exercise } from '../../app/common/packs/schema.js';
+
+const ex = (front: string): Exercise => {
+  const r = parseExerciseFile(`---\n${front}\n---\nQuestion?\n`, 'x.md');
+  if (!r.exercise) throw new Error(JSON.stringify(r.problems));
+  return r.exercise;
+};
+const ctx = { params: { size: 4 }, scenarioText: () => '' };
+
+describe('table: several numbers, each credited on its own', () => {
+  const t = ex(
+    [
+      'id: top',
+      'title: top',
+      'kind: table',
+      'fields:',
+      '  - { name: virt, label: VIRT, expr: "size GiB", tolerance: "1%" }',
+      '  - { name: res, label: RES, expr: "size GiB / 2", tolerance: "1%" }',
+      '  - { name: faults, label: minor faults, expr: "size GiB / 2 / 4 KiB", quantity: count }',
+      'misconceptions: [{ field: res, answer: "4 GiB", says: "That is VIRT." }]',
+      'explanation: x',
+    ].join('\n'),
+  );
+  it('all right is correct, with each unit read', () => {
+    const r = check(t, { values: { virt: '4096M', res: '524288 pages', faults: '524288' } }, ctx);
+    expect(r.verdict).toBe('correct');
+    expect(r.partial).toBe(1);
+    expect(r.fields?.virt?.unitRead).toBe('MiB');
+    expect(r.fields?.res?.unitRead).toBe('pages of 4 KiB');
+  });
+  it('one field wrong: partial credit, that field named and diagnosed', () => {
+    const r = check(t, { values: { virt: '4 GiB', res: '4 GiB', faults: '524288' } }, ctx);
+    expect(r).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is VIRT.' });
+    expect(r.partial).toBeCloseTo(2 / 3);
+    expect(r.fields?.res?.verdict).toBe('incorrect');
+    expect(r.fields?.virt?.verdict).toBe('correct');
+    expect(r.message).toContain('not yet: RES');
+  });
+  it('a misconception of one field does not fire for another', () => {
+    const r = check(t, { values: { virt: '4 GiB', res: '2 GiB', faults: '4' } }, ctx);
+    expect(r.verdict).toBe('incorrect');
+    expect(r.diagnosis).toBeUndefined();
+  });
+  it('an unreadable or missing field makes the whole answer invalid, naming the field', () => {
+    expect(check(t, { values: { virt: '4 GiB', res: '12 potatoes', faults: '1' } }, ctx)).toMatchObject({ verdict: 'invalid', message: expect.stringContaining('RES') });
+    expect(check(t, { values: { virt: '4 GiB', res: '2 GiB' } }, ctx)).toMatchObject({ verdict: 'invalid', message: expect.stringContaining('minor faults is empty') });
+    expect(check(t, { value: '4 GiB' }, ctx).verdict).toBe('invalid');
+  });
+});
+
+describe('guided labs reuse every checker stage by stage', () => {
+  const lab = ex(
+    [
+      'id: lab',
+      'title: lab',
+      'kind: guided',
+      'scenario: builtin:virt-vs-res',
+      'explanation: the lab',
+      'stages:',
+      '  - { id: look, advance: 1, say: Look at VIRT., highlight: [{ counter: a.out.VmSize }] }',
+      '  - id: ask',
+      '    say: Now answer.',
+      '    question: { kind: numeric, prompt: "How much?", answer: { expr: "size GiB" }, misconceptions: [{ answer: "0", says: "That is RES." }] }',
+      '    on_wrong: { back_to: look, say: Watch step 1 again. }',
+      '  - id: order',
+      '    say: Order them.',
+      '    question: { kind: ordering, prompt: Order, items: [fault, zero page, map] }',
+    ].join('\n'),
+  );
+  it('a right answer to a stage is correct', () => {
+    expect(check(lab, { stage: 'ask', answer: { value: '4 GiB' } }, ctx).verdict).toBe('correct');
+    expect(check(lab, { stage: 'order', answer: { order: ['fault', 'zero page', 'map'] } }, ctx).verdict).toBe('correct');
+  });
+  it('a wrong one carries the diagnosis and sends the learner back', () => {
+    const r = check(lab, { stage: 'ask', answer: { value: '0' } }, ctx);
+    expect(r).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is RES.', backTo: 'look' });
+    expect(r.message).toContain('Watch step 1 again.');
+  });
+  it('a stage without a question, an unknown stage or a bare answer is invalid', () => {
+    expect(check(lab, { stage: 'look', answer: { value: '1' } }, ctx).verdict).toBe('invalid');
+    expect(check(lab, { stage: 'nope', answer: { value: '1' } }, ctx).verdict).toBe('invalid');
+    expect(check(lab, { value: '4 GiB' }, ctx).verdict).toBe('invalid');
+  });
+  it("a stage's question inherits the lab's scenario and parameters", () => {
+    const q = stageExercise(lab as Extract<Exercise, { kind: 'guided' }>, 'ask')!;
+    expect(q.scenario).toBe('builtin:virt-vs-res');
+    expect(q.kind).toBe('numeric');
+    expect(stageExercise(lab as Extract<Exercise, { kind: 'guided' }>, 'look')).toBeUndefined();
+  });
+});
+
+describe('names over the simulator report', () => {
+  // a small test double of the simulator's report: the lookup reads only its shape
+  const proc = { VmSize: 2097160, VmRSS: 1048712, RssAnon: 1048580, RssFile: 132, RssShmem: 0, VmHWM: 1048712, VmSwap: 0, VmLck: 0, VmPTE: 2060, VmData: 2097160, VmStk: 132, minflt: 262150, majflt: 0, oom_score: 250, state: 'running' };
+  const report = {
+    snapshots: [
+      { label: 'start', step: 0, processes: { 'a.out': { ...proc, VmRSS: 1000 } }, vmstat: { pgfault: 1, oom_kill: 0 }, meminfo: { MemFree: 4000000 } },
+      { label: 'end', step: 4, processes: { 'a.out': proc }, vmstat: { pgfault: 262151, oom_kill: 0 }, meminfo: { MemFree: 2950000 } },
+    ],
+    syscalls: [],
+    log: [],
+  } as unknown as SimReport;
+  const look = lookupFor({ n: 3 }, report);
+  it('reads the short and the long forms, and process names with dots', () => {
+    expect(look('sim.end.a.out.VmRSS')).toBe(1048712);
+    expect(look('snapshots.end.processes.a.out.VmRSS')).toBe(1048712);
+    expect(look('snapshots.start.processes.a.out.VmRSS')).toBe(1000);
+    expect(look('vmstat.end.pgfault')).toBe(262151);
+    expect(look('snapshots.end.vmstat.pgfault')).toBe(262151);
+    expect(look('snapshots.end.meminfo.MemFree')).toBe(2950000);
+    expect(look('snapshots.end.step')).toBe(4);
+    expect(look('n')).toBe(3);
+  });
+  it('anything else is unknown, never a crash', () => {
+    for (const n of ['snapshots.middle.processes.a.out.VmRSS', 'snapshots.end.processes.b.VmRSS', 'snapshots.end.processes.a.out.state', 'sim.end', 'snapshots.end.vmstat', 'constructor', 'snapshots.end.processes.a.out.__proto__'])
+      expect(look(n), n).toBeUndefined();
+  });
+});
+
+describe('observe: the live measurement when there is one', () => {
+  const o = ex('id: o\ntitle: o\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", tolerance: "5%" }\nexplanation: x');
+  it('checks against the measured value when the host panel gives one', () => {
+    expect(check(o, { value: '70 MiB' }, { ...ctx, measured: 70 * 1048576 }).verdict).toBe('correct');
+    expect(check(o, { value: '64 MiB' }, { ...ctx, measured: 80 * 1048576 }).verdict).toBe('incorrect');
+  });
+  it('falls back to the expected value (the simulated run) without one', () => {
+    expect(check(o, { value: '64 MiB' }, ctx).verdict).toBe('correct');
+    expect(check(o, { value: '70 MiB' }, ctx).verdict).toBe('incorrect');
+  });
+});

@@ -5,7 +5,7 @@
  * invalid — for many drawn parameter sets. Errors name file, line and field; exit 0 or 1.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.js';
@@ -260,18 +260,20 @@ const SCAFFOLD: Record<string, string> = {
   'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates and touches 64 MiB. By how much did its RES grow?\n`,
 };
 
-function cmdNew(name: string): number {
+/** `memlab pack new NAME` or `memlab pack new some/dir/NAME`: the last part is the pack id. */
+function cmdNew(path: string): number {
+  const name = basename(path);
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) {
     process.stderr.write(`memlab pack new: a pack name is lower-case letters, digits and dashes, not '${name}'\n`);
     return 2;
   }
-  if (existsSync(name)) {
-    process.stderr.write(`memlab pack new: ${name} already exists; nothing was changed\n`);
+  if (existsSync(path)) {
+    process.stderr.write(`memlab pack new: ${path} already exists; nothing was changed\n`);
     return 1;
   }
-  mkdirSync(name, { recursive: true });
-  for (const [f, t] of Object.entries(SCAFFOLD)) writeFileSync(join(name, f), t.replace(/NAME/g, name));
-  process.stdout.write(`created ${name}/ with one exercise of each kind; check it with: npx memlab pack check ${name}\n`);
+  mkdirSync(path, { recursive: true });
+  for (const [f, t] of Object.entries(SCAFFOLD)) writeFileSync(join(path, f), t.replace(/NAME/g, name));
+  process.stdout.write(`created ${path}/ with one exercise of each kind; check it with: npx memlab pack check ${path}\n`);
   return 0;
 }
 

@@ -133,3 +133,13 @@ describe('observe: the live measurement when there is one', () => {
     expect(check(o, { value: '70 MiB' }, ctx).verdict).toBe('incorrect');
   });
 });
+
+describe('misconceptions may be expressions over the drawn parameters', () => {
+  const n = ex('id: n\ntitle: n\nkind: numeric\nparams: { size: { range: [2, 8] } }\nanswer: { expr: "size GiB / 2" }\nmisconceptions: [{ answer: "size GiB", says: "That is VIRT." }, { answer: "0", says: "Nothing touched?" }]\nexplanation: x');
+  it('matches the wrong value this student would give', () => {
+    expect(check(n, { value: '4 GiB' }, ctx)).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is VIRT.' });
+    expect(check(n, { value: '0' }, ctx)).toMatchObject({ verdict: 'incorrect', diagnosis: 'Nothing touched?' });
+    expect(check(n, { value: '3 GiB' }, ctx).diagnosis).toBeUndefined();
+    expect(check(n, { value: '4 GiB' }, { ...ctx, params: { size: 6 } }).diagnosis).toBeUndefined();
+  });
+});

@@ -84,3 +84,14 @@ describe('progress store', () => {
     expect(existsSync(s.file)).toBe(true);
   });
 });
+
+describe('guided stage position', () => {
+  it('going back a stage is kept: the newer record wins a merge, not the larger number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const s = new ProgressStore(dir);
+    await s.update('p/lab', (x) => ({ ...x, stage: 3 }));
+    await new Promise((r) => setTimeout(r, 2));
+    await s.update('p/lab', (x) => ({ ...x, stage: 1 }));
+    expect(new ProgressStore(dir).get('p/lab')?.stage).toBe(1);
+  });
+});

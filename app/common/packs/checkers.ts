@@ -101,6 +101,20 @@ export function expectedValue(ex: Extract<Exercise, { answer: { expr: string } }
   return { value: evaluate(ex.answer.expr, lookupFor(ctx.params, report)), quantity: ex.answer.quantity };
 }
 
+/** Names a misconception's expression may use: the parameters, and the scenario's results when it names them. */
+function misconceptionLookup(ex: Exercise, ctx: CheckContext): Lookup {
+  const needsSim = ex.scenario !== undefined && ex.misconceptions.some((m) => typeof m.answer === 'string' && usesSim(m.answer));
+  let report: SimReport | undefined;
+  if (needsSim) {
+    try {
+      report = runScenarioText(ctx.scenarioText(ex.scenario!));
+    } catch {
+      report = undefined;
+    }
+  }
+  return lookupFor(ctx.params, report);
+}
+
 const usesSim = (expr: string) => /\b(sim|vmstat|meminfo|snapshots)\./.test(expr);
 
 /** Expected values of a table exercise's fields. */
@@ -125,8 +139,20 @@ function describe(value: number, q: Quantity): string {
 
 type Misconceptions = Exercise['misconceptions'];
 
+/** A known wrong value: a plain answer ("2 GiB") or an expression over the same names ("size GiB", "sim.end.a.VmSize kB"). */
+function misconceptionValue(answer: string | number | number[], quantity: Quantity, lookup: Lookup): number | undefined {
+  if (Array.isArray(answer)) return undefined;
+  const plain = readAnswer(String(answer), quantity);
+  if (plain.ok) return plain.value;
+  try {
+    return evaluate(String(answer), lookup);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Read one number the student typed and compare it with the expected value within the tolerance. */
-export function checkNumber(raw: string, exp: { value: number; quantity: Quantity }, tolerance: string, misconceptions: Misconceptions): CheckResult {
+export function checkNumber(raw: string, exp: { value: number; quantity: Quantity }, tolerance: string, misconceptions: Misconceptions, lookup: Lookup = () => undefined): CheckResult {
   const r = readAnswer(raw, exp.quantity);
   if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
@@ -134,8 +160,8 @@ export function checkNumber(raw: string, exp: { value: number; quantity: Quantit
   const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
   if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
   const diagnosis = misconceptions.find((m) => {
-    const mr = readAnswer(String(m.answer), exp.quantity);
-    return mr.ok && Math.abs(mr.value - r.value) <= Math.max(tol, Math.abs(mr.value) * 0.02);
+    const v = misconceptionValue(m.answer, exp.quantity, lookup);
+    return v !== undefined && Math.abs(v - r.value) <= Math.max(tol, Math.abs(v) * 0.02);
   })?.says;
   return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(diagnosis ? { diagnosis } : {}) };
 }
@@ -156,7 +182,7 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       } catch (err) {
         return { verdict: 'invalid', message: `This exercise cannot be checked: ${err instanceof ExprError ? err.message : String(err)}` };
       }
-      return checkNumber(answer.value, exp, ex.answer.tolerance, ex.misconceptions.filter((m) => m.field === undefined));
+      return checkNumber(answer.value, exp, ex.answer.tolerance, ex.misconceptions.filter((m) => m.field === undefined), misconceptionLookup(ex, ctx));
     }
     case 'table': {
       if (!('values' in answer) || typeof answer.values !== 'object' || answer.values === null) return { verdict: 'invalid', message: `fill in ${ex.fields.map((f) => f.label).join(', ')}` };
@@ -170,7 +196,7 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       for (const f of ex.fields) {
         const v = answer.values[f.name];
         if (typeof v !== 'string') return { verdict: 'invalid', message: `Not counted: ${f.label} is empty.` };
-        const r = checkNumber(v, exp[f.name]!, f.tolerance, ex.misconceptions.filter((m) => m.field === f.name));
+        const r = checkNumber(v, exp[f.name]!, f.tolerance, ex.misconceptions.filter((m) => m.field === f.name), misconceptionLookup(ex, ctx));
         if (r.verdict === 'invalid') return { verdict: 'invalid', message: `Not counted: ${f.label}: ${r.message.replace(/^Not counted: /, '')}` };
         fields[f.name] = { verdict: r.verdict, message: r.message, ...(r.unitRead ? { unitRead: r.unitRead } : {}), ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}) };
       }

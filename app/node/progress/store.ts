@@ -22,8 +22,10 @@ export const ExerciseProgress = z.object({
   solvedAt: z.number().optional(),
   /** time spent, ms (from first view to solving or now) */
   lastAnswer: z.string().max(2000).optional(),
-  /** guided labs: the stage reached */
+  /** guided labs: the stage the learner stands at (it may go back after a wrong answer) */
   stage: z.number().int().min(0).optional(),
+  /** when this record last changed (ms): the newer window's stage wins a merge */
+  touchedAt: z.number().optional(),
 });
 export type ExerciseProgress = z.infer<typeof ExerciseProgress>;
 
@@ -69,7 +71,8 @@ function mergeOne(a: ExerciseProgress | undefined, b: ExerciseProgress | undefin
     firstSeen: Math.min(a.firstSeen, b.firstSeen),
     solvedAt: a.solvedAt !== undefined && b.solvedAt !== undefined ? Math.min(a.solvedAt, b.solvedAt) : (a.solvedAt ?? b.solvedAt),
     lastAnswer: (b.solvedAt ?? 0) >= (a.solvedAt ?? 0) ? (b.lastAnswer ?? a.lastAnswer) : (a.lastAnswer ?? b.lastAnswer),
-    stage: Math.max(a.stage ?? 0, b.stage ?? 0) || undefined,
+    stage: (b.touchedAt ?? 0) >= (a.touchedAt ?? 0) ? (b.stage ?? a.stage) : (a.stage ?? b.stage),
+    touchedAt: Math.max(a.touchedAt ?? 0, b.touchedAt ?? 0) || undefined,
   };
 }
 
@@ -128,7 +131,7 @@ export class ProgressStore {
   update(key: string, fn: (p: ExerciseProgress) => ExerciseProgress): Promise<ExerciseProgress> {
     const now = Date.now();
     const current = this.data.exercises[key] ?? { attempts: 0, invalid: 0, correct: false, gaveUp: false, hintsUsed: 0, firstSeen: now };
-    const next = fn({ ...current });
+    const next = { ...fn({ ...current }), touchedAt: now };
     this.data = { ...this.data, exercises: { ...this.data.exercises, [key]: next }, updatedAt: now };
     return this.save().then(() => next);
   }

@@ -367,7 +367,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       watchers.get(k)?.close();
       watchers.delete(k);
       if (!on) return { watching: false };
-      if (p.source.endsWith('.memlab') || !existsSync(p.source) || !statSync(p.source).isDirectory())
+      if (p.id === builtinId || p.source.endsWith('.memlab') || !existsSync(p.source) || !statSync(p.source).isDirectory())
         throw new ApiError('invalid-input', `author mode watches a pack folder; ${p.source === builtinDir ? 'the built-in pack' : p.source} is not one`, { field: 'packId' });
       let timer: ReturnType<typeof setTimeout> | undefined;
       const reload = async () => {

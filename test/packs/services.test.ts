@@ -1,0 +1,105 @@
+/** The pack services behind the LabApi: table and guided answers, live observe readings, author mode. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CallContext } from '../../app/common/api/dispatch.js';
+import { run as pack } from '../../app/cli/pack.js';
+import { createPackServices } from '../../app/node/services/packs.js';
+
+const appRoot = join(import.meta.dirname, '..', '..');
+
+async function setup() {
+  const base = mkdtempSync(join(tmpdir(), 'svc-'));
+  const dir = join(base, 'authoring');
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  await pack(['new', dir]);
+  process.stdout.write = write;
+  const { handlers: h } = createPackServices({ host: 'serve', dataDir: join(base, 'data'), appRoot, log: () => {} });
+  const events: Array<{ event: string; data: unknown }> = [];
+  const closers: Array<() => void> = [];
+  const ctx: CallContext = { clientId: 'c1', emit: (event, data) => events.push({ event, data }), onClose: (f) => closers.push(f) };
+  const summary = await h['pack.open']({ path: dir }, ctx);
+  return { h, ctx, dir, events, closers, packId: summary.id };
+}
+
+describe('pack services', () => {
+  it('a table answer reports each field, and counts one attempt', async () => {
+    const { h, ctx, packId } = await setup();
+    const view = await h['exercise.get']({ packId, exerciseId: 'table' }, ctx);
+    expect(view.widget).toMatchObject({ kind: 'table', fields: [{ name: 'virt', label: 'VIRT grows by' }, { name: 'res', label: 'RES grows by' }] });
+    const size = Number(/mallocs (\d) GiB/.exec(view.html)![1]);
+    const r = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size} GiB`, res: `${size} GiB` } } }, ctx);
+    expect(r.verdict).toBe('incorrect');
+    expect(r.partial).toBe(0.5);
+    expect(r.fields?.res).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is VIRT: only written pages are resident.' });
+    expect(r.exercise.attempts).toBe(1);
+    const ok = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size * 1024} MiB`, res: `${(size / 2) * 262144} pages` } } }, ctx);
+    expect(ok.verdict).toBe('correct');
+    expect(ok.exercise.explanation).toContain('VIRT grows by all');
+  });
+
+  it('a guided lab moves through its stages, goes back on a wrong answer, and is solved at its last question', async () => {
+    const { h, ctx, packId } = await setup();
+    const v = await h['exercise.get']({ packId, exerciseId: 'guided' }, ctx);
+    expect(v.widget.kind).toBe('guided');
+    if (v.widget.kind !== 'guided') return;
+    expect(v.widget.stages.map((s) => [s.id, s.step])).toEqual([['reserve', 2], ['touch', 4]]);
+    expect(v.widget.stages[0]!.question?.widget).toEqual({ kind: 'choice', options: ['yes', 'no'] });
+    expect(v.widget.stage).toBe(0);
+    let r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'reserve', answer: { choice: 1 } } }, ctx);
+    expect(r.verdict).toBe('correct');
+    expect(r.exercise.widget).toMatchObject({ stage: 1 });
+    expect(r.exercise.status).toBe('tried');
+    r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '5 GiB' } } }, ctx);
+    expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'reserve' });
+    expect(r.exercise.widget).toMatchObject({ stage: 0 });
+    r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
+    expect(r.verdict).toBe('correct');
+    expect(r.exercise.status).toBe('correct');
+  });
+
+  it('observe checks against the live reading the host panel sends', async () => {
+    const { h, ctx, packId } = await setup();
+    const live = await h['exercise.answer']({ packId, exerciseId: 'observe', answer: { value: '70 MiB' }, measured: 70 * 1048576 }, ctx);
+    expect(live.verdict).toBe('correct');
+    const sim = await h['exercise.answer']({ packId, exerciseId: 'observe', answer: { value: '70 MiB' } }, ctx);
+    expect(sim.verdict).toBe('correct'); // solved already: answering again changes nothing
+    expect(sim.exercise.attempts).toBe(1);
+  });
+
+  it('author mode reloads on save and reports the error in place, keeping the valid exercises', async () => {
+    const { h, ctx, dir, events, closers, packId } = await setup();
+    expect(await h['pack.watch']({ packId, watch: true }, ctx)).toEqual({ watching: true });
+    const changed = () =>
+      new Promise<{ exercises: number; problems: Array<{ file: string; line?: number; field?: string }> }>((resolve) => {
+        const seen = events.length;
+        const t = setInterval(() => {
+          if (events.length > seen) {
+            clearInterval(t);
+            resolve(events.at(-1)!.data as never);
+          }
+        }, 20);
+      });
+    let next = changed();
+    writeFileSync(join(dir, 'choice.md'), readFileSync(join(dir, 'choice.md'), 'utf8').replace('options: [', 'options: [[['));
+    let e = await next;
+    expect(e.exercises).toBe(10);
+    expect(e.problems[0]).toMatchObject({ file: 'choice.md' });
+    expect(events.at(-1)!.event).toBe('pack.changed');
+    await expect(h['exercise.get']({ packId, exerciseId: 'choice' }, ctx)).rejects.toThrow(/no exercise 'choice'/);
+    expect((await h['exercise.get']({ packId, exerciseId: 'numeric' }, ctx)).kind).toBe('numeric');
+    next = changed();
+    writeFileSync(join(dir, 'choice.md'), readFileSync(join(dir, 'choice.md'), 'utf8').replace('options: [[[', 'options: ['));
+    e = await next;
+    expect(e).toMatchObject({ exercises: 11, problems: [] });
+    expect(await h['pack.watch']({ packId, watch: false }, ctx)).toEqual({ watching: false });
+    for (const c of closers) c();
+  });
+
+  it('author mode is for folders: the built-in pack cannot be watched', async () => {
+    const { h, ctx } = await setup();
+    await expect(h['pack.watch']({ packId: 'linux-process-memory', watch: true }, ctx)).rejects.toThrow(/the built-in pack is not one/);
+  });
+});

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.js';
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, stageExercise } from '../common/packs/checkers.js';
+import { checkHighlights } from '../common/packs/guided.js';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
 import { drawParams } from '../common/packs/params.js';
 import type { PackProblem } from '../common/packs/parse.js';
@@ -174,6 +175,7 @@ export function checkPack(p: Pack, draws = PARAM_DRAWS): PackProblem[] {
     // the items to prove: the exercise itself, or each question of a guided lab
     const items: Array<{ ex: Exercise; prefix: string }> = [];
     if (ex.kind === 'guided') {
+      for (const h of checkHighlights(ex, text)) where(h.field, h.message);
       const ids = ex.stages.map((s) => s.id);
       ex.stages.forEach((st, i) => {
         if (ids.indexOf(st.id) !== i) where(`stages.${i}.id`, `the stage id '${st.id}' is used twice`);

@@ -3,7 +3,7 @@
  * '..', no absolute paths), links are refused, size and file count are limited. A pack with
  * errors still loads: its valid exercises work and each problem names file, line and field.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
 import { type LineOf, parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
@@ -167,5 +167,6 @@ export function buildPack(source: string, raw: Map<string, Buffer>): Pack {
 
 export async function loadPack(path: string): Promise<Pack> {
   if (path.endsWith('.memlab')) return buildPack(path, await readZip(readFileSync(path), path));
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new PackRefused(`${path} is neither a pack folder nor a .memlab file`);
   return buildPack(path, readFolder(path));
 }

@@ -1,0 +1,79 @@
+/**
+ * Guided labs over the simulator: walking a lab's stages through its scenario, and proving that
+ * every highlight points at something that exists at its stage (a VMA of the process, a frame of
+ * the machine, a counter, a statechart state entered so far, a kernel log line written so far).
+ * pack check uses this; the guided view (issue 6) can use walkStages for where each stage stands.
+ */
+import { parseScenario, pmap, Runner, ScenarioError } from '../kernel/index.js';
+import type { Exercise } from './schema.js';
+
+type Lab = Extract<Exercise, { kind: 'guided' }>;
+
+export interface HighlightProblem {
+  /** front-matter field, e.g. stages.2.highlight.0 */
+  field: string;
+  message: string;
+}
+
+const vmaNames = (row: { label?: string; kind: string; mapping: string }) => [row.label, row.kind, row.mapping, row.mapping.replace(/^\[\s*|\s*\]$/g, '')].filter((x): x is string => !!x);
+
+/** Run the lab's scenario stage by stage and check each stage's highlights there. */
+export function checkHighlights(lab: Lab, scenarioText: (ref: string) => string): HighlightProblem[] {
+  const problems: HighlightProblem[] = [];
+  let r: Runner;
+  try {
+    r = new Runner(parseScenario(scenarioText(lab.scenario), lab.scenario));
+  } catch (err) {
+    return [{ field: 'scenario', message: err instanceof Error ? err.message : String(err) }];
+  }
+  const visited = new Set<string>(r.activeStates());
+  let target = 0;
+  for (const [i, st] of lab.stages.entries()) {
+    target += st.advance;
+    if (target > r.scenario.steps.length) {
+      problems.push({ field: `stages.${i}.advance`, message: `stage '${st.id}' goes to step ${target}, but the scenario has ${r.scenario.steps.length} steps` });
+      break;
+    }
+    while (r.pos < target && !r.done) {
+      try {
+        r.step();
+      } catch (err) {
+        if (!(err instanceof ScenarioError)) throw err;
+      }
+      for (const v of r.run.visited) visited.add(v);
+      for (const v of r.activeStates()) visited.add(v);
+    }
+    const snap = r.snapshot(st.id);
+    st.highlight.forEach((h, j) => {
+      const field = `stages.${i}.highlight.${j}`;
+      const bad = (what: string) => problems.push({ field, message: `stage '${st.id}' (step ${target}) highlights ${what}` });
+      if ('vma' in h) {
+        const tasks = h.process ? r.k.tasks.filter((t) => t.name === h.process) : r.k.tasks;
+        if (h.process && !tasks.length) return bad(`a VMA of '${h.process}', a process the scenario does not have`);
+        const found = tasks.some((t) => pmap(r.k, t).some((row) => vmaNames(row).includes(h.vma)));
+        if (!found) bad(`the VMA '${h.vma}'${h.process ? ` of ${h.process}` : ''}, which does not exist at that step`);
+      } else if ('frame' in h) {
+        const frames = r.k.frames.kind.length;
+        if (h.frame >= frames) bad(`frame ${h.frame}, but the machine has ${frames} frames`);
+      } else if ('counter' in h) {
+        const [a, ...rest] = h.counter.split('.');
+        const key = rest.join('.');
+        const ok =
+          a === 'vmstat' || a === 'meminfo'
+            ? Object.prototype.hasOwnProperty.call(snap[a], key)
+            : (() => {
+                // process names may hold dots (a.out): the field is the last part
+                const parts = h.counter.split('.');
+                const p = snap.processes[parts.slice(0, -1).join('.')];
+                return !!p && Object.prototype.hasOwnProperty.call(p, parts.at(-1)!);
+              })();
+        if (!ok) bad(`the counter '${h.counter}', which does not exist at that step`);
+      } else if ('state' in h) {
+        if (!visited.has(h.state)) bad(`the state '${h.state}', which the kernel has not entered by then (entered: ${[...visited].sort().join(', ')})`);
+      } else if ('log' in h) {
+        if (!r.report.log.some((l) => l.step <= target && l.text.includes(h.log))) bad(`the log line '${h.log}', which has not been written by then`);
+      }
+    });
+  }
+  return problems;
+}

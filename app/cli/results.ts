@@ -1,7 +1,7 @@
 /** `memlab results merge FILES… -o class.csv`: one class table from learners' exported results (JSON or CSV). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ProgressFile, toCsv } from '../node/progress/store.js';
+import { CSV_HEADER, csvLine, ProgressFile, toCsv } from '../node/progress/store.js';
 
 const usage = 'memlab results merge FILES… -o class.csv';
 
@@ -49,7 +49,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${usage}\n`);
     return 2;
   }
-  const header = ['profile', 'pack', 'exercise', 'attempts', 'correct', 'gave_up', 'hints_used', 'time_s'];
+  const header = CSV_HEADER;
+  // exports from before points were recorded have every column but the last
+  const older = CSV_HEADER.slice(0, -1);
   const out: string[][] = [header];
   let bad = 0;
   for (const f of positionals) {
@@ -79,20 +81,21 @@ export async function run(argv: string[]): Promise<number> {
       out.push(...parseCsv(toCsv(data.data)).slice(1));
     } else {
       const rows = parseCsv(text);
-      if (rows[0]?.join(',') !== header.join(',')) {
+      const cols = rows[0]?.join(',') === header.join(',') ? header.length : rows[0]?.join(',') === older.join(',') ? older.length : 0;
+      if (!cols) {
         process.stderr.write(`memlab results: ${f}:1: expected the header ${header.join(',')}\n`);
         bad++;
         continue;
       }
       rows.slice(1).forEach((r, i) => {
-        if (r.length !== header.length) {
-          process.stderr.write(`memlab results: ${f}:${i + 2}: expected ${header.length} fields, found ${r.length}\n`);
+        if (r.length !== cols) {
+          process.stderr.write(`memlab results: ${f}:${i + 2}: expected ${cols} fields, found ${r.length}\n`);
           bad++;
-        } else out.push(r);
+        } else out.push(cols < header.length ? [...r, ''] : r);
       });
     }
   }
-  const csv = out.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+  const csv = out.map(csvLine).join('\n') + '\n';
   writeFileSync(values.output, csv);
   process.stdout.write(`wrote ${values.output}: ${out.length - 1} rows from ${positionals.length - bad} file(s)\n`);
   return bad ? 1 : 0;

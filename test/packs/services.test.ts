@@ -98,6 +98,22 @@ describe('pack services', () => {
     for (const c of closers) c();
   });
 
+  it("exports results with points after the pack's hint cost", async () => {
+    const { h, ctx, dir } = await setup();
+    writeFileSync(join(dir, 'pack.yaml'), readFileSync(join(dir, 'pack.yaml'), 'utf8').replace('hint_cost: 0', 'hint_cost: 25').replace('id: authoring', 'id: costly'));
+    const { id: packId } = await h['pack.open']({ path: dir }, ctx);
+    const v = await h['exercise.hint']({ packId, exerciseId: 'choice' }, ctx);
+    expect(v).toMatchObject({ hintCost: 25, hints: ['Think of the 128 KiB threshold.'] });
+    await h['exercise.answer']({ packId, exerciseId: 'choice', answer: { choice: 0 } }, ctx);
+    await h['exercise.answer']({ packId, exerciseId: 'text', answer: { text: 'brk' } }, ctx);
+    const csv = (await h['progress.export']({ format: 'csv' }, ctx)).text.trim().split('\n');
+    expect(csv[0]).toBe('profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points');
+    expect(csv).toContainEqual(expect.stringMatching(/^default,costly,choice,1,yes,no,1,\d+,75$/));
+    expect(csv).toContain('default,costly,text,1,no,no,0,,0');
+    const json = JSON.parse((await h['progress.export']({ format: 'json' }, ctx)).text);
+    expect(json.exercises['costly/choice'].points).toBe(75);
+  });
+
   it('author mode is for folders: the built-in pack cannot be watched', async () => {
     const { h, ctx } = await setup();
     await expect(h['pack.watch']({ packId: 'linux-process-memory', watch: true }, ctx)).rejects.toThrow(/the built-in pack is not one/);

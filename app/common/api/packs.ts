@@ -92,6 +92,8 @@ export const ExerciseView = z.object({
   attemptsLeft: z.number().int(),
   hints: z.array(z.string()),
   hintsTotal: z.number().int(),
+  /** points each hint costs under the pack's policy (0: hints are free) */
+  hintCost: z.number(),
   explanation: z.string().optional(),
   solution: z.string().optional(),
   prev: z.string().optional(),

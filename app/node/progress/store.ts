@@ -26,6 +26,8 @@ export const ExerciseProgress = z.object({
   stage: z.number().int().min(0).optional(),
   /** when this record last changed (ms): the newer window's stage wins a merge */
   touchedAt: z.number().optional(),
+  /** in exports only: 0–100, after the pack's hint cost (policy.hint_cost per hint used) */
+  points: z.number().min(0).max(100).optional(),
 });
 export type ExerciseProgress = z.infer<typeof ExerciseProgress>;
 
@@ -160,12 +162,23 @@ export class ProgressStore {
   }
 }
 
+export const CSV_HEADER = ['profile', 'pack', 'exercise', 'attempts', 'correct', 'gave_up', 'hints_used', 'time_s', 'points'];
+
+/** Points for one exercise: 100 when solved, less hint_cost per hint used; 0 when not solved or given up. */
+export function pointsFor(p: ExerciseProgress, hintCost: number): number {
+  return p.correct && !p.gaveUp ? Math.max(0, 100 - hintCost * p.hintsUsed) : 0;
+}
+
+export function csvLine(cells: string[]): string {
+  return cells.map((c) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+}
+
 export function toCsv(data: ProgressFile): string {
-  const rows = [['profile', 'pack', 'exercise', 'attempts', 'correct', 'gave_up', 'hints_used', 'time_s']];
+  const rows = [CSV_HEADER];
   for (const [key, p] of Object.entries(data.exercises).sort()) {
-    const [pack, ex] = key.split('/');
+    const cut = key.indexOf('/');
     const time = p.solvedAt !== undefined ? ((p.solvedAt - p.firstSeen) / 1000).toFixed(0) : '';
-    rows.push([data.profile, pack!, ex!, String(p.attempts), p.correct ? 'yes' : 'no', p.gaveUp ? 'yes' : 'no', String(p.hintsUsed), time]);
+    rows.push([data.profile, key.slice(0, cut), key.slice(cut + 1), String(p.attempts), p.correct ? 'yes' : 'no', p.gaveUp ? 'yes' : 'no', String(p.hintsUsed), time, p.points === undefined ? '' : String(p.points)]);
   }
-  return rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+  return rows.map(csvLine).join('\n') + '\n';
 }

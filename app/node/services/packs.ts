@@ -14,7 +14,7 @@ import { renderMarkdown } from '../../common/packs/markdown.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
-import { ProgressStore, toCsv } from '../progress/store.js';
+import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp' };
@@ -243,6 +243,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       attemptsLeft: Math.max(0, policy.attempts_before_solution - attempts),
       hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => substitute(h, params)),
       hintsTotal: ex.hints.length,
+      hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
       ...(offerSolution && status !== 'new' ? { solution: solutionOf(p, ex, params) } : {}),
       ...(i > 0 ? { prev: order[i - 1] } : {}),
@@ -421,7 +422,15 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     },
     'progress.export': async ({ format }) => {
       await progress.flush();
-      const data = progress.snapshot;
+      // each record carries its points under its own pack's hint cost
+      const snap = progress.snapshot;
+      const exercises = Object.fromEntries(
+        Object.entries(snap.exercises).map(([k, pr]) => {
+          const policy = packs.get(k.slice(0, k.indexOf('/')))?.manifest?.policy;
+          return [k, policy ? { ...pr, points: pointsFor(pr, policy.hint_cost) } : pr];
+        }),
+      );
+      const data = { ...snap, exercises };
       return format === 'json'
         ? { fileName: `memlab-results-${data.profile}.json`, text: JSON.stringify(data, null, 2) }
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };

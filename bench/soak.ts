@@ -36,8 +36,7 @@ async function call(method: string, params: unknown): Promise<any> {
 // the host panel, sampling at 1 Hz, as a learner who turned it on would have it
 let hostOn = false;
 try {
-  await call('host.enable', {});
-  hostOn = isMethodName('host.enable');
+  hostOn = !!(await call('host.enable', { enabled: true }))?.enabled;
 } catch (err) {
   console.log(`soak: host panel not sampling (${(err as Error).message})`);
 }
@@ -50,6 +49,7 @@ const samples: Array<{ t: number; heap: number; rss: number }> = [];
 const start = Date.now();
 const end = start + minutes * 60_000;
 let runs = 0;
+let lastPanel = 0;
 let nextSample = start;
 const MiB = 1024 * 1024;
 while (Date.now() < end) {
@@ -60,6 +60,12 @@ while (Date.now() < end) {
     if (Date.now() >= nextSample) break;
   }
   if (scenarios.length === 0) await new Promise((r) => setTimeout(r, 200));
+  // what the panel's view asks for while it is open
+  if (hostOn && Date.now() - lastPanel >= 1000) {
+    lastPanel = Date.now();
+    await call('host.processes', {});
+    await call('host.system', {});
+  }
   if (Date.now() >= nextSample) {
     const m = process.memoryUsage();
     const t = (Date.now() - start) / 1000;
@@ -82,6 +88,6 @@ function slope(key: 'heap' | 'rss'): number {
 }
 console.log(`soak: ${runs} scenario runs, ${events.count} events; slope over the second half: heap ${slope('heap').toFixed(3)} MiB/min, RSS ${slope('rss').toFixed(3)} MiB/min`);
 for (const c of closers) c();
-if (hostOn) await call('host.disable', {}).catch(() => {});
+if (hostOn) await call('host.enable', { enabled: false }).catch(() => {});
 await services.dispose();
 process.exit(0);

@@ -49,6 +49,8 @@ export interface SimOptions {
 /** Default budget: 200 million page touches (a few seconds of simulation at most). */
 export const DEFAULT_PAGE_BUDGET = 200_000_000;
 export const MAX_TASKS = 1000;
+/** pages one ACCESS event covers before the runner may pause (about 5 ms of simulation) */
+export const SLICE_PAGES = 65536;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -129,12 +131,23 @@ export class Runner {
 
   /** Run the next step. Throws ScenarioError for a step that cannot be run (the run stops). */
   step(): void {
+    for (const _ of this.runStep()) {
+      /* run to the end of the step without pausing */
+    }
+  }
+
+  /** Run the next step, awaiting `pause()` between slices of long work (keeps a host's event loop free). */
+  async stepAsync(pause: () => Promise<void>): Promise<void> {
+    for (const _ of this.runStep()) await pause();
+  }
+
+  private *runStep(): Generator<void, void, undefined> {
     if (this.done) return;
     const s = this.scenario.steps[this.pos]!;
     const n = this.pos + 1;
     this.run.visited = [];
     try {
-      this.exec(s, n);
+      yield* this.exec(s, n);
     } catch (err) {
       this.stopped = true;
       if (err instanceof ScenarioError) {
@@ -237,7 +250,7 @@ export class Runner {
   }
 
   /** Touch [addr, addr+len) page by page through the statechart; SIGSEGV at the first unmapped page. */
-  private touch(t: Task, addr: number, len: number, write: boolean, stride: number, passes: number): void {
+  private *touch(t: Task, addr: number, len: number, write: boolean, stride: number, passes: number): Generator<void, void, undefined> {
     if (len <= 0) return;
     const k = this.k;
     const ps = k.pageSize;
@@ -263,9 +276,14 @@ export class Runner {
           a = v.start + to * ps;
           continue;
         }
-        const access: Access = { task: t, vma: v, from, to, stride: stridePages, write, pos: from, passes: 1 };
-        this.actor.send({ type: 'ACCESS', access });
-        if (this.run.status === 'killed' || this.run.status === 'panic' || this.run.segvTask === t || !t.alive) return;
+        // long ranges go to the kernel in slices, so a host can breathe between them (stepAsync)
+        for (let sliceFrom = from; sliceFrom < to; sliceFrom += SLICE_PAGES * stridePages) {
+          const sliceTo = Math.min(to, sliceFrom + SLICE_PAGES * stridePages);
+          const access: Access = { task: t, vma: v, from: sliceFrom, to: sliceTo, stride: stridePages, write, pos: sliceFrom, passes: 1 };
+          this.actor.send({ type: 'ACCESS', access });
+          if (this.run.status === 'killed' || this.run.status === 'panic' || this.run.segvTask === t || !t.alive) return;
+          if (sliceTo < to) yield;
+        }
         a = v.start + to * ps;
         if (stridePages > 1) {
           // keep the stride's phase across VMA boundaries
@@ -297,7 +315,7 @@ export class Runner {
     this.k.exitTask(t, 'killed:sigsegv');
   }
 
-  private exec(s: Step, n: number): void {
+  private *exec(s: Step, n: number): Generator<void, void, undefined> {
     const k = this.k;
     switch (s.verb) {
       case 'snapshot':
@@ -323,7 +341,7 @@ export class Runner {
       case 'write': {
         const t = this.task(s);
         const name = s.verb === 'read' ? s.read : s.write;
-        this.fileIo(t, name, s.length, s.verb === 'write', n);
+        yield* this.fileIo(t, name, s.length, s.verb === 'write', n);
         return;
       }
     }
@@ -333,7 +351,7 @@ export class Runner {
       case 'malloc':
       case 'calloc': {
         const size = s.verb === 'malloc' ? s.malloc : s.calloc;
-        this.mallocInto(t, s.as, size, n, s.verb === 'calloc');
+        yield* this.mallocInto(t, s.as, size, n, s.verb === 'calloc');
         return;
       }
       case 'realloc': {
@@ -346,10 +364,10 @@ export class Runner {
           t.allocations.set(target, { ...old, name: target, size: s.size });
           return;
         }
-        const fresh = this.mallocInto(t, target, s.size, n, false);
+        const fresh = yield* this.mallocInto(t, target, s.size, n, false);
         if (!fresh) return;
-        this.touch(t, old.addr, Math.min(old.size, s.size), false, ps, 1);
-        this.touch(t, fresh.addr, Math.min(old.size, s.size), true, ps, 1);
+        yield* this.touch(t, old.addr, Math.min(old.size, s.size), false, ps, 1);
+        yield* this.touch(t, fresh.addr, Math.min(old.size, s.size), true, ps, 1);
         this.freePtr(t, old, n);
         if (target !== s.realloc) t.allocations.delete(s.realloc);
         return;
@@ -381,7 +399,7 @@ export class Runner {
         v.label = s.as;
         t.allocations.set(s.as, { name: s.as, addr, size: s.mmap, chunk: len, via: 'mmap-direct', freed: false });
         this.sys(t, n, 'mmap', len, `mmap(NULL, ${len}, ${protText(s.prot)}, ${s.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}${s.file ? '' : '|MAP_ANONYMOUS'}${s.populate ? '|MAP_POPULATE' : ''}, ${s.file ? 3 : -1}, ${s.offset}) = ${hex(addr)}`);
-        if (s.populate) this.touch(t, addr, len, prot.write && !s.file, ps, 1);
+        if (s.populate) yield* this.touch(t, addr, len, prot.write && !s.file, ps, 1);
         return;
       }
       case 'munmap': {
@@ -407,7 +425,7 @@ export class Runner {
           return;
         }
         const stride = s.every ? s.every * ps : s.stride ?? ps;
-        this.touch(t, a.addr + s.offset, len, s.write, Math.max(ps, stride), s.repeat);
+        yield* this.touch(t, a.addr + s.offset, len, s.write, Math.max(ps, stride), s.repeat);
         return;
       }
       case 'fork': {
@@ -429,7 +447,7 @@ export class Runner {
         const a = this.alloc(t, s.mlock, 'mlock');
         if (a.freed) this.fail(`'${s.mlock}' was freed`, 'mlock');
         const len = s.length ?? a.size;
-        this.lock(t, a.addr, len, n);
+        yield* this.lock(t, a.addr, len, n);
         return;
       }
       case 'munlock': {
@@ -440,7 +458,7 @@ export class Runner {
       }
       case 'mlockall': {
         const mode = s.mlockall === true ? 'both' : s.mlockall;
-        if (mode !== 'future') for (const v of [...t.mm.vmas]) if (v.kind !== 'vdso') this.lock(t, v.start, v.end - v.start, n, true);
+        if (mode !== 'future') for (const v of [...t.mm.vmas]) if (v.kind !== 'vdso') yield* this.lock(t, v.start, v.end - v.start, n, true);
         if (mode !== 'current') t.mm.lockFuture = true;
         this.sys(t, n, 'mlockall', 0, `mlockall(${mode === 'current' ? 'MCL_CURRENT' : mode === 'future' ? 'MCL_FUTURE' : 'MCL_CURRENT|MCL_FUTURE'}) = 0`);
         return;
@@ -462,7 +480,7 @@ export class Runner {
         (t as Task & { stackUsed?: number }).stackUsed = want;
         const low = Math.floor((t.mm.stackTop - want) / ps) * ps;
         if (low < stack.start) stack.growDown(low);
-        this.touch(t, t.mm.stackTop - want, s.alloca, true, ps, 1);
+        yield* this.touch(t, t.mm.stackTop - want, s.alloca, true, ps, 1);
         return;
       }
       case 'malloc_trim': {
@@ -482,7 +500,7 @@ export class Runner {
     }
   }
 
-  private mallocInto(t: Task, name: string, size: number, n: number, clear: boolean): Allocation | null {
+  private *mallocInto(t: Task, name: string, size: number, n: number, clear: boolean): Generator<void, Allocation | null, undefined> {
     const k = this.k;
     const r = t.arena.malloc(size, (len) => t.mm.unmappedArea(len));
     if (!this.doSys(t, n, r.sys, name)) {
@@ -495,9 +513,9 @@ export class Runner {
     t.allocations.set(name, a);
     for (const w of r.writes) {
       if (!t.alive) break;
-      this.touch(t, w.addr, w.len, true, k.pageSize, 1);
+      yield* this.touch(t, w.addr, w.len, true, k.pageSize, 1);
     }
-    if (clear && r.mustClear && t.alive) this.touch(t, a.addr, size, true, k.pageSize, 1);
+    if (clear && r.mustClear && t.alive) yield* this.touch(t, a.addr, size, true, k.pageSize, 1);
     return a;
   }
 
@@ -512,7 +530,7 @@ export class Runner {
     a.freed = true;
   }
 
-  private lock(t: Task, addr: number, len: number, n: number, quiet = false): void {
+  private *lock(t: Task, addr: number, len: number, n: number, quiet = false): Generator<void, void, undefined> {
     const k = this.k;
     const ps = k.pageSize;
     const RLIMIT_MEMLOCK = 8 * 1024 * 1024;
@@ -527,14 +545,14 @@ export class Runner {
     for (const v of vmas) {
       lockRange(k, v);
       // mlock populates the range: writable private pages are faulted in for writing
-      this.touch(t, v.start, v.end - v.start, v.prot.write && !v.shared && v.kind !== 'lib' && v.kind !== 'data', ps, 1);
+      yield* this.touch(t, v.start, v.end - v.start, v.prot.write && !v.shared && v.kind !== 'lib' && v.kind !== 'data', ps, 1);
       if (!t.alive) return;
     }
     if (!quiet) this.sys(t, n, 'mlock', len, `mlock(${hex(addr)}, ${len}) = 0`);
   }
 
   /** read(2)/write(2) of a file: the page cache fills (and dirties), the process maps nothing. */
-  private fileIo(t: Task, name: string, len: number, write: boolean, n: number): void {
+  private *fileIo(t: Task, name: string, len: number, write: boolean, n: number): Generator<void, void, undefined> {
     const k = this.k;
     const ps = k.pageSize;
     const pages = Math.ceil(len / ps);
@@ -544,7 +562,7 @@ export class Runner {
     const v = k.addVma(new Vma(t.mm, addr, addr + pages * ps, 'file', parseProt(write ? 'rw' : 'r'), true, file, 0, name));
     const { minflt, majflt } = t;
     const vs = { pgfault: k.vmstat.pgfault, pgmajfault: k.vmstat.pgmajfault };
-    this.touch(t, addr, pages * ps, write, ps, 1);
+    yield* this.touch(t, addr, pages * ps, write, ps, 1);
     t.minflt = minflt;
     t.majflt = majflt;
     Object.assign(k.vmstat, vs);

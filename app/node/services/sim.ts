@@ -90,7 +90,8 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
     }
     while (s.runner.pos < step && !s.runner.done) {
       try {
-        s.runner.step();
+        // long steps pause between slices: the main process never stalls on a big touch
+        await s.runner.stepAsync(() => new Promise((r) => setImmediate(r)));
       } catch (err) {
         if (err instanceof ScenarioError) {
           s.error = { step: s.runner.pos + 1, message: err.describe() };
@@ -243,12 +244,11 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       const r = new Runner(scenario, { seed: params.seed });
       while (!r.done) {
         try {
-          r.step();
+          await r.stepAsync(() => new Promise((res) => setImmediate(res)));
         } catch (err) {
           if (err instanceof ScenarioError) break;
           throw err;
         }
-        await new Promise((res) => setImmediate(res));
       }
       return r.finish() as never;
     },

@@ -4,7 +4,9 @@
  * (memory, vmscan, oom_kill, mmap, glibc_malloc) act on it; the statechart (machine.ts)
  * decides what happens next.
  */
+import { createActor } from 'xstate';
 import { GlibcArena } from './glibc_malloc.js';
+import { processMachine } from './machine.js';
 import { FileObject, isSwapPte, Mm, PTE_NONE, PTE_ZERO, swapSlotOf, Vma, type VmaKind, parseProt } from './mmap.js';
 import { computeWatermarks, defaultMinFreeKbytes, FrameKind, FrameTable, PG, type Watermarks } from './page_alloc.js';
 import { SwapSpace } from './swap_state.js';
@@ -23,8 +25,20 @@ export interface Allocation {
   freed: boolean;
 }
 
+const LIFECYCLE_STATE: Record<string, TaskState> = {
+  running: 'running',
+  blocked: 'blocked',
+  exited: 'exited',
+  killedOom: 'killed:oom',
+  killedSigsegv: 'killed:sigsegv',
+};
+
 export class Task {
-  state: TaskState = 'running';
+  /** the process's lifecycle as its own small statechart (machine.ts: processMachine) */
+  readonly lifecycle = createActor(processMachine).start();
+  get state(): TaskState {
+    return LIFECYCLE_STATE[this.lifecycle.getSnapshot().value as string]!;
+  }
   minflt = 0;
   majflt = 0;
   oomScoreAdj = 0;
@@ -315,7 +329,7 @@ export class Kernel {
   exitTask(t: Task, state: TaskState): void {
     for (const v of [...t.mm.vmas]) this.unmapVma(v);
     t.allocations.clear();
-    t.state = state;
+    t.lifecycle.send({ type: state === 'killed:oom' ? 'OOM_KILL' : state === 'killed:sigsegv' ? 'SIGSEGV' : 'EXIT' });
   }
 
   /** fork(): the child gets copies of the VMAs and page tables; anonymous pages are shared copy-on-write. */

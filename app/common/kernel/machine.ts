@@ -95,8 +95,8 @@ export const kernelMachine = setup({
     blockOnIo: ({ context }) => {
       // the task sleeps in D state while the pages are read from swap; it is running again after
       const t = context.run.access?.task;
-      if (t) t.state = 'blocked';
-      if (t) t.state = 'running';
+      t?.lifecycle.send({ type: 'BLOCK' });
+      t?.lifecycle.send({ type: 'WAKE' });
     },
     finishAccess: ({ context }) => {
       context.run.access = null;

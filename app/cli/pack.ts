@@ -12,6 +12,7 @@ import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.j
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, stageExercise } from '../common/packs/checkers.js';
 import { checkHighlights } from '../common/packs/guided.js';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
+import { readAnswer } from '../common/packs/answer.js';
 import { drawParams } from '../common/packs/params.js';
 import type { PackProblem } from '../common/packs/parse.js';
 import type { Exercise } from '../common/packs/schema.js';
@@ -128,6 +129,15 @@ function structural(ex: Exercise | NonNullable<ReturnType<typeof stageExercise>>
     if (new Set(names).size !== names.length) where(f('fields'), 'two fields have the same name');
     for (const m of ex.misconceptions) if (m.field !== undefined && !names.includes(m.field)) where(f('misconceptions'), `misconception names the field '${m.field}', which the table does not have`);
   }
+  if (ex.kind === 'numeric' || ex.kind === 'predict' || ex.kind === 'observe') {
+    const why = toleranceProblem(ex.answer.tolerance, ex.answer.quantity);
+    if (why) where(f('answer.tolerance'), why);
+  }
+  if (ex.kind === 'table')
+    ex.fields.forEach((fl, i) => {
+      const why = toleranceProblem(fl.tolerance, fl.quantity);
+      if (why) where(f(`fields.${i}.tolerance`), why);
+    });
   if (ex.kind === 'text' && !ex.patterns.some((pt) => safeRegexOk(pt)?.test(ex.reference))) where(f('patterns'), 'no pattern accepts the reference answer');
   if (ex.kind === 'text') for (const pt of ex.patterns) if (!safeRegexOk(pt)) where(f('patterns'), `the pattern ${pt} is not a safe regular expression (invalid, or a nested repeat like (a+)+)`);
   if (ex.kind === 'tune') {
@@ -138,6 +148,21 @@ function structural(ex: Exercise | NonNullable<ReturnType<typeof stageExercise>>
     }
     for (const k of Object.keys(ex.solution)) if (!ex.knobs.some((x) => x.path === k)) where(f('solution'), `the solution sets ${k}, which is not a knob`);
   }
+}
+
+/** A tolerance is "N%" or an amount the quantity can read ("4 KiB", "3"). */
+function toleranceProblem(tol: string, quantity: 'bytes' | 'count' | 'percent'): string | undefined {
+  const t = tol.trim();
+  if (/^\d+(\.\d+)?\s*%$/.test(t)) return undefined;
+  const r = readAnswer(t, quantity);
+  return r.ok && r.value >= 0 ? undefined : `the tolerance '${tol}' is neither a percentage ("2%") nor an amount in ${quantity} (${r.ok ? 'it is negative' : r.why})`;
+}
+
+/** {{name}} in the text an exercise shows must name one of its parameters. */
+function unknownPlaceholders(texts: Array<[string, string | undefined]>, params: Record<string, unknown>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [field, t] of texts) for (const m of (t ?? '').matchAll(/\{\{\s*([^}\s]*)\s*\}\}/g)) if (!Object.prototype.hasOwnProperty.call(params, m[1]!)) out.push([field, m[1]!]);
+  return out;
 }
 
 function safeRegexOk(p: string): RegExp | null {
@@ -170,6 +195,14 @@ export function checkPack(p: Pack, draws = PARAM_DRAWS): PackProblem[] {
     } catch (err) {
       where('scenario', err instanceof Error ? err.message : String(err));
       continue;
+    }
+    const shown: Array<[string, string | undefined]> = [['title', ex.title], ['explanation', ex.explanation], ...ex.hints.map((h, i): [string, string] => [`hints.${i}`, h])];
+    if (ex.kind === 'guided') ex.stages.forEach((st, i) => shown.push([`stages.${i}.say`, st.say], [`stages.${i}.question.prompt`, st.question?.prompt]));
+    for (const [field, name] of unknownPlaceholders(shown, ex.params)) where(field, `{{${name}}} names no parameter of this exercise`);
+    for (const [, name] of unknownPlaceholders([['', le.prose]], ex.params)) {
+      const raw = p.files.get(le.file)?.toString('utf8') ?? '';
+      const at = raw.search(new RegExp(`\\{\\{\\s*${name.replace(/[^\w]/g, '\\$&')}\\s*\\}\\}`));
+      problems.push({ file: le.file, ...(at >= 0 ? { line: raw.slice(0, at).split('\n').length } : {}), message: `the prose's {{${name}}} names no parameter of this exercise` });
     }
     const n = Object.keys(ex.params).length ? draws : 1;
     // the items to prove: the exercise itself, or each question of a guided lab

@@ -114,6 +114,21 @@ describe('pack services', () => {
     expect(json.exercises['costly/choice'].points).toBe(75);
   });
 
+  it('locks a chapter until its prerequisites are done, and resumes at the first unfinished exercise', async () => {
+    const { h, ctx, packId } = await setup();
+    let d = await h['pack.get']({ packId }, ctx);
+    expect(d.chapters.map((c) => [c.id, c.locked])).toEqual([['basics', false], ['labs', true]]);
+    expect(d.resume).toBe('numeric');
+    for (const e of d.chapters[0]!.exercises) await h['exercise.giveUp']({ packId, exerciseId: e.id }, ctx);
+    d = await h['pack.get']({ packId }, ctx);
+    expect(d.chapters[1]!.locked).toBe(false);
+    expect(d.resume).toBe('guided');
+    await h['exercise.reset']({ packId, exerciseId: 'choice' }, ctx);
+    d = await h['pack.get']({ packId }, ctx);
+    expect(d.chapters[1]!.locked).toBe(true);
+    expect(d.resume).toBe('choice');
+  });
+
   it('author mode is for folders: the built-in pack cannot be watched', async () => {
     const { h, ctx } = await setup();
     await expect(h['pack.watch']({ packId: 'linux-process-memory', watch: true }, ctx)).rejects.toThrow(/the built-in pack is not one/);

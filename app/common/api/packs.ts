@@ -19,6 +19,8 @@ const ExerciseStatus = z.enum(['new', 'tried', 'correct', 'gave-up']);
 
 export const PackDetail = PackSummary.extend({
   description: z.string(),
+  /** continue where the learner left off: the first unfinished exercise of an unlocked chapter */
+  resume: z.string().optional(),
   chapters: z.array(
     z.object({
       id: z.string(),

@@ -324,7 +324,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
           .filter((e): e is NonNullable<typeof e> => !!e)
           .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id) })),
       }));
-      return { ...summary(p), description: m.description ?? '', chapters };
+      const resume = chapters.filter((c) => !c.locked).flatMap((c) => c.exercises).find((e) => e.status !== 'correct' && e.status !== 'gave-up')?.id;
+      return { ...summary(p), description: m.description ?? '', ...(resume ? { resume } : {}), chapters };
     },
     'exercise.get': async ({ packId, exerciseId }) => {
       const p = await pack(packId);

@@ -93,7 +93,10 @@ export async function runMallocTouch(sizeBytes: number): Promise<ProbeResult> {
     const after = sample(c.pid!);
     return { pid: c.pid!, sizeBytes, before, after };
   } finally {
+    // wait until it is really gone, so nobody sees a half-dead probe
+    const exited = c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r()));
     c.kill('SIGKILL');
+    await exited;
     live.delete(c);
   }
 }

@@ -2,7 +2,7 @@
 import type { ExerciseView, PackDetail, PackSummary } from '@api/packs';
 import { api } from '../api/index.js';
 
-export type Feedback = { verdict: 'correct' | 'incorrect' | 'invalid'; message: string; unitRead?: string; diagnosis?: string; partial?: number };
+export type Feedback = { verdict: 'correct' | 'incorrect' | 'invalid'; message: string; unitRead?: string; diagnosis?: string; partial?: number; fields?: Record<string, { verdict: string; message: string }>; backTo?: string };
 
 class ExercisesStore {
   packs = $state<PackSummary[]>([]);
@@ -58,7 +58,7 @@ class ExercisesStore {
     await this.guard(async () => {
       const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer });
       this.exercise = r.exercise;
-      this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial };
+      this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial, fields: r.fields, backTo: r.backTo };
       await this.refreshPack();
     });
   }

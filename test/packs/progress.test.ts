@@ -95,3 +95,44 @@ describe('guided stage position', () => {
     expect(new ProgressStore(dir).get('p/lab')?.stage).toBe(1);
   });
 });
+
+describe('many windows at once', () => {
+  it('three windows answering thirty exercises at once lose none (a lock file serialises the read-merge-write)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const ws = [new ProgressStore(dir), new ProgressStore(dir), new ProgressStore(dir)];
+    await Promise.all(Array.from({ length: 30 }, (_, i) => solve(ws[i % 3]!, `p/e${i}`)));
+    expect(Object.keys(new ProgressStore(dir).snapshot.exercises)).toHaveLength(30);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it("a reset in one window is not undone by another window's next save", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const w1 = new ProgressStore(dir);
+    const w2 = new ProgressStore(dir);
+    await solve(w1, 'p/a');
+    await solve(w2, 'p/b'); // w2 now holds p/a too (merged from disk)
+    expect(w2.get('p/a')?.correct).toBe(true);
+    await new Promise((r) => setTimeout(r, 2));
+    await w1.reset(['p/a']);
+    await solve(w2, 'p/c');
+    const fresh = new ProgressStore(dir);
+    expect(Object.keys(fresh.snapshot.exercises).sort()).toEqual(['p/b', 'p/c']);
+    // and the exercise can be done again after the reset
+    await new Promise((r) => setTimeout(r, 2));
+    await solve(w2, 'p/a');
+    expect(new ProgressStore(dir).get('p/a')?.correct).toBe(true);
+  });
+
+  it('a lock left by a crashed process is broken, not waited on forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const s = new ProgressStore(dir);
+    const lock = `${s.file}.lock`;
+    writeFileSync(lock, '99999 0\n');
+    const old = new Date(Date.now() - 60_000);
+    const { utimesSync } = await import('node:fs');
+    utimesSync(lock, old, old);
+    await solve(s, 'p/a');
+    expect(new ProgressStore(dir).get('p/a')?.correct).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@
  * both are unreadable the bad file is kept aside (never silently reset). Writes from two
  * windows are merged, so no completed answer is lost.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
@@ -37,6 +37,10 @@ export const ProgressFile = z.object({
   /** key: packId/exerciseId */
   exercises: z.record(z.string(), ExerciseProgress),
   updatedAt: z.number(),
+  /** when each exercise was last reset (ms), so another window's merge cannot bring it back */
+  resets: z.record(z.string(), z.number()).default({}),
+  /** when everything was last reset (ms) */
+  resetAllAt: z.number().default(0),
 });
 export type ProgressFile = z.infer<typeof ProgressFile>;
 
@@ -46,7 +50,7 @@ export interface LoadOutcome {
   notice?: string;
 }
 
-const empty = (profile: string): ProgressFile => ({ version: PROGRESS_VERSION, profile, exercises: {}, updatedAt: 0 });
+const empty = (profile: string): ProgressFile => ({ version: PROGRESS_VERSION, profile, exercises: {}, updatedAt: 0, resets: {}, resetAllAt: 0 });
 
 function readValid(file: string): ProgressFile | string {
   if (!existsSync(file)) return 'missing';
@@ -79,10 +83,58 @@ function mergeOne(a: ExerciseProgress | undefined, b: ExerciseProgress | undefin
 }
 
 export function mergeProgress(a: ProgressFile, b: ProgressFile): ProgressFile {
+  const resets: Record<string, number> = { ...a.resets };
+  for (const [k, t] of Object.entries(b.resets)) resets[k] = Math.max(resets[k] ?? 0, t);
+  const resetAllAt = Math.max(a.resetAllAt, b.resetAllAt);
   const keys = new Set([...Object.keys(a.exercises), ...Object.keys(b.exercises)]);
   const exercises: Record<string, ExerciseProgress> = {};
-  for (const k of keys) exercises[k] = mergeOne(a.exercises[k], b.exercises[k]);
-  return { version: PROGRESS_VERSION, profile: a.profile, exercises, updatedAt: Math.max(a.updatedAt, b.updatedAt) };
+  for (const k of keys) {
+    // a record last changed before a reset of its exercise is gone, whichever window kept it
+    const cut = Math.max(resets[k] ?? 0, resetAllAt);
+    const live = (r: ExerciseProgress | undefined) => (r && (r.touchedAt ?? r.firstSeen) >= cut ? r : undefined);
+    const x = live(a.exercises[k]);
+    const y = live(b.exercises[k]);
+    if (x || y) exercises[k] = mergeOne(x, y);
+  }
+  return { version: PROGRESS_VERSION, profile: a.profile, exercises, updatedAt: Math.max(a.updatedAt, b.updatedAt), resets, resetAllAt };
+}
+
+/** A lock older than this is left from a crash and is broken. */
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 30_000;
+
+/** Hold an exclusive lock file (O_EXCL) while fn runs; waits for another holder, breaks stale locks. */
+export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid} ${Date.now()}\n`);
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
+          unlinkSync(lock);
+          continue;
+        }
+      } catch {
+        continue; // released between our attempts
+      }
+      if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`progress is locked by another memlab (${lock}); if none is running, remove that file`);
+      await new Promise((r) => setTimeout(r, 3 + Math.random() * 12));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 export class ProgressStore {
@@ -138,23 +190,37 @@ export class ProgressStore {
     return this.save().then(() => next);
   }
 
-  /** Forget exercises (reset one or all): explicit, so merging must not bring them back. */
+  /** Forget exercises (reset one or all): recorded, so another window's merge cannot bring them back. */
   async reset(keys: string[] | 'all'): Promise<void> {
+    const now = Date.now();
     const exercises = { ...this.data.exercises };
-    for (const k of keys === 'all' ? Object.keys(exercises) : keys) delete exercises[k];
-    this.data = { ...this.data, exercises, updatedAt: Date.now() };
-    await this.save(false);
+    const resets = { ...this.data.resets };
+    for (const k of keys === 'all' ? Object.keys(exercises) : keys) {
+      delete exercises[k];
+      resets[k] = now;
+    }
+    this.data = { ...this.data, exercises, resets, resetAllAt: keys === 'all' ? now : this.data.resetAllAt, updatedAt: now };
+    await this.save();
   }
 
-  private save(merge = true): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      // another window may have written since we loaded: merge, never overwrite its answers
-      const onDisk = merge ? readValid(this.file) : 'skip';
-      if (typeof onDisk !== 'string') this.data = mergeProgress(onDisk, this.data);
-      if (existsSync(this.file) && typeof readValid(this.file) !== 'string') copyFileSync(this.file, this.backup);
-      await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n', { fsync: true });
-    });
-    return this.queue;
+  /**
+   * Save: under a lock file shared by every window and process on this data directory, read
+   * what is on disk, merge (never overwrite another window's answers), keep the last good copy
+   * as the backup, write atomically. A failed save does not stop later ones.
+   */
+  private save(): Promise<void> {
+    const run = this.queue.catch(() => undefined).then(() =>
+      withLock(`${this.file}.lock`, async () => {
+        const onDisk = readValid(this.file);
+        if (typeof onDisk !== 'string') {
+          this.data = mergeProgress(onDisk, this.data);
+          copyFileSync(this.file, this.backup);
+        }
+        await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n', { fsync: true });
+      }),
+    );
+    this.queue = run;
+    return run;
   }
 
   flush(): Promise<void> {

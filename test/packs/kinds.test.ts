@@ -1,4 +1,5 @@
 /** The kinds added for per-field credit (table) and guided labs, names over simulator results, and observe with a live reading. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SimReport } from '../../app/common/kernel/index.js';
 import { check, lookupFor, stageExercise } from '../../app/common/packs/checkers.js';
@@ -141,5 +142,30 @@ describe('misconceptions may be expressions over the drawn parameters', () => {
     expect(check(n, { value: '0' }, ctx)).toMatchObject({ verdict: 'incorrect', diagnosis: 'Nothing touched?' });
     expect(check(n, { value: '3 GiB' }, ctx).diagnosis).toBeUndefined();
     expect(check(n, { value: '4 GiB' }, { ...ctx, params: { size: 6 } }).diagnosis).toBeUndefined();
+  });
+});
+
+describe('tune goals', () => {
+  const scenarioText = (ref: string) => readFileSync(new URL(`../../exercises/scenarios/${ref.slice(8)}.yaml`, import.meta.url), 'utf8');
+  const tune = (goals: string[]) =>
+    ex(
+      `id: t\ntitle: t\nkind: tune\nscenario: builtin:oom-killer\nknobs: [{ path: processes.cache.oom_score_adj, label: adj, min: -1000, max: 1000, step: 100 }]\ngoals: ${JSON.stringify(goals)}\nsolution: { processes.cache.oom_score_adj: 500 }\nexplanation: x`,
+    );
+  it('compare the end of the run, a snapshot by name, and expressions on the right', () => {
+    const t = tune(['cache.state == killed:oom', 'vmstat.oom_kill == 1', 'sim.full.database.VmRSS > 250 MiB / 1 KiB', 'ran.cpu.oomKill == 1']);
+    const r = check(t, { knobs: { 'processes.cache.oom_score_adj': 500 } }, { params: {}, scenarioText });
+    expect(r.message).toMatch(/^Every goal holds/);
+    expect(r.verdict).toBe('correct');
+  });
+  it('say which goal failed and what it was', () => {
+    const t = tune(['cache.state == killed:oom', 'database.state == running']);
+    const r = check(t, { knobs: { 'processes.cache.oom_score_adj': -1000 } }, { params: {}, scenarioText });
+    expect(r).toMatchObject({ verdict: 'incorrect', partial: 0 });
+    expect(r.message).toContain('cache.state == killed:oom (it was running)');
+  });
+  it('an unknown name on the left is never satisfied', () => {
+    const r = check(tune(['nobody.state == running']), { knobs: { 'processes.cache.oom_score_adj': 0 } }, { params: {}, scenarioText });
+    expect(r.verdict).toBe('incorrect');
+    expect(r.message).toContain('(it was unknown)');
   });
 });

@@ -323,10 +323,20 @@ export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<s
     goals: ex.goals.map((goal) => {
       const m = /^\s*([\w.:-]+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$/.exec(goal);
       if (!m) return { goal, ok: false, actual: 'unreadable goal' };
-      const actual = value(m[1]!);
+      const look = lookupFor(ctx.params, report);
+      const asExpr = (src: string): number | undefined => {
+        try {
+          return evaluate(src, look);
+        } catch {
+          return undefined;
+        }
+      };
+      // the end of the run (vmstat.oom_kill, b.state, ran.cpu.oomKill) or any expression name (sim.full.cache.VmRSS)
+      const actual = value(m[1]!) ?? asExpr(m[1]!);
       if (actual === undefined) return { goal, ok: false, actual: 'unknown' };
       const rhs = m[3]!;
-      const num = Number(rhs);
+      // the right side may be an expression too: "meminfo.SwapFree < 64 MiB / 1 KiB"
+      const num = typeof actual === 'number' ? (Number.isFinite(Number(rhs)) ? Number(rhs) : (asExpr(rhs) ?? NaN)) : NaN;
       const cmp = typeof actual === 'number' && Number.isFinite(num) ? actual - num : String(actual).localeCompare(rhs);
       const ok = { '==': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '<=': cmp <= 0, '>': cmp > 0, '>=': cmp >= 0 }[m[2] as '==']!;
       return { goal, ok, actual: String(actual) };

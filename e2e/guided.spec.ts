@@ -1,0 +1,66 @@
+import { expect, openLab, test } from './fixtures.js';
+
+const LAB = '#/exercises/linux-process-memory/lab-page-life';
+
+test("guided lab 2 with the keyboard alone: a wrong answer sends the learner back, progress survives a restart mid-lab", async ({ page, lab }) => {
+  await openLab(page, lab, LAB);
+  await expect(page.getByRole('heading', { name: /Stage 1 of 6: l0/ })).toBeVisible();
+  await expect(page.getByTestId('highlights')).toContainText('vma heap');
+
+  // stage 1: brk — choose with the keyboard
+  await page.locator('input[type="radio"]').first().focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  await expect(page.getByRole('heading', { name: /Stage 2 of 6/ })).toBeVisible();
+
+  // stage 2 has no question: go on
+  await page.getByRole('button', { name: 'Next stage →' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+
+  // stage 3: answer wrongly first ("freed"): diagnosis, and the lab sends us back to stage 2
+  const radios = page.locator('input[type="radio"]');
+  await radios.first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
+  await expect(page.getByTestId('diagnosis')).toContainText('reclaim wrote it to swap');
+  await expect(page.getByRole('heading', { name: /Stage 2 of 6: l1/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Next stage →' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6/ })).toBeVisible();
+  // now right: "in swap"
+  await page.locator('input[type="radio"]').first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 4 of 6: l2-in/ })).toBeVisible();
+
+  // leave in the middle and restart the lab's server: the lab resumes at the same stage
+  await lab.restart();
+  await openLab(page, lab, LAB);
+  await expect(page.getByRole('heading', { name: /Stage 4 of 6: l2-in/ })).toBeVisible();
+
+  // stage 4: predict the major faults
+  await page.getByTestId('answer-input').focus();
+  await page.keyboard.type('1');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 5 of 6: l3/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Next stage →' }).focus();
+  await page.keyboard.press('Enter');
+
+  // stage 6: the use after free
+  await page.locator('input[type="radio"]').first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('explanation')).toContainText('L0–L5 story');
+  await expect(page.locator('a[data-exercise="lab-page-life"]')).toHaveAttribute('data-status', 'correct');
+  // finished stages stay visitable
+  await page.getByTestId('stage-l0').click();
+  await expect(page.getByRole('heading', { name: /Stage 1 of 6/ })).toBeVisible();
+});

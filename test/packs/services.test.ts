@@ -55,9 +55,37 @@ describe('pack services', () => {
     r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '5 GiB' } } }, ctx);
     expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'reserve' });
     expect(r.exercise.widget).toMatchObject({ stage: 0 });
+    // sent back, the learner comes forward again through the earlier question
+    r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
+    expect(r.verdict).toBe('invalid');
+    await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'reserve', answer: { choice: 1 } } }, ctx);
     r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
     expect(r.verdict).toBe('correct');
     expect(r.exercise.status).toBe('correct');
+  });
+
+  it('a lab is answered in order: a later question cannot be answered before the one that gates it', async () => {
+    const { h, ctx, packId } = await setup();
+    const r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
+    expect(r).toMatchObject({ verdict: 'invalid', message: 'Answer stage 1 (reserve) first.' });
+    expect(r.exercise.status).not.toBe('correct');
+    expect(r.exercise.attempts).toBe(0);
+  });
+
+  it('a reset draws new parameters (a lab restarted with new numbers), stable until the next reset', async () => {
+    const { h, ctx, packId } = await setup();
+    const sizeOf = async () => /mallocs (\d) GiB/.exec((await h['exercise.get']({ packId, exerciseId: 'table' }, ctx)).html)![1];
+    const first = await sizeOf();
+    expect(await sizeOf()).toBe(first);
+    const seen = new Set([first]);
+    for (let i = 0; i < 12 && seen.size < 2; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      await h['exercise.reset']({ packId, exerciseId: 'table' }, ctx);
+      const now = await sizeOf();
+      expect(await sizeOf()).toBe(now);
+      seen.add(now);
+    }
+    expect(seen).toEqual(new Set(['2', '4']));
   });
 
   it('observe checks against the live reading the host panel sends', async () => {

@@ -113,7 +113,11 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   };
 
   const key = (p: Pack, exId: string) => `${p.id}/${exId}`;
-  const seedFor = (p: Pack, exId: string) => hash32(`${progress.profile}/${p.id}/${exId}`);
+  /** the same numbers for the same learner, and new ones after a reset (a lab restarted with new parameters) */
+  const seedFor = (p: Pack, exId: string) => {
+    const resetAt = progress.snapshot.resets[key(p, exId)];
+    return hash32(`${progress.profile}/${p.id}/${exId}${resetAt ? `#${resetAt}` : ''}`);
+  };
 
   const chapterDone = (p: Pack, chapterId: string) => {
     const ch = p.manifest!.chapters.find((c) => c.id === chapterId);
@@ -338,6 +342,16 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
       const ex = le.exercise;
       const params = drawParams(ex.params, seedFor(p, exerciseId));
+      if (ex.kind === 'guided' && 'stage' in answer) {
+        // stages are answered in order: the next unanswered question gates the rest
+        const at = progress.get(key(p, exerciseId))?.stage ?? 0;
+        const i = ex.stages.findIndex((st) => st.id === answer.stage);
+        const gate = ex.stages.findIndex((st, j) => j >= at && st.question);
+        if (i > gate && gate >= 0 && !progress.get(key(p, exerciseId))?.correct) {
+          const g = ex.stages[gate]!;
+          return { verdict: 'invalid' as const, message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.`, exercise: view(p, exerciseId) };
+        }
+      }
       const r = check(ex, answer as Answer, { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) });
       await progress.update(key(p, exerciseId), (x) => {
         if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1 };

@@ -10,9 +10,9 @@ const text = (max = 4000) => z.string().min(1).max(max);
 export const PackPolicy = z
   .object({
     /** attempts before the solution may be shown (0 = unlimited attempts, solution only on giving up) */
-    attempts_before_solution: z.number().int().min(0).max(100).default(3),
+    attempts_before_solution: z.number().int().min(0).max(100).default(3).describe('wrong attempts after which the solution may be shown; 0: only after giving up'),
     /** points a hint costs (0 = hints are free) */
-    hint_cost: z.number().min(0).max(100).default(0),
+    hint_cost: z.number().min(0).max(100).default(0).describe('points each hint costs out of 100; 0: hints are free'),
   })
   .strict();
 
@@ -21,8 +21,8 @@ export const Chapter = z
     id,
     title: text(200),
     /** chapters that must be finished first */
-    requires: z.array(id).default([]),
-    exercises: z.array(z.string().regex(/^[\w./-]+\.md$/, 'an exercise is a .md file inside the pack')).min(1),
+    requires: z.array(id).default([]).describe('chapters to finish before this one unlocks'),
+    exercises: z.array(z.string().regex(/^[\w./-]+\.md$/, 'an exercise is a .md file inside the pack')).min(1).describe('exercise files of the pack, in order'),
   })
   .strict();
 
@@ -61,13 +61,13 @@ const base = {
   id,
   title: text(200),
   /** a scenario file of the pack (scenarios/x.yaml) or a built-in one (builtin:virt-vs-res) */
-  scenario: z.string().max(200).optional(),
+  scenario: z.string().max(200).optional().describe('builtin:NAME or a scenario file of the pack (scenarios/x.yaml)'),
   /** open the simulator at this step beside the exercise */
   show_step: z.number().int().min(0).optional(),
-  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), Param).default({}),
-  hints: z.array(text(1000)).default([]),
-  explanation: text(8000),
-  misconceptions: z.array(Misconception).default([]),
+  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), Param).default({}).describe('values drawn per student: { range: [lo, hi], step } or { choices: [...] }; {{name}} in text, name in expressions'),
+  hints: z.array(text(1000)).default([]).describe('shown one at a time on request'),
+  explanation: text(8000).describe('Markdown shown after a correct answer or giving up'),
+  misconceptions: z.array(Misconception).default([]).describe('known wrong answers and what they reveal, shown instead of a bare "wrong"'),
   /** an answer the checker must reject (pack check uses it; a default is made when absent) */
   wrong_example: z.union([z.string(), z.number(), z.array(z.number())]).optional(),
 };
@@ -76,7 +76,7 @@ const base = {
 const NumericAnswer = z
   .object({
     /** the expected value, a safe expression (units allowed): "1 GiB", "size * 1024", "sim.end.a.VmRSS kB" */
-    expr: text(500),
+    expr: text(500).describe('the expected value: a safe expression with units, parameters and scenario results (sim.LABEL.PROC.FIELD)'),
     /** what the answer is measured in: bytes (accepts B, KiB, MiB, GiB, kB, pages), or count (a plain number) */
     quantity: z.enum(['bytes', 'count', 'percent']).default('bytes'),
     /** "1%" or an absolute amount in the same quantity ("4 KiB", "2") */

@@ -44,6 +44,15 @@ test('the simulator is driven by the keyboard: arrows step, and a scenario opens
   await expect(page.getByTestId('pmap')).toContainText('[heap]');
 });
 
+test('the massif-style heap chart follows the selected process', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/leak/8');
+  await expect(page.getByTestId('step-now')).toHaveText('8');
+  await expect(page.getByTestId('heap-chart')).toBeVisible();
+  await expect(page.getByText('Heap over time for leaky')).toBeVisible();
+  // the kernel log and strace panes are virtual lists: they say how many lines they hold
+  await expect(page.getByTestId('syscalls')).toHaveAttribute('data-count', /^[1-9]\d*$/);
+});
+
 test('a broken scenario file gets an error naming its line and field', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator');
   await page.locator('input[type="file"]').setInputFiles({

@@ -110,3 +110,18 @@ describe('pack prose is rendered safely', () => {
     expect(html).not.toContain('passwd"');
   });
 });
+
+describe('text patterns from packs are bounded', () => {
+  it('refuses the shapes that backtrack catastrophically, and accepts ordinary ones', async () => {
+    const { safeRegex } = await import('../../app/common/packs/checkers.js');
+    for (const bad of ['^(a+)+$', '^((a*))*$', '^(a|aa)+$', '(x+x+)+y', '^(\\w+\\s?)*$', '(a)\\1', '(?<x>a)\\k<x>', '(', '[a-'])
+      expect(safeRegex(bad), bad).toBeNull();
+    for (const ok of ['^mmap(2)?$', '^mmap(2|\\(\\))?$', '^(brk|sbrk)$', '^[+*]+$', '^copy[- ]on[- ]write$', '\\(x+\\)+', '^(ab)+$'])
+      expect(safeRegex(ok), ok).not.toBeNull();
+  });
+  it('a long answer is not matched at all', () => {
+    const t = ex(`id: t\ntitle: t\nkind: text\npatterns: ["^a"]\nreference: a\nexplanation: x`);
+    expect(check(t, { text: 'a'.repeat(301) }, { params: {}, scenarioText: () => '' }).verdict).toBe('invalid');
+    expect(check(t, { text: 'a'.repeat(300) }, { params: {}, scenarioText: () => '' }).verdict).toBe('correct');
+  });
+});

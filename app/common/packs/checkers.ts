@@ -252,6 +252,7 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
     case 'text': {
       if (!('text' in answer) || typeof answer.text !== 'string' || !answer.text.trim()) return { verdict: 'invalid', message: 'the answer is empty' };
       const t = answer.text.trim();
+      if (t.length > MAX_TEXT_ANSWER) return { verdict: 'invalid', message: `a short answer, please: at most ${MAX_TEXT_ANSWER} characters` };
       const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
       if (ok) return { verdict: 'correct', message: 'Correct.' };
       return { verdict: 'incorrect', message: 'That is not what we were looking for.', diagnosis: misconception(ex, (m) => typeof m === 'string' && m.toLowerCase() === t.toLowerCase()) };
@@ -275,15 +276,42 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
   }
 }
 
+/**
+ * A pack's text pattern, or null when it is unsafe: too long, invalid, a backreference, or a
+ * repeated group that itself repeats or alternates — (a+)+, ((a*))*, (a|aa)+ — the shapes that
+ * backtrack catastrophically (ReDoS). Answers matched against them are short, too.
+ */
 export function safeRegex(p: string): RegExp | null {
-  // patterns come from packs: bounded length and no nested quantifiers (ReDoS)
-  if (p.length > 300 || /\([^)]*[+*][^)]*\)[+*{]/.test(p)) return null;
+  if (p.length > 300 || /\\[1-9]|\\k</.test(p)) return null;
+  const open: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // a character class: skip to its end (quantifier characters in it are literal)
+      for (i++; i < p.length && p[i] !== ']'; i++) if (p[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') open.push(i);
+    else if (c === ')') {
+      const start = open.pop();
+      if (start === undefined) return null;
+      const body = p.slice(start + 1, i).replace(/\\./g, '').replace(/\[[^\]]*\]/g, 'x');
+      if (/^[+*{]/.test(p.slice(i + 1)) && /[+*{|]/.test(body)) return null;
+    }
+  }
   try {
     return new RegExp(p, 'i');
   } catch {
     return null;
   }
 }
+
+/** The longest short-text answer that is matched against a pack's patterns. */
+export const MAX_TEXT_ANSWER = 300;
 
 /** Apply knob values to a scenario (as data) and run it; evaluate the goals on the result. */
 export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<string, number>, ctx: CheckContext): { goals: Array<{ goal: string; ok: boolean; actual: string }> } | { error: string } {

@@ -1,5 +1,5 @@
 /** The pack services behind the LabApi: table and guided answers, live observe readings, author mode. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,12 +16,12 @@ async function setup() {
   process.stdout.write = () => true;
   await pack(['new', dir]);
   process.stdout.write = write;
-  const { handlers: h } = createPackServices({ host: 'serve', dataDir: join(base, 'data'), appRoot, log: () => {} });
+  const { handlers: h, assets } = createPackServices({ host: 'serve', dataDir: join(base, 'data'), appRoot, log: () => {} });
   const events: Array<{ event: string; data: unknown }> = [];
   const closers: Array<() => void> = [];
   const ctx: CallContext = { clientId: 'c1', emit: (event, data) => events.push({ event, data }), onClose: (f) => closers.push(f) };
   const summary = await h['pack.open']({ path: dir }, ctx);
-  return { h, ctx, dir, events, closers, packId: summary.id };
+  return { h, ctx, dir, events, closers, packId: summary.id, assets };
 }
 
 describe('pack services', () => {
@@ -155,6 +155,32 @@ describe('pack services', () => {
     d = await h['pack.get']({ packId }, ctx);
     expect(d.chapters[1]!.locked).toBe(true);
     expect(d.resume).toBe('choice');
+  });
+
+  it('serves a pack image at the URL its prose links to, and nothing else', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'img-'));
+    const dir = join(base, 'pictures');
+    const write = process.stdout.write;
+    process.stdout.write = () => true;
+    await pack(['new', dir]);
+    process.stdout.write = write;
+    mkdirSync(join(dir, 'img'));
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    writeFileSync(join(dir, 'img', 'map.png'), png);
+    writeFileSync(join(dir, 'notes.txt'), 'secret');
+    writeFileSync(join(dir, 'choice.md'), readFileSync(join(dir, 'choice.md'), 'utf8') + '\n![the map](img/map.png)\n');
+    const { handlers: h, assets } = createPackServices({ host: 'serve', dataDir: join(base, 'data'), appRoot, log: () => {} });
+    const ctx: CallContext = { clientId: 'c', emit: () => {}, onClose: () => {} };
+    const { id } = await h['pack.open']({ path: dir }, ctx);
+    const html = (await h['exercise.get']({ packId: id, exerciseId: 'choice' }, ctx)).html;
+    const src = /<img src="\.\/pack-assets\/([^"]+)"/.exec(html)![1]!;
+    expect(src).toBe('pictures/img/map.png');
+    expect(await assets.handle(src)).toEqual({ body: png, type: 'image/png' });
+    expect(await assets.handle('pictures/notes.txt')).toBeNull(); // not an image
+    expect(await assets.handle('pictures/pack.yaml')).toBeNull();
+    expect(await assets.handle('pictures/..%2F..%2Fetc%2Fpasswd.png')).toBeNull();
+    expect(await assets.handle('nobody/img/map.png')).toBeNull();
+    expect(await assets.handle('pictures/%E0%A4%A.png')).toBeNull(); // bad escape
   });
 
   it('author mode is for folders: the built-in pack cannot be watched', async () => {

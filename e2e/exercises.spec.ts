@@ -213,3 +213,31 @@ test('a damaged progress file is recovered from its backup and the learner is to
     await lab.stop();
   }
 });
+
+test('an exercise opens the simulator beside it, in the state the exercise describes', async ({ page, lab }) => {
+  await openLab(page, lab, `#/exercises/${PACK}/cow-faults`);
+  await page.getByTestId('toggle-beside').click();
+  const side = page.getByTestId('simulator-beside');
+  await expect(side.getByTestId('step-now')).toHaveText('6');
+  await expect(side.locator('tr[data-proc="child"]')).toBeVisible();
+  // the learner can still answer beside it
+  await page.getByTestId('answer-input').fill('4097');
+  await page.getByTestId('answer-input').press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+});
+
+test('a scenario can be edited in the simulator, checked as it is typed', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/0');
+  await page.getByText('Edit this scenario (machine and steps)').click();
+  const editor = page.getByTestId('scenario-editor');
+  await expect(editor).toHaveValue(/fork: child/);
+  const text = await editor.inputValue();
+  await editor.fill(text.replace('ram: 2GiB', 'ram: 2potatoes'));
+  await expect(page.getByTestId('editor-check')).toContainText("unknown unit 'potatoes'");
+  await editor.fill(text.replace('malloc: 64MiB', 'malloc: 32MiB'));
+  await expect(page.getByTestId('editor-check')).toContainText('valid');
+  await page.getByRole('button', { name: 'Run the edited scenario' }).click();
+  await page.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(page.locator('tr[data-proc="child"]')).toBeVisible();
+  await expect(page.getByTestId('last-step')).toContainText('After step');
+});

@@ -14,6 +14,8 @@ export const LoadedScenario = z.object({
   steps: z.array(z.string()),
   processes: z.array(z.string()),
   machine: z.object({ ramBytes: z.number(), swapBytes: z.number(), pageSize: z.number() }),
+  /** the scenario's text, for the editor */
+  source: z.string(),
 });
 export type LoadedScenario = z.infer<typeof LoadedScenario>;
 

@@ -59,8 +59,10 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
     }
   };
 
+  const sourceOf = (src: { scenarioId: string } | { text: string; fileName?: string }) =>
+    'scenarioId' in src ? builtin(src.scenarioId) : { text: src.text, file: src.fileName ?? 'scenario.yaml' };
   const parse = (src: { scenarioId: string } | { text: string; fileName?: string }): Scenario => {
-    const { text, file } = 'scenarioId' in src ? builtin(src.scenarioId) : { text: src.text, file: src.fileName ?? 'scenario.yaml' };
+    const { text, file } = sourceOf(src);
     try {
       return parseScenario(text, file);
     } catch (err) {
@@ -168,9 +170,9 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       log: r.report.log.filter((l) => l.step <= pos),
       series: {
         memFree: slice(s.series.memFree),
-        rss: Object.fromEntries(Object.entries(s.series.rss).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
-        swap: Object.fromEntries(Object.entries(s.series.swap).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
-        heap: Object.fromEntries(Object.entries(s.series.heap).map(([n, v]) => [n, slice(v).map((x) => x ?? 0)])),
+        rss: Object.fromEntries(Object.entries(s.series.rss).map(([n, v]) => [n, Array.from(slice(v), (x) => x ?? 0)])),
+        swap: Object.fromEntries(Object.entries(s.series.swap).map(([n, v]) => [n, Array.from(slice(v), (x) => x ?? 0)])),
+        heap: Object.fromEntries(Object.entries(s.series.heap).map(([n, v]) => [n, Array.from(slice(v), (x) => x ?? 0)])),
         vmstat: Object.fromEntries(Object.entries(s.series.vmstat).map(([n, v]) => [n, slice(v)])),
       },
       ...(s.error && s.error.step <= pos + 1 ? { error: s.error } : {}),
@@ -221,6 +223,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
         steps: scenario.steps.map(describeStep),
         processes: scenario.processes.map((p) => p.name),
         machine: { ramBytes: scenario.machine.ram, swapBytes: scenario.machine.swap, pageSize: scenario.machine.page_size },
+        source: sourceOf(params).text,
       };
     },
     'sim.seek': async ({ sessionId, step }, ctx) => {

@@ -17,7 +17,9 @@ describe('each broken pack gets its precise error', () => {
   for (const name of cases) {
     it(name, async () => {
       const dir = join(root, name);
-      const want = readFileSync(join(dir, 'EXPECTED.txt'), 'utf8').trim().split('\n');
+      // {memlab} stands for this memlab's version
+      const version = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+      const want = readFileSync(join(dir, 'EXPECTED.txt'), 'utf8').trim().replaceAll('{memlab}', version).split('\n');
       const got = checkPack(await loadPack(dir)).map(formatProblem);
       expect(got).toEqual(want);
     });

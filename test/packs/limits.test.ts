@@ -53,3 +53,15 @@ describe('a folder is refused past the same limits', () => {
     await expect(loadPack(folder(4, 60 * 1024))).rejects.toThrow(/a pack may be at most/);
   });
 });
+
+describe('the memlab version a pack needs', () => {
+  it('compares like semver, missing parts as 0', async () => {
+    const { satisfies } = await import('../../app/node/packs/loader.js');
+    expect(satisfies('0.1.0', '>=0.1')).toBe(true);
+    expect(satisfies('0.1.0', '>=0.1.1')).toBe(false);
+    expect(satisfies('0.10.0', '>=0.9')).toBe(true);
+    expect(satisfies('1.0.0', '>=0.99.99')).toBe(true);
+    expect(satisfies('0.2.0-beta', '>=0.2')).toBe(true);
+    expect(satisfies('0.1.9', '>=0.2')).toBe(false);
+  });
+});

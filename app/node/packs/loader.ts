@@ -6,6 +6,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
+import { appRoot } from '../paths.js';
 import { type LineOf, parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
 import type { Exercise, PackManifest } from '../../common/packs/schema.js';
 
@@ -126,7 +127,28 @@ function rootAt(files: Map<string, Buffer>): Map<string, Buffer> {
   return files;
 }
 
-export function buildPack(source: string, raw: Map<string, Buffer>): Pack {
+/** This memlab's version, from its package.json. */
+function memlabVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(appRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Does `version` (1.2.3) satisfy `required` (">=1.2" or ">=1.2.3")? */
+export function satisfies(version: string, required: string): boolean {
+  const want = required.replace(/^>=/, '').split('.').map(Number);
+  const have = version.split(/[.+-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) {
+    const a = have[i] ?? 0;
+    const b = want[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+export function buildPack(source: string, raw: Map<string, Buffer>, opts: { memlabVersion?: string } = {}): Pack {
   const files = rootAt(raw);
   const problems: PackProblem[] = [];
   const exercises = new Map<string, LoadedExercise>();
@@ -139,6 +161,9 @@ export function buildPack(source: string, raw: Map<string, Buffer>): Pack {
   problems.push(...m.problems);
   const manifest = m.value;
   if (!manifest) return { id: 'unknown', source, files, exercises, problems };
+  const version = opts.memlabVersion ?? memlabVersion();
+  if (!satisfies(version, manifest.memlab))
+    problems.push({ file: 'pack.yaml', line: manifestLine('memlab'), field: 'memlab', message: `this pack needs memlab ${manifest.memlab}; this is memlab ${version}: some of it may not work` });
   const chapterIds = new Set(manifest.chapters.map((c) => c.id));
   manifest.chapters.forEach((ch, ci) => {
     for (const r of ch.requires) if (!chapterIds.has(r)) problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.requires`), field: `chapters.${ci}.requires`, message: `chapter '${ch.id}' requires '${r}', which the pack does not have` });

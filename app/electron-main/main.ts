@@ -3,6 +3,7 @@
  * through the preload bridge instead of a socket. Everything here applies policy.ts.
  */
 import { mkdirSync } from 'node:fs';
+import { CONTENT_TYPES } from '../node/mime.js';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
@@ -23,14 +24,7 @@ import {
   WEB_PREFERENCES,
 } from './policy.js';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
+const TYPES = CONTENT_TYPES;
 
 const log = (level: 'info' | 'warn' | 'error', text: string) => process.stderr.write(`[memlab] ${level}: ${text}\n`);
 

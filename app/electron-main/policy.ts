@@ -26,18 +26,7 @@ export const WEB_PREFERENCES = Object.freeze({
   safeDialogs: true,
 });
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../common/csp.js';
 
 /** Channels the preload bridge uses. */
 export const IPC_CALL = 'memlab:call';

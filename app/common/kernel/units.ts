@@ -1,6 +1,7 @@
 /** Sizes as students write them: 4KiB, 2GiB, 1G, 512M, 100000 (bytes). Binary units, as Linux uses. */
 
-const UNITS: Record<string, number> = {
+/** Binary units by lower-case name (kB is 1024 bytes, as /proc means it). Shared with the packs' expressions. */
+export const UNITS: Record<string, number> = {
   '': 1,
   b: 1,
   k: 1024,

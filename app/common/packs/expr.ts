@@ -11,23 +11,12 @@
  *   primary := number | name ('(' args ')')? | '(' sum ')'
  *   name    := identifier ('.' segment)*        e.g. size, sim.end.a.VmRSS, vmstat.end.oom_kill
  */
+import { UNITS } from '../kernel/units.js';
 
 export const UNIT_BYTES: Record<string, number> = {
-  b: 1,
+  ...Object.fromEntries(Object.entries(UNITS).filter(([k]) => k !== '')),
   byte: 1,
   bytes: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
-  t: 1024 ** 4,
-  tb: 1024 ** 4,
-  tib: 1024 ** 4,
   page: 4096,
   pages: 4096,
 };

@@ -9,6 +9,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import { CONTENT_SECURITY_POLICY } from '../../common/csp.js';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -51,18 +52,7 @@ export function originAllowed(origin: string | undefined, allowed: Set<string>):
   }
 }
 
-/** The Content-Security-Policy of every page the lab serves: nothing remote, no inline script. */
+/** The Content-Security-Policy of every page the lab serves (the same as Electron's). */
 export function contentSecurityPolicy(): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return CONTENT_SECURITY_POLICY;
 }

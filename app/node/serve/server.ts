@@ -3,6 +3,7 @@
  * on 127.0.0.1 by default. The same services the Electron shell hosts over IPC.
  */
 import { randomUUID } from 'node:crypto';
+import { CONTENT_TYPES } from '../mime.js';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,18 +41,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
+const TYPES = CONTENT_TYPES;
 
 const HEARTBEAT_MS = 1000;
 

@@ -183,6 +183,46 @@ describe('pack services', () => {
     expect(await assets.handle('pictures/%E0%A4%A.png')).toBeNull(); // bad escape
   });
 
+  it('a folder whose pack.yaml is broken stays open for fixing, and comes alive when it is fixed', async () => {
+    const { h, ctx, dir, events, closers } = await setup();
+    const good = readFileSync(join(dir, 'pack.yaml'), 'utf8');
+    writeFileSync(join(dir, 'pack.yaml'), good.replace('version: 0.1.0', 'version: one'));
+    const s = await h['pack.open']({ path: dir }, ctx);
+    expect(s).toMatchObject({ id: 'authoring', exercises: 0, problems: [{ file: 'pack.yaml', line: 3, field: 'version' }] });
+    expect((await h['pack.get']({ packId: 'authoring' }, ctx)).chapters).toEqual([]);
+    await h['pack.watch']({ packId: 'authoring', watch: true }, ctx);
+    const seen = events.length;
+    writeFileSync(join(dir, 'pack.yaml'), good);
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (events.length > seen) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    expect(events.at(-1)).toEqual({ event: 'pack.changed', data: { packId: 'authoring', exercises: 11, problems: [] } });
+    expect((await h['pack.get']({ packId: 'authoring' }, ctx)).chapters.map((c) => c.id)).toEqual(['basics', 'labs']);
+    for (const c of closers) c();
+  });
+
+  it('a broken .memlab is still refused: a built pack must be whole', async () => {
+    const { h, ctx, dir } = await setup();
+    const file = `${dir}.memlab`;
+    const write = process.stdout.write;
+    process.stdout.write = () => true;
+    expect(await pack(['build', dir, '-o', file])).toBe(0);
+    process.stdout.write = write;
+    const yazl = (await import('yazl')).default;
+    const z = new yazl.ZipFile();
+    z.addBuffer(Buffer.from('id: [broken'), 'pack.yaml');
+    z.end();
+    const chunks: Buffer[] = [];
+    await new Promise<void>((r) => z.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => r()));
+    writeFileSync(file, Buffer.concat(chunks));
+    await expect(h['pack.open']({ path: file }, ctx)).rejects.toThrow(/not a pack: pack.yaml:1/);
+  });
+
   it('author mode is for folders: the built-in pack cannot be watched', async () => {
     const { h, ctx } = await setup();
     await expect(h['pack.watch']({ packId: 'linux-process-memory', watch: true }, ctx)).rejects.toThrow(/the built-in pack is not one/);

@@ -62,6 +62,20 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     if (!list.includes(source)) writeFileSync(openedFile, JSON.stringify([...list, source], null, 1));
   };
 
+  /**
+   * A folder whose pack.yaml does not parse stays open for fixing (author mode), as an empty
+   * pack that lists its problems, under the id pack.yaml names (so fixing it keeps the same
+   * pack) or else the folder's name.
+   */
+  const draft = (p: Pack, path: string): void => {
+    const text = p.files.get('pack.yaml')!.toString('utf8');
+    const named = /^id:\s*["']?([a-z0-9][a-z0-9-]{0,63})["']?\s*$/m.exec(text)?.[1];
+    const folder = basename(path).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+    const id = named ?? (folder || 'draft');
+    p.id = id;
+    p.manifest = { id, title: `${basename(path)} (pack.yaml has errors)`, version: '0.0.0', authors: [], licence: '', memlab: '>=0.1', policy: { attempts_before_solution: 3, hint_cost: 0 }, chapters: [] };
+  };
+
   const register = (p: Pack): Pack => {
     if (p.id === 'unknown') throw new ApiError('invalid-input', `not a pack: ${p.problems.map((x) => `${x.file}${x.line ? `:${x.line}` : ''}: ${x.message}`).join('; ')}`, { file: p.problems[0]?.file, line: p.problems[0]?.line });
     if (builtinId && p.id === builtinId && p.source !== builtinDir) throw new ApiError('invalid-input', `a pack cannot reuse the built-in pack's id '${p.id}'`);
@@ -87,7 +101,9 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     }
     for (const src of list) {
       try {
-        register(await loadPack(src));
+        const p = await loadPack(src);
+        if (p.id === 'unknown' && !src.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, src);
+        register(p);
       } catch (err) {
         deps.log('warn', `could not reopen ${src}: ${(err as Error).message}`);
       }
@@ -291,6 +307,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         const e = err as NodeJS.ErrnoException;
         throw new ApiError('not-found', `cannot open ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
       }
+      if (p.id === 'unknown' && !path.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, path);
       register(p);
       remember(path);
       return summary(p);
@@ -396,7 +413,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
           return;
         }
         // the pack keeps its id while it is open, even if pack.yaml is broken mid-edit
-        if (fresh.id !== packId) fresh.problems.unshift({ file: 'pack.yaml', field: 'id', message: fresh.id === 'unknown' ? 'pack.yaml cannot be read; the last good exercises stay open' : `the id changed to '${fresh.id}'; reopen the pack to use it` });
+        if (fresh.id !== packId)
+          fresh.problems.unshift(fresh.id === 'unknown' ? { file: 'pack.yaml', message: 'pack.yaml cannot be read; the last good exercises stay open' } : { file: 'pack.yaml', field: 'id', message: `the id changed to '${fresh.id}'; reopen the pack to use it` });
         if (fresh.id === packId) packs.set(packId, fresh);
         else packs.set(packId, { ...packs.get(packId)!, problems: fresh.problems });
         ctx.emit('pack.changed', { packId, exercises: packs.get(packId)!.exercises.size, problems: fresh.problems });

@@ -54,7 +54,9 @@ export async function run(argv: string[]): Promise<number> {
   const older = CSV_HEADER.slice(0, -1);
   const out: string[][] = [header];
   let bad = 0;
+  let badFiles = 0;
   for (const f of positionals) {
+    const before = bad;
     let text: string;
     try {
       text = readFileSync(f, 'utf8');
@@ -94,9 +96,26 @@ export async function run(argv: string[]): Promise<number> {
         } else out.push(cols < header.length ? [...r, ''] : r);
       });
     }
+    if (bad > before) badFiles++;
   }
-  const csv = out.map(csvLine).join('\n') + '\n';
+  // a learner who exported twice: keep one row per learner and exercise, the further one
+  // (solved beats unsolved, then more attempts, then more hints seen)
+  const rank = (r: string[]) => [r[4] === 'yes' ? 1 : 0, Number(r[3]) || 0, Number(r[6]) || 0];
+  const best = new Map<string, string[]>();
+  for (const r of out.slice(1)) {
+    const k = `${r[0]}\u0000${r[1]}\u0000${r[2]}`;
+    const had = best.get(k);
+    if (!had) best.set(k, r);
+    else {
+      const [a, b] = [rank(had), rank(r)];
+      const i = a.findIndex((x, j) => x !== b[j]);
+      if (i >= 0 && b[i]! > a[i]!) best.set(k, r);
+    }
+  }
+  const dup = out.length - 1 - best.size;
+  const rows = [header, ...[...best.values()].sort((x, y) => x.slice(0, 3).join('\u0000').localeCompare(y.slice(0, 3).join('\u0000')))];
+  const csv = rows.map(csvLine).join('\n') + '\n';
   writeFileSync(values.output, csv);
-  process.stdout.write(`wrote ${values.output}: ${out.length - 1} rows from ${positionals.length - bad} file(s)\n`);
+  process.stdout.write(`wrote ${values.output}: ${rows.length - 1} rows from ${positionals.length - badFiles} file(s)${dup ? `; ${dup} repeated row(s) of the same learner and exercise kept once` : ''}\n`);
   return bad ? 1 : 0;
 }

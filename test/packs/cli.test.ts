@@ -95,6 +95,19 @@ describe('memlab results merge', () => {
     // the old CSV (no points column) is padded; JSON records without points leave it empty
     expect(rows.slice(1).sort()).toEqual(['ana,p,one,2,yes,no,1,90,', 'ana,p,three,3,no,no,0,,', 'ana,p,two,2,yes,no,1,90,', 'ben,p,one,2,yes,no,1,90,', 'cy,p,one,1,yes,no,0,30,'].sort());
   });
+  it('keeps one row per learner and exercise when a learner exported twice: the further one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'res-'));
+    const early = join(dir, 'early.csv');
+    const late = join(dir, 'late.csv');
+    writeFileSync(early, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points\nana,p,one,1,no,no,0,,0\nana,p,two,2,yes,no,0,40,100\n');
+    writeFileSync(late, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points\nana,p,one,3,yes,no,1,80,90\nana,p,two,1,no,no,0,,0\n');
+    const out = join(dir, 'class.csv');
+    const c = capture();
+    expect(await results(['merge', early, late, '-o', out])).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual(['ana,p,one,3,yes,no,1,80,90', 'ana,p,two,2,yes,no,0,40,100']);
+    expect(c.out()).toContain('2 rows from 2 file(s); 2 repeated row(s)');
+  });
+
   it('names the file and line of a bad row, and exits 1', async () => {
     const csv = join(mkdtempSync(join(tmpdir(), 'res-')), 'bad.csv');
     writeFileSync(csv, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s\ncy,p,one,1,yes\n');

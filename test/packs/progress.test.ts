@@ -136,3 +136,17 @@ describe('many windows at once', () => {
     expect(existsSync(lock)).toBe(false);
   });
 });
+
+describe("a newer memlab's progress file", () => {
+  it('is left untouched, and the learner is told their work now is not saved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const f = join(dir, 'progress-default.json');
+    const future = JSON.stringify({ version: 99, profile: 'default', lessons: { a: 1 } });
+    writeFileSync(f, future);
+    const s = new ProgressStore(dir);
+    expect(s.notice).toMatch(/saved by a newer memlab .* not saved/);
+    await solve(s, 'p/a');
+    expect(readFileSync(f, 'utf8')).toBe(future);
+    expect(readdirSync(dir).filter((x) => x.includes('corrupt'))).toEqual([]);
+  });
+});

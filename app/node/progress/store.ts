@@ -52,10 +52,15 @@ export interface LoadOutcome {
 
 const empty = (profile: string): ProgressFile => ({ version: PROGRESS_VERSION, profile, exercises: {}, updatedAt: 0, resets: {}, resetAllAt: 0 });
 
+const NEWER = 'newer';
+
 function readValid(file: string): ProgressFile | string {
   if (!existsSync(file)) return 'missing';
   try {
-    const r = ProgressFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    // a newer memlab's format is not damage: leave it alone
+    if (raw && typeof raw === 'object' && typeof (raw as { version?: unknown }).version === 'number' && (raw as { version: number }).version > PROGRESS_VERSION) return NEWER;
+    const r = ProgressFile.safeParse(raw);
     if (r.success) return r.data;
     const i = r.error.issues[0]!;
     return `${i.path.join('.') || '(root)'}: ${i.message}`;
@@ -143,6 +148,8 @@ export class ProgressStore {
   private data: ProgressFile;
   private queue: Promise<void> = Promise.resolve();
   notice?: string;
+  /** set when the file is a newer memlab's: nothing is written */
+  readOnly = false;
 
   constructor(
     readonly dir: string,
@@ -160,6 +167,10 @@ export class ProgressStore {
   private load(): LoadOutcome {
     const main = readValid(this.file);
     if (typeof main !== 'string') return { data: main };
+    if (main === NEWER) {
+      this.readOnly = true;
+      return { data: empty(this.profile), notice: `Your progress was saved by a newer memlab (${this.file}); this one will not change it, and what you do now is not saved. Update memlab to continue your progress.` };
+    }
     if (main === 'missing') {
       const bak = readValid(this.backup);
       return typeof bak === 'string' ? { data: empty(this.profile) } : { data: bak, notice: 'Your progress file was missing; it was restored from its backup.' };
@@ -209,6 +220,7 @@ export class ProgressStore {
    * as the backup, write atomically. A failed save does not stop later ones.
    */
   private save(): Promise<void> {
+    if (this.readOnly) return this.queue;
     const run = this.queue.catch(() => undefined).then(() =>
       withLock(`${this.file}.lock`, async () => {
         const onDisk = readValid(this.file);

@@ -23,6 +23,8 @@ test('the host panel: off by default, then real /proc, a known process and its m
     await row.getByRole('button').click();
     await expect(page.getByTestId('host-pmap')).toContainText('[heap]');
     await expect(page.getByTestId('host-pmap').locator('tr[data-segment="anonymous"]').first()).toBeVisible();
+    await expect(page.getByTestId('status-fields')).toContainText('VmRSS');
+    await expect(page.getByTestId('status-fields')).toContainText('pages in RAM now');
     await page.getByRole('button', { name: 'Read smaps_rollup (PSS, USS)' }).click();
     await expect(page.getByTestId('rollup')).toContainText('PSS');
 

@@ -12,6 +12,8 @@ class HostStore {
   experiment = $state<Result<'host.experiment'> | null>(null);
   error = $state<string | null>(null);
   running = $state(false);
+  /** the open process's RES and SWAP (kB) at each sample, for its chart over time */
+  history = $state<Array<{ t: number; RES: number; SWAP: number }>>([]);
   private timer: ReturnType<typeof setInterval> | null = null;
 
   async init(): Promise<void> {
@@ -41,6 +43,9 @@ class HostStore {
       try {
         this.system = await api.call('host.system', {});
         this.rows = (await api.call('host.processes', {})).rows;
+        const open = this.detail?.pid;
+        const row = open === undefined ? undefined : this.rows.find((r) => r.pid === open);
+        if (row) this.history = [...this.history.slice(-299), { t: Date.now() / 1000, RES: row.RES, SWAP: row.SWAP }];
       } catch (err) {
         this.error = (err as Error).message;
       }
@@ -58,6 +63,7 @@ class HostStore {
   }
 
   async open(pid: number, rollup = false): Promise<void> {
+    if (this.detail?.pid !== pid) this.history = [];
     try {
       this.detail = await api.call('host.process', { pid, rollup });
     } catch (err) {

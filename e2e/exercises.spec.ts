@@ -241,3 +241,26 @@ test('a scenario can be edited in the simulator, checked as it is typed', async 
   await expect(page.locator('tr[data-proc="child"]')).toBeVisible();
   await expect(page.getByTestId('last-step')).toContainText('After step');
 });
+
+test('author mode: a pack folder reloads on save and shows its errors in place', async ({ page, lab }) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/author-`);
+  writeFileSync(`${dir}/pack.yaml`, MANIFEST('authored'));
+  writeFileSync(`${dir}/q.md`, Q);
+  await openLab(page, lab, '#/exercises');
+  await page.getByText('Open another pack').click();
+  await page.getByTestId('pack-path').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Opened “Instructor pack authored”.')).toBeVisible();
+  await page.getByTestId('author-mode').check();
+  await expect(page.getByTestId('author-mode')).toBeChecked();
+  // the author breaks the exercise and saves
+  writeFileSync(`${dir}/q.md`, Q.replace('kind: text', 'kind: essay'));
+  await expect(page.getByTestId('reloaded')).toContainText('1 problem(s)');
+  await expect(page.getByTestId('pack-problems')).toContainText('q.md:4');
+  // and fixes it
+  writeFileSync(`${dir}/q.md`, Q);
+  await expect(page.getByTestId('reloaded')).toContainText('0 problem(s)');
+  await expect(page.locator('a[data-exercise="q"]')).toBeVisible();
+});

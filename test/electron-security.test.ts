@@ -167,6 +167,21 @@ describe('Electron window', () => {
   });
 });
 
+describe('menu', () => {
+  it('File ▸ Open Pack Folder… opens the pack through the pack service and tells the page', async () => {
+    const electron = (await import('electron')) as unknown as { Menu: { setApplicationMenu: { mock: { calls: unknown[][] } } }; dialog: { showOpenDialog: { mockResolvedValueOnce: (v: unknown) => void } } };
+    const template = electron.Menu.setApplicationMenu.mock.calls.at(-1)![0] as Array<{ label?: string; submenu?: Array<{ label?: string; click?: () => void }> }>;
+    const item = template.find((m) => m.label === 'File')!.submenu!.find((i) => i.label === 'Open Pack Folder…')!;
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [join(import.meta.dirname, '..', 'exercises', 'linux-process-memory')] });
+    const send = rec.windows[0]!.webContents.send as ReturnType<typeof vi.fn>;
+    send.mockClear();
+    item.click!();
+    await vi.waitFor(() => expect(send).toHaveBeenCalledWith('memlab:event', expect.objectContaining({ event: expect.stringMatching(/pack\.changed|app\.notice/) })));
+    const [, envelope] = send.mock.calls.find((c) => (c[1] as { event: string }).event !== 'app.heartbeat')!;
+    expect(envelope).toMatchObject({ event: 'pack.changed', data: { packId: 'linux-process-memory' } });
+  });
+});
+
 describe('IPC', () => {
   it('checks the sender frame in every handler', async () => {
     expect(rec.ipcOn).toEqual([]); // fire-and-forget channels would bypass the check

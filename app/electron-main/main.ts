@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { CONTENT_TYPES } from '../node/mime.js';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { type CallContext, createDispatcher, eventEnvelope } from '../common/api/dispatch.js';
 import { appRoot, rendererDir } from '../node/paths.js';
 import { createServices, type Services } from '../node/services/index.js';
@@ -102,12 +102,33 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-function buildMenu(): void {
-  // Opening packs from the File menu arrives with the pack service (issue 7); until then the menu
-  // offers only what works.
+function buildMenu(win: BrowserWindow, svc: Services, ctx: CallContext): void {
+  // File ▸ Open: the pack service opens it as pack.open would; the page hears pack.changed and shows it
+  const openPack = async (folder: boolean) => {
+    const r = await dialog.showOpenDialog(win, {
+      title: folder ? 'Open a pack folder' : 'Open a .memlab pack',
+      properties: folder ? ['openDirectory'] : ['openFile'],
+      filters: folder ? [] : [{ name: 'memlab packs', extensions: ['memlab'] }],
+    });
+    if (r.canceled || !r.filePaths[0]) return;
+    try {
+      const p = await svc.handlers['pack.open']({ path: r.filePaths[0] }, ctx);
+      ctx.emit('pack.changed', { packId: p.id, exercises: p.exercises, problems: p.problems });
+    } catch (err) {
+      ctx.emit('app.notice', { level: 'error', text: err instanceof Error ? err.message : String(err) });
+    }
+  };
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
-      { label: 'File', submenu: [{ role: 'quit' }] },
+      {
+        label: 'File',
+        submenu: [
+          { label: 'Open Pack File…', accelerator: 'CmdOrCtrl+O', click: () => void openPack(false) },
+          { label: 'Open Pack Folder…', accelerator: 'CmdOrCtrl+Shift+O', click: () => void openPack(true) },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
       { role: 'editMenu' },
       { role: 'viewMenu' },
       { label: 'Help', submenu: [{ label: 'memlab on this computer', click: () => void shell.openPath(appRoot()) }] },
@@ -149,7 +170,7 @@ async function start(): Promise<void> {
     clearInterval(beat);
     for (const fn of cleanups) fn();
   });
-  buildMenu();
+  buildMenu(win, svc, ctx);
   app.on('window-all-closed', () => app.quit());
 }
 

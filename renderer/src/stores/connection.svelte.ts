@@ -8,6 +8,8 @@ class ConnectionStore {
   heartbeat = $state<Heartbeat | null>(null);
   lastPingMs = $state<number | null>(null);
   error = $state<string | null>(null);
+  /** the last notice a service sent (e.g. a pack the menu could not open) */
+  notice = $state<{ level: string; text: string } | null>(null);
 
   constructor() {
     api.onStatus((s) => {
@@ -15,6 +17,7 @@ class ConnectionStore {
       if (s === 'open') this.refresh();
     });
     api.on('app.heartbeat', (h) => (this.heartbeat = h));
+    api.on('app.notice', (n) => (this.notice = n));
   }
 
   async refresh(): Promise<void> {

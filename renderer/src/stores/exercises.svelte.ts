@@ -12,6 +12,29 @@ class ExercisesStore {
   feedback = $state<Feedback | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
+  /** author mode: the pack folder being watched, and what its last reload said */
+  watching = $state<string | null>(null);
+  reloaded = $state<string | null>(null);
+
+  constructor() {
+    // a watched pack folder was saved (author mode), or the Electron menu opened a pack
+    api.on('pack.changed', (e) => {
+      this.reloaded = `Reloaded ${e.packId}: ${e.exercises} exercise(s), ${e.problems.length} problem(s).`;
+      void this.refresh();
+      if (this.pack?.id === e.packId) {
+        void this.openPack(e.packId).then(() => {
+          if (this.exercise?.packId === e.packId) void this.openExercise(e.packId, this.exercise.id);
+        });
+      }
+    });
+  }
+
+  async watch(packId: string, on: boolean): Promise<void> {
+    await this.guard(async () => {
+      const r = await api.call('pack.watch', { packId, watch: on });
+      this.watching = r.watching ? packId : null;
+    });
+  }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T | undefined> {
     this.error = null;

@@ -264,3 +264,15 @@ test('author mode: a pack folder reloads on save and shows its errors in place',
   await expect(page.getByTestId('reloaded')).toContainText('0 problem(s)');
   await expect(page.locator('a[data-exercise="q"]')).toBeVisible();
 });
+
+test('observe on the host: the probe runs for real and the answer is checked against its measurement', async ({ page, lab }) => {
+  test.skip(process.platform !== 'linux', 'needs Linux /proc');
+  await openLab(page, lab, `#/exercises/${PACK}/observe-res`);
+  await page.getByTestId('run-probe').click();
+  const reading = page.getByTestId('probe-reading');
+  await expect(reading).toContainText('VmRSS:');
+  const [before, after] = [...((await reading.textContent()) ?? '').matchAll(/VmRSS: (\d+) kB/g)].map((m) => Number(m[1]));
+  await page.getByTestId('answer-input').fill(`${after! - before!} kB`);
+  await page.getByTestId('answer-input').press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+});

@@ -51,7 +51,15 @@ export const hostMethods = {
     z.object({
       sizeMib: z.number(),
       predicted: z.object({ resGrowthKb: z.number(), virtGrowthKb: z.number(), minflt: z.number() }),
-      measured: z.object({ resGrowthKb: z.number(), virtGrowthKb: z.number(), minflt: z.number(), pid: z.number() }),
+      measured: z.object({
+        resGrowthKb: z.number(),
+        virtGrowthKb: z.number(),
+        minflt: z.number(),
+        pid: z.number(),
+        /** /proc/PID/status VmRSS (kB) read before and after the probe touched its memory */
+        rssBeforeKb: z.number(),
+        rssAfterKb: z.number(),
+      }),
       notes: z.array(z.string()),
     }),
     'Run malloc-and-touch for real in a probe process and beside it the simulator\'s prediction.',

@@ -96,7 +96,14 @@ export function createHostServices(_deps: ServiceDeps): { handlers: DomainHandle
       } catch (err) {
         throw new ApiError('forbidden', (err as Error).message);
       }
-      const measured = { resGrowthKb: real.after.VmRSS - real.before.VmRSS, virtGrowthKb: real.after.VmSize - real.before.VmSize, minflt: real.after.minflt - real.before.minflt, pid: real.pid };
+      const measured = {
+        resGrowthKb: real.after.VmRSS - real.before.VmRSS,
+        virtGrowthKb: real.after.VmSize - real.before.VmSize,
+        minflt: real.after.minflt - real.before.minflt,
+        pid: real.pid,
+        rssBeforeKb: real.before.VmRSS,
+        rssAfterKb: real.after.VmRSS,
+      };
       const predicted = { resGrowthKb: a.VmRSS - b.VmRSS, virtGrowthKb: a.VmSize - b.VmSize, minflt: a.minflt - b.minflt };
       const notes = [
         'The probe is a Node process: Buffer.allocUnsafeSlow asks glibc for the memory, which mmaps a block this large, like the simulated malloc.',

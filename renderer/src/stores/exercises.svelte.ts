@@ -75,11 +75,12 @@ class ExercisesStore {
     if (this.pack) this.pack = await api.call('pack.get', { packId: this.pack.id });
   }
 
-  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer']): Promise<void> {
+  /** measured: a live reading (bytes) for observe exercises */
+  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer'], measured?: number): Promise<void> {
     const ex = this.exercise;
     if (!ex) return;
     await this.guard(async () => {
-      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer });
+      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}) });
       this.exercise = r.exercise;
       this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial, fields: r.fields, backTo: r.backTo };
       await this.refreshPack();

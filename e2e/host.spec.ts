@@ -28,6 +28,10 @@ test('the host panel: off by default, then real /proc, a known process and its m
     await page.getByRole('button', { name: 'Read smaps_rollup (PSS, USS)' }).click();
     await expect(page.getByTestId('rollup')).toContainText('PSS');
 
+    await page.getByTestId('read-pss').click();
+    await expect(row.locator('td[data-col="pss"]')).toHaveText(/^\d+$/);
+    expect(Number(await row.locator('td[data-col="pss"]').textContent())).toBeGreaterThan(40 * 1024);
+
     await page.getByTestId('experiment-size').fill('32');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const result = page.getByTestId('experiment-result');

@@ -46,6 +46,11 @@ export const hostMethods = {
     }),
     'One process: status fields and its map like pmap -x; smaps_rollup only when asked.',
   ),
+  'host.pssAll': method(
+    z.object({}).strict(),
+    z.object({ rows: z.array(z.object({ pid: z.number(), Pss: z.number(), SwapPss: z.number(), USS: z.number() })), tookMs: z.number() }),
+    'PSS, SwapPss and USS of every readable process from smaps_rollup — only when the learner asks: it takes each process\'s mmap lock.',
+  ),
   'host.experiment': method(
     z.object({ sizeMib: z.number().int().min(1).max(4096) }).strict(),
     z.object({

@@ -82,6 +82,17 @@ export function createHostServices(_deps: ServiceDeps): { handlers: DomainHandle
       if (!status || !m) return { pid, state: status ? 'unreadable' : 'gone', status: status ?? {}, maps: [], rollup: null };
       return { pid, state: 'ok', status, maps: m, rollup: wantRollup ? rollup(pid) : null };
     },
+    'host.pssAll': (_p, ctx) => {
+      need(ctx.clientId);
+      const t0 = Date.now();
+      const rows: Array<{ pid: number; Pss: number; SwapPss: number; USS: number }> = [];
+      for (const p of processes()) {
+        if (p.state !== 'ok') continue;
+        const r = rollup(p.pid);
+        if (r) rows.push({ pid: p.pid, Pss: r.Pss, SwapPss: r.SwapPss, USS: r.USS });
+      }
+      return { rows, tookMs: Date.now() - t0 };
+    },
     'host.experiment': async ({ sizeMib }, ctx) => {
       need(ctx.clientId);
       const bytes = sizeMib * 1024 * 1024;

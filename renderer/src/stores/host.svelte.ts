@@ -12,6 +12,9 @@ class HostStore {
   experiment = $state<Result<'host.experiment'> | null>(null);
   error = $state<string | null>(null);
   running = $state(false);
+  /** PSS, SwapPss and USS by pid, read once when the learner asked */
+  pss = $state<Map<number, { Pss: number; SwapPss: number; USS: number }> | null>(null);
+  pssNote = $state<string | null>(null);
   /** the open process's RES and SWAP (kB) at each sample, for its chart over time */
   history = $state<Array<{ t: number; RES: number; SWAP: number }>>([]);
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -66,6 +69,16 @@ class HostStore {
     if (this.detail?.pid !== pid) this.history = [];
     try {
       this.detail = await api.call('host.process', { pid, rollup });
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async readPssAll(): Promise<void> {
+    try {
+      const r = await api.call('host.pssAll', {});
+      this.pss = new Map(r.rows.map((x) => [x.pid, x]));
+      this.pssNote = `Read smaps_rollup of ${r.rows.length} processes in ${r.tookMs} ms (a snapshot: it is not refreshed every second).`;
     } catch (err) {
       this.error = (err as Error).message;
     }

@@ -236,6 +236,13 @@ test('a scenario can be edited in the simulator, checked as it is typed', async 
   await expect(page.getByTestId('editor-check')).toContainText("unknown unit 'potatoes'");
   await editor.fill(text.replace('malloc: 64MiB', 'malloc: 32MiB'));
   await expect(page.getByTestId('editor-check')).toContainText('valid');
+  // the machine through the form: the YAML keeps its comments and gains the new values
+  await page.getByTestId('machine-ram').fill('512MiB');
+  await page.getByTestId('machine-swappiness').fill('100');
+  await page.getByRole('button', { name: 'Set in the scenario' }).click();
+  await expect(editor).toHaveValue(/ram: 512MiB/);
+  await expect(editor).toHaveValue(/swappiness: 100/);
+  await expect(page.getByTestId('editor-check')).toContainText('valid');
   await page.getByRole('button', { name: 'Run the edited scenario' }).click();
   await page.getByRole('button', { name: 'Run to the end' }).click();
   await expect(page.locator('tr[data-proc="child"]')).toBeVisible();

@@ -125,6 +125,23 @@ export const simMethods = {
     z.object({ ok: z.boolean(), error: z.object({ message: z.string(), line: z.number().optional(), field: z.string().optional(), step: z.number().optional() }).optional() }),
     'Check a scenario without running it.',
   ),
+  'sim.editMachine': method(
+    z
+      .object({
+        text: z.string().max(2_000_000),
+        machine: z
+          .object({
+            ram: z.string().max(20).optional(),
+            swap: z.string().max(20).optional(),
+            swappiness: z.number().int().min(0).max(200).optional(),
+            overcommit_memory: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+    z.object({ text: z.string() }),
+    'Set machine fields in a scenario text from the editor form, keeping its comments and layout.',
+  ),
   'sim.run': method(
     z.union([
       z.object({ scenarioId: z.string().min(1).max(100), seed: z.number().int().optional() }).strict(),

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import type { simMethods, SimView } from '../../common/api/sim.js';
@@ -241,6 +242,12 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
         if (err instanceof ScenarioError) return { ok: false, error: { message: err.message, line: err.where.line, field: err.where.field, step: err.where.step } };
         throw err;
       }
+    },
+    'sim.editMachine': ({ text, machine }) => {
+      const doc = parseDocument(text);
+      if (doc.errors.length) throw new ApiError('invalid-input', `the scenario is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+      for (const [k, v] of Object.entries(machine)) if (v !== undefined) doc.setIn(['machine', k], v);
+      return { text: doc.toString() };
     },
     'sim.run': async (params) => {
       const scenario = parse('scenarioId' in params ? { scenarioId: params.scenarioId } : { text: params.text });

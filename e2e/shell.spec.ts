@@ -53,3 +53,13 @@ test('dark theme follows the OS, and the learner can override it', async ({ page
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
+
+test('every section fits a 1024x640 window without sideways scrolling', async ({ page, lab }) => {
+  await page.setViewportSize({ width: 1024, height: 640 });
+  for (const hash of ['#/exercises/linux-process-memory/res-after-memset', '#/simulator/oom-killer/7', '#/host']) {
+    await openLab(page, lab, hash);
+    await expect(page.locator('main h1').first()).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, hash).toBeLessThanOrEqual(1);
+  }
+});

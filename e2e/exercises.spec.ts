@@ -283,3 +283,17 @@ test('observe on the host: the probe runs for real and the answer is checked aga
   await page.getByTestId('answer-input').press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
 });
+
+test('learner profiles keep separate progress', async ({ page, lab }) => {
+  await openLab(page, lab, `#/exercises/${PACK}/page-size`);
+  await page.getByTestId('answer-input').fill('4 KiB');
+  await page.getByTestId('answer-input').press('Enter');
+  await expect(page.locator('a[data-exercise="page-size"]')).toHaveAttribute('data-status', 'correct');
+  await page.getByText('Results and progress').click();
+  await page.getByTestId('new-profile').fill('ana');
+  await page.getByRole('button', { name: 'Create and switch' }).click();
+  await expect(page.getByTestId('profile-select')).toHaveValue('ana');
+  await expect(page.locator('a[data-exercise="page-size"]')).toHaveAttribute('data-status', 'new');
+  await page.getByTestId('profile-select').selectOption('default');
+  await expect(page.locator('a[data-exercise="page-size"]')).toHaveAttribute('data-status', 'correct');
+});

@@ -158,6 +158,12 @@ export const packMethods = {
   'exercise.giveUp': method(ExRef, ExerciseView, 'Show the solution and explanation.'),
   'exercise.reset': method(ExRef, ExerciseView, 'Forget this exercise\'s progress.'),
   'progress.resetAll': method(z.object({ confirm: z.literal(true) }).strict(), z.object({ reset: z.boolean() }), 'Forget all progress (the UI asks first).'),
+  'progress.profiles': method(z.object({}).strict(), z.object({ profiles: z.array(z.string()), current: z.string() }), 'The learner profiles on this machine and the one in use.'),
+  'progress.useProfile': method(
+    z.object({ name: z.string().regex(/^[\w-]{1,64}$/, 'a profile name is letters, digits, _ and -') }).strict(),
+    z.object({ current: z.string(), notice: z.string().optional() }),
+    'Switch to (or create) a learner profile: its own progress file.',
+  ),
   'progress.export': method(
     z.object({ format: z.enum(['json', 'csv']) }).strict(),
     z.object({ fileName: z.string(), text: z.string() }),

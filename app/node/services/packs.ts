@@ -3,7 +3,7 @@
  * exercises/linux-process-memory; packs a learner opens are remembered (and .memlab files copied)
  * in the data directory so they come back after a restart.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
@@ -36,7 +36,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   const builtinDir = join(deps.appRoot, 'exercises', 'linux-process-memory');
   const packsDir = join(deps.dataDir, 'packs');
   const openedFile = join(deps.dataDir, 'opened-packs.json');
-  const progress = new ProgressStore(deps.dataDir, 'default');
+  // one learner profile at a time on this machine (a classroom seat); each has its own progress file
+  let progress = new ProgressStore(deps.dataDir, 'default');
   if (progress.notice) deps.log('warn', progress.notice);
   let builtinId: string | null = null;
   /** author mode: one folder watcher per client and pack */
@@ -452,6 +453,22 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     'progress.resetAll': async () => {
       await progress.reset('all');
       return { reset: true };
+    },
+    'progress.profiles': () => {
+      let names: string[] = [];
+      try {
+        names = readdirSync(deps.dataDir)
+          .map((f) => /^progress-([\w-]{1,64})\.json$/.exec(f)?.[1])
+          .filter((x): x is string => !!x);
+      } catch {
+        names = [];
+      }
+      return { profiles: [...new Set(['default', ...names, progress.profile])].sort(), current: progress.profile };
+    },
+    'progress.useProfile': async ({ name }) => {
+      await progress.flush();
+      progress = new ProgressStore(deps.dataDir, name);
+      return { current: progress.profile, ...(progress.notice ? { notice: progress.notice } : {}) };
     },
     'progress.export': async ({ format }) => {
       await progress.flush();

@@ -29,6 +29,30 @@ class ExercisesStore {
     });
   }
 
+  profiles = $state<string[]>([]);
+  profile = $state('default');
+
+  async loadProfiles(): Promise<void> {
+    await this.guard(async () => {
+      const r = await api.call('progress.profiles', {});
+      this.profiles = r.profiles;
+      this.profile = r.current;
+    });
+  }
+
+  async useProfile(name: string): Promise<void> {
+    await this.guard(async () => {
+      const r = await api.call('progress.useProfile', { name });
+      this.profile = r.current;
+      this.notice = r.notice ?? null;
+      this.feedback = null;
+      const pr = await api.call('progress.profiles', {});
+      this.profiles = pr.profiles;
+      if (this.pack) this.pack = await api.call('pack.get', { packId: this.pack.id });
+      if (this.exercise) this.exercise = await api.call('exercise.get', { packId: this.exercise.packId, exerciseId: this.exercise.id });
+    });
+  }
+
   async watch(packId: string, on: boolean): Promise<void> {
     await this.guard(async () => {
       const r = await api.call('pack.watch', { packId, watch: on });

@@ -133,3 +133,10 @@ describe('limits instead of hangs', () => {
     expect(() => r.step()).toThrow(/budget of 10000000 page touches/);
   });
 });
+
+describe('10,000 processes', () => {
+  it('a scenario declaring 10,000 processes gets a clear limit, not a hang', () => {
+    const processes = Array.from({ length: 10_000 }, (_, i) => ({ name: `p${i}` }));
+    expect(() => parseScenario(JSON.stringify({ processes, steps: [] }))).toThrow(/1000/);
+  });
+});

@@ -43,9 +43,9 @@ describe('the loader', () => {
         const p = buildPack('prop', files(MANIFEST, a));
         pointsIntoPack(p, { 'pack.yaml': MANIFEST, 'a.md': a });
         // either the exercise loaded or something says why not
-        expect(p.exercises.has('a') || p.problems.length > 0).toBe(true);
+        expect(p.exercises.size > 0 || p.problems.length > 0).toBe(true); // an edited id still loads, under its new id
       }),
-      { seed: 21, numRuns: 400 },
+      { seed: 21, numRuns: 5000 },
     );
   });
   it('never throws on a damaged pack.yaml', () => {
@@ -55,7 +55,7 @@ describe('the loader', () => {
         pointsIntoPack(p, { 'pack.yaml': m, 'a.md': EXERCISE });
         if (!p.manifest) expect(p.problems.some((x) => x.file === 'pack.yaml')).toBe(true);
       }),
-      { seed: 22, numRuns: 400 },
+      { seed: 22, numRuns: 5000 },
     );
   });
   it('never throws on arbitrary text', () => {

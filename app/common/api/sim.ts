@@ -65,8 +65,8 @@ export const SimView = z.object({
   frames: z.object({
     /** base64 of one byte per cell: 0 free, 1 anon, 2 page cache, 3 dirty cache, 4 shmem, 5 kernel, 6 locked */
     cells: z.string(),
-    /** base64 of Int32 per cell: owning pid, or -1 */
-    owners: z.string(),
+    /** owning pid of each cell, run-length encoded as [pid, cells] pairs (-1: no process) */
+    owners: z.array(z.tuple([z.number().int(), z.number().int().positive()])),
     framesPerCell: z.number().int(),
     total: z.number().int(),
   }),

@@ -144,7 +144,18 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       cells[c] = best;
       owners[c] = owner;
     }
-    const b64 = (a: Uint8Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    // owners come in long runs (a process's frames are allocated together): send them as runs
+    const runs = (a: Int32Array): Array<[number, number]> => {
+      const out: Array<[number, number]> = [];
+      for (let i = 0; i < a.length; ) {
+        let j = i + 1;
+        while (j < a.length && a[j] === a[i]) j++;
+        out.push([a[i]!, j - i]);
+        i = j;
+      }
+      return out;
+    };
     const pos = r.pos;
     const slice = <T>(a: T[]) => a.slice(0, pos + 1);
     const status: SimView['status'] = {};
@@ -163,7 +174,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       processes: topRows(k),
       status,
       maps,
-      frames: { cells: b64(cells), owners: b64(owners), framesPerCell: per, total },
+      frames: { cells: b64(cells), owners: runs(owners), framesPerCell: per, total },
       watermarks: { min: k.wmark.min * ps, low: k.wmark.low * ps, high: k.wmark.high * ps, free: fr.free * ps },
       meminfo: { ...r.snapshot('now').meminfo },
       vmstat: { ...r.snapshot('now').vmstat },

@@ -50,6 +50,15 @@ function newFrame(k: Kernel, v: Vma, kind: FrameKind, owner: number, index: numb
   return f;
 }
 
+/** A fresh anonymous frame mapped at v[idx] (first write, COW copy, swap-in): the caller does the counting. */
+function mapFreshAnon(k: Kernel, v: Vma, idx: number): number {
+  const f = newFrame(k, v, FrameKind.Anon, v.id, idx);
+  k.frames.mapcount[f] = 1;
+  k.frames.setFlag(f, PG.Referenced);
+  v.pte[idx] = f;
+  return f;
+}
+
 /** Called after every allocation: kswapd, if awake, reclaims alongside the allocator. */
 function afterAlloc(k: Kernel, n: number): FaultStatus | null {
   if (k.kswapdAwake) {
@@ -79,12 +88,9 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
     if (write && kind === FrameKind.Anon && fr.mapcount[pte]! > 1) {
       // copy-on-write break after fork (do_wp_page)
       if (!mayAllocate(k)) return 'need-memory';
-      const f = newFrame(k, v, FrameKind.Anon, v.id, idx);
-      fr.mapcount[f] = 1;
-      fr.setFlag(f, PG.Referenced);
+      mapFreshAnon(k, v, idx);
       fr.mapcount[pte]!--;
       if (fr.owner[pte] === v.id) k.reassignAnonOwner(pte, v, idx);
-      v.pte[idx] = f;
       tally.minor++;
       tally.cow++;
       return afterAlloc(k, 1);
@@ -92,13 +98,10 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
     if (write && kind === FrameKind.File && !v.shared) {
       // first write to a private file page: copy it to an anonymous page (do_cow_fault)
       if (!mayAllocate(k)) return 'need-memory';
-      const f = newFrame(k, v, FrameKind.Anon, v.id, idx);
-      fr.mapcount[f] = 1;
-      fr.setFlag(f, PG.Referenced);
+      mapFreshAnon(k, v, idx);
       fr.mapcount[pte]!--;
       mm.rssFile--;
       mm.rssAnon++;
-      v.pte[idx] = f;
       tally.minor++;
       tally.cow++;
       return afterAlloc(k, 1);
@@ -132,10 +135,7 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
     if (write && !v.shared) {
       // private write: the page is copied into an anonymous page for this process
       if (!mayAllocate(k)) return 'need-memory';
-      const a = newFrame(k, v, FrameKind.Anon, v.id, idx);
-      fr.mapcount[a] = 1;
-      fr.setFlag(a, PG.Referenced);
-      v.pte[idx] = a;
+      mapFreshAnon(k, v, idx);
       mm.rssAnon++;
     } else {
       fr.mapcount[f]!++;
@@ -157,15 +157,10 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
     // swap-in (do_swap_page): the task blocks while the page is read
     if (!mayAllocate(k)) return 'need-memory';
     const slot = swapSlotOf(pte);
-    const f = newFrame(k, v, FrameKind.Anon, v.id, idx);
-    fr.mapcount[f] = 1;
-    fr.setFlag(f, PG.Referenced);
-    if (k.swap.map[slot]! > 1) {
-      // other processes still map this slot (shared after fork); they keep their swap entries
-    }
+    mapFreshAnon(k, v, idx);
+    // processes that still map this slot (shared after fork) keep their swap entries
     k.swap.put(slot);
     mm.swapEnts--;
-    v.pte[idx] = f;
     mm.rssAnon++;
     k.vmstat.pswpin++;
     tally.major++;
@@ -185,10 +180,7 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
     if (r !== undefined) return r;
   }
   if (!mayAllocate(k)) return 'need-memory';
-  const f = newFrame(k, v, FrameKind.Anon, v.id, idx);
-  fr.mapcount[f] = 1;
-  fr.setFlag(f, PG.Referenced);
-  v.pte[idx] = f;
+  mapFreshAnon(k, v, idx);
   mm.rssAnon++;
   tally.minor++;
   mm.updateHiwater();

@@ -154,6 +154,11 @@ export const packMethods = {
     AnswerResult.extend({ exercise: ExerciseView }),
     'Check an answer; an unreadable one is invalid and costs no attempt. measured: the host panel\'s live reading (bytes) for observe exercises.',
   ),
+  'exercise.advanceStage': method(
+    ExRef.extend({ stage: z.string().min(1).max(64) }).strict(),
+    ExerciseView,
+    'Guided labs: record that the learner went on to this stage (by id), so a restart resumes there. Refused past an unanswered question; never lowers the stage reached.',
+  ),
   'exercise.hint': method(ExRef, ExerciseView, 'Show the next hint.'),
   'exercise.giveUp': method(ExRef, ExerciseView, 'Show the solution and explanation.'),
   'exercise.reset': method(ExRef, ExerciseView, 'Forget this exercise\'s progress.'),

@@ -77,3 +77,28 @@ export function checkHighlights(lab: Lab, scenarioText: (ref: string) => string)
   }
   return problems;
 }
+
+export type StageMove =
+  | { ok: true; stage: number }
+  | { ok: false; code: 'unknown-stage' | 'unanswered'; message: string };
+
+/**
+ * Where a learner standing at stage `at` of `lab` (solved: every question answered) may go by
+ * asking for stage `stageId`: forward over stages without a question, never past one whose
+ * question is still unanswered (it is answered once the learner stands beyond it), never
+ * beyond the last stage. Asking for an earlier stage (revisiting) keeps the stage reached.
+ */
+export function reachStage(lab: Pick<Lab, 'id' | 'stages'>, at: number, solved: boolean, stageId: string): StageMove {
+  const target = lab.stages.findIndex((st) => st.id === stageId);
+  if (target < 0) return { ok: false, code: 'unknown-stage', message: `lab '${lab.id}' has no stage '${stageId}' (its stages: ${lab.stages.map((st) => st.id).join(', ')})` };
+  const from = Math.max(0, Math.min(at, lab.stages.length - 1));
+  if (target <= from) return { ok: true, stage: from };
+  if (!solved) {
+    const gate = lab.stages.findIndex((st, j) => j >= from && j < target && st.question);
+    if (gate >= 0) {
+      const g = lab.stages[gate]!;
+      return { ok: false, code: 'unanswered', message: `lab '${lab.id}' cannot go on to stage ${target + 1} (${stageId}): answer stage ${gate + 1} (${g.title ?? g.id}) first` };
+    }
+  }
+  return { ok: true, stage: target };
+}

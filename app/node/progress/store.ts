@@ -22,7 +22,7 @@ export const ExerciseProgress = z.object({
   solvedAt: z.number().optional(),
   /** time spent, ms (from first view to solving or now) */
   lastAnswer: z.string().max(2000).optional(),
-  /** guided labs: the stage the learner stands at (it may go back after a wrong answer) */
+  /** guided labs: the stage the learner stands at, set by a right answer or by going on past a stage without a question (it may go back after a wrong answer) */
   stage: z.number().int().min(0).optional(),
   /** when this record last changed (ms): the newer window's stage wins a merge */
   touchedAt: z.number().optional(),

@@ -11,6 +11,7 @@ import { ApiError } from '../../common/api/protocol.js';
 import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
+import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
@@ -431,6 +432,19 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         watchers.delete(k);
       });
       return { watching: true };
+    },
+    'exercise.advanceStage': async ({ packId, exerciseId, stage }) => {
+      const p = await pack(packId);
+      const le = p.exercises.get(exerciseId);
+      if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}' (asked for its stage '${stage}')`, { field: 'exerciseId' });
+      const ex = le.exercise;
+      if (ex.kind !== 'guided') throw new ApiError('invalid-input', `'${exerciseId}' is a ${ex.kind} exercise, not a guided lab: it has no stage '${stage}'`, { field: 'exerciseId' });
+      const pr = progress.get(key(p, exerciseId));
+      const move = reachStage(ex, pr?.stage ?? 0, !!pr?.correct, stage);
+      if (!move.ok) throw new ApiError(move.code === 'unknown-stage' ? 'not-found' : 'forbidden', move.message, { field: 'stage' });
+      // going back to look at an earlier stage keeps the stage reached; only going on is saved
+      if (move.stage > (pr?.stage ?? 0)) await progress.update(key(p, exerciseId), (x) => ({ ...x, stage: Math.max(x.stage ?? 0, move.stage) }));
+      return view(p, exerciseId);
     },
     'exercise.hint': async ({ packId, exerciseId }) => {
       const p = await pack(packId);

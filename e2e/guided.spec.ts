@@ -2,7 +2,7 @@ import { expect, openLab, test } from './fixtures.js';
 
 const LAB = '#/exercises/linux-process-memory/lab-page-life';
 
-test("guided lab 2 with the keyboard alone: a wrong answer sends the learner back, progress survives a restart mid-lab", async ({ page, lab }) => {
+test("guided lab 2 with the keyboard alone: a wrong answer sends the learner back, progress survives a restart mid-lab, also past a stage without a question", async ({ page, lab }) => {
   await openLab(page, lab, LAB);
   await expect(page.getByRole('heading', { name: /Stage 1 of 6: l0/ })).toBeVisible();
   await expect(page.getByTestId('highlights')).toContainText('vma heap');
@@ -50,8 +50,19 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   await page.keyboard.type('1');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Stage 5 of 6: l3/ })).toBeVisible();
+  // stage 5 has no question: continue to stage 6, then look back at stage 5 (a revisit)
   await page.getByRole('button', { name: 'Next stage →' }).focus();
   await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 6 of 6: l5/ })).toBeVisible();
+  await page.getByRole('button', { name: '← Previous stage' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 5 of 6: l3/ })).toBeVisible();
+
+  // restart again: continuing past a stage without a question was saved, and the revisit did not lower it
+  await lab.restart();
+  await openLab(page, lab, LAB);
+  await expect(page.getByRole('heading', { name: /Stage 6 of 6: l5/ })).toBeVisible();
+  await expect(page.getByTestId('stage-l3')).toContainText('✔');
 
   // stage 6: the use after free
   await page.locator('input[type="radio"]').first().focus();
@@ -63,4 +74,20 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   // finished stages stay visitable
   await page.getByTestId('stage-l0').click();
   await expect(page.getByRole('heading', { name: /Stage 1 of 6/ })).toBeVisible();
+});
+
+test('continuing past a stage without a question is kept when the window reloads', async ({ page, lab }) => {
+  await openLab(page, lab, LAB);
+  await page.locator('input[type="radio"]').first().focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 2 of 6: l1/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Next stage →' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByTestId('stage-l1')).toContainText('✔');
 });

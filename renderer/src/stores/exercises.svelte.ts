@@ -111,6 +111,19 @@ class ExercisesStore {
     });
   }
 
+  /** Guided labs: go on to a stage (by id); saved, so a restart resumes there. False when refused. */
+  async advanceStage(stage: string): Promise<boolean> {
+    const ex = this.exercise;
+    if (!ex) return false;
+    const r = await this.guard(async () => {
+      const view = await api.call('exercise.advanceStage', { packId: ex.packId, exerciseId: ex.id, stage });
+      // the learner may have moved on to another exercise meanwhile
+      if (this.exercise?.packId === ex.packId && this.exercise.id === ex.id) this.exercise = view;
+      return true;
+    });
+    return r === true;
+  }
+
   async act(method: 'exercise.hint' | 'exercise.giveUp' | 'exercise.reset'): Promise<void> {
     const ex = this.exercise;
     if (!ex) return;

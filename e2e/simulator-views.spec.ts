@@ -1,0 +1,49 @@
+import { expect, openLab, test } from './fixtures.js';
+
+/** Counts the frame grid's pixels of each legend colour (one pixel is one cell). */
+const gridCounts = `(() => {
+  const cv = document.querySelector('[data-testid="frame-grid"]');
+  const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+  const probe = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+  const style = getComputedStyle(cv);
+  const rgb = (v) => { probe.fillStyle = style.getPropertyValue(v).trim(); probe.fillRect(0, 0, 1, 1); return Array.from(probe.getImageData(0, 0, 1, 1).data).slice(0, 3).join(','); };
+  const want = { free: rgb('--frame-free'), anonymous: rgb('--frame-anon') };
+  const out = { free: 0, anonymous: 0 };
+  for (let i = 0; i < px.length; i += 4) {
+    const c = px[i] + ',' + px[i + 1] + ',' + px[i + 2];
+    if (px[i + 3] === 0) continue;
+    for (const k of Object.keys(want)) if (want[k] === c) out[k]++;
+  }
+  return out;
+})()`;
+
+test('the frame grid paints one cell per frame in its kind’s colour, as many as the legend counts', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/oom-killer/3');
+  await expect(page.getByTestId('step-now')).toHaveText('3');
+  const legend = async (name: string) => Number((await page.locator('.legend li', { hasText: new RegExp(`^${name} \\d+$`) }).locator('.n').textContent()) ?? NaN);
+  await expect.poll(async () => (await page.evaluate(gridCounts) as { anonymous: number }).anonymous).toBeGreaterThan(0);
+  const painted = (await page.evaluate(gridCounts)) as { free: number; anonymous: number };
+  expect(painted.anonymous).toBe(await legend('anonymous'));
+  expect(painted.free).toBe(await legend('free'));
+  // and it repaints in the other theme's colours (free frames are a different grey in dark)
+  const other = (await page.evaluate('document.documentElement.dataset.theme')) === 'dark' ? 'light' : 'dark';
+  await page.getByLabel('Theme').selectOption(other);
+  await expect.poll(async () => ((await page.evaluate(gridCounts)) as { free: number }).free).toBe(await legend('free'));
+});
+
+test('stepping updates the charts in place: the same uPlot canvas, new data', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/page-life/1');
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  const chart = page.getByTestId('mem-chart').locator('canvas');
+  await expect(chart).toHaveCount(1);
+  await chart.evaluate((c) => ((c as HTMLCanvasElement & { memlabMark?: boolean }).memlabMark = true));
+  const before = await chart.evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  await page.locator('main').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('step-now')).toHaveText('3');
+  // still the canvas marked before the steps (re-creating a chart per step was what stalled playback)
+  expect(await chart.evaluate((c) => (c as HTMLCanvasElement & { memlabMark?: boolean }).memlabMark === true)).toBe(true);
+  // and it shows the new steps: what it draws has changed
+  await expect.poll(() => chart.evaluate((c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
+});

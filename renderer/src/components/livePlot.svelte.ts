@@ -1,0 +1,46 @@
+/**
+ * One uPlot chart that lives as long as its series keep their shape: new steps arrive with
+ * `setData` (a redraw), not a new chart (a teardown, a DOM rebuild and a layout), which is what
+ * kept playback from 60 fps. The chart is rebuilt only when its series change (a fork adds a
+ * process) and resized when its box changes.
+ */
+import { untrack } from 'svelte';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const widthOf = (el: HTMLElement) => Math.min(el.clientWidth || 600, 900);
+
+export function livePlot(
+  target: () => HTMLElement | undefined,
+  /** a key of the series drawn: the chart is rebuilt when it changes */
+  shape: () => string,
+  options: (width: number) => uPlot.Options,
+  data: () => uPlot.AlignedData,
+): void {
+  let plot: uPlot | null = null;
+  // a string, so a new step with the same series does not count as a change
+  const key = $derived(shape());
+  $effect(() => {
+    const el = target();
+    void key;
+    if (!el) return;
+    const p = untrack(() => new uPlot(options(widthOf(el)), data(), el));
+    plot = p;
+    let last = widthOf(el);
+    const ro = new ResizeObserver(() => {
+      const w = widthOf(el);
+      if (w !== last) p.setSize({ width: (last = w), height: p.height });
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      p.destroy();
+      if (plot === p) plot = null;
+    };
+  });
+  $effect(() => {
+    const d = data();
+    // a shape change rebuilds the chart with its data; only same-shaped data goes in place
+    if (plot && plot.series.length === d.length) plot.setData(d);
+  });
+}

@@ -105,6 +105,47 @@ export const ChartNodeSchema: z.ZodType<{
   }),
 );
 
+/** The statechart laid out for drawing (app/common/kernel/chart_layout.ts): per region, boxes and routed edges in SVG units. */
+const LaidPointSchema = z.object({ x: z.number(), y: z.number() });
+export const ChartLayoutSchema = z.object({
+  regions: z.array(
+    z.object({
+      key: z.string(),
+      width: z.number(),
+      height: z.number(),
+      nodes: z.array(
+        z.object({
+          id: z.string(),
+          key: z.string(),
+          description: z.string().optional(),
+          initial: z.boolean(),
+          internal: z.array(z.string()),
+          x: z.number(),
+          y: z.number(),
+          width: z.number(),
+          height: z.number(),
+        }),
+      ),
+      edges: z.array(
+        z.object({
+          id: z.string(),
+          from: z.string(),
+          to: z.string(),
+          label: z.string(),
+          event: z.string(),
+          guard: z.string().optional(),
+          points: z.array(LaidPointSchema),
+          d: z.string(),
+          labelX: z.number(),
+          labelY: z.number(),
+        }),
+      ),
+      initial: z.object({ x: z.number(), y: z.number(), r: z.number(), points: z.array(LaidPointSchema) }).nullable(),
+    }),
+  ),
+});
+export type ChartLayout = z.infer<typeof ChartLayoutSchema>;
+
 const ScenarioSource = z.union([
   z.object({ scenarioId: z.string().min(1).max(100) }).strict(),
   z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
@@ -119,7 +160,7 @@ export const simMethods = {
     'Move a session to after the given step (0 = before any) and return everything the views draw.',
   ),
   'sim.close': method(z.object({ sessionId: z.string().max(100) }).strict(), z.object({ closed: z.boolean() }), 'Forget a session.'),
-  'sim.statechart': method(z.object({}).strict(), z.object({ chart: ChartNodeSchema }), 'The kernel statechart, for drawing.'),
+  'sim.statechart': method(z.object({}).strict(), z.object({ chart: ChartNodeSchema, layout: ChartLayoutSchema }), 'The kernel statechart, for drawing, and its layout (boxes and routed transition arrows per region).'),
   'sim.validate': method(
     z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
     z.object({ ok: z.boolean(), error: z.object({ message: z.string(), line: z.number().optional(), field: z.string().optional(), step: z.number().optional() }).optional() }),

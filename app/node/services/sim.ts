@@ -244,7 +244,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       return view(s);
     },
     'sim.close': ({ sessionId }, ctx) => ({ closed: sessions.get(sessionId)?.client === ctx.clientId && sessions.delete(sessionId) }),
-    'sim.statechart': () => ({ chart: describeChart() }),
+    'sim.statechart': async () => ({ chart: describeChart(), layout: (await import('../../common/kernel/chart_layout.js')).kernelChartLayout() }),
     'sim.validate': ({ text, fileName }) => {
       try {
         parseScenario(text, fileName);

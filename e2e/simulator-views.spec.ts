@@ -47,3 +47,27 @@ test('stepping updates the charts in place: the same uPlot canvas, new data', as
   // and it shows the new steps: what it draws has changed
   await expect.poll(() => chart.evaluate((c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(before);
 });
+
+test('a page-fault trace of 102,400 lines scrolls end to end with only the rows in view in the page', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator');
+  await page.locator('input[type="file"]').setInputFiles(new URL('./data/touch-400m.yaml', import.meta.url).pathname);
+  await page.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('2');
+  const trace = page.getByTestId('fault-trace');
+  // 102,400 pages touched and one written by malloc's chunk header (+ the heap's first page)
+  await expect(trace).toHaveAttribute('data-count', /^1024\d\d$/);
+  const count = Number(await trace.getAttribute('data-count'));
+  // it follows the end: the newest fault is in view
+  await expect(trace.locator(`[data-line="${count - 1}"]`)).toContainText(/toucher\/\d+ minfault write => 0x[0-9a-f]+ \[ anon \] \(big\)/);
+  // only the rows in view (and a few either side) are in the DOM
+  expect(await trace.locator('.row').count()).toBeLessThan(60);
+  // scroll to the very top: the oldest lines come from the main process a page at a time
+  await trace.evaluate((el) => (el.scrollTop = 0));
+  await expect(trace.locator('[data-line="0"]')).toContainText('[step 1] toucher/');
+  // and to the middle
+  await trace.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+  const mid = trace.locator('.row').nth(15);
+  await expect(mid).toContainText(/\[step 2\] toucher\/\d+ minfault write/);
+  expect(await trace.locator('.row').count()).toBeLessThan(60);
+  await expect(page.getByRole('heading', { name: /Page faults/ })).toContainText('102,4');
+});

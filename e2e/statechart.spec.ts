@@ -61,10 +61,15 @@ test('the statechart draws every transition as an arrow and lights the path thro
   await expect(into).toHaveAttribute('data-taken', 'true');
   const width = (sel: string) => page.locator(sel).first().evaluate((el) => parseFloat(getComputedStyle(el).strokeWidth));
   expect(await width('[data-edge][data-from="cpu.directReclaim"][data-to="cpu.oomKill"] path')).toBeGreaterThan(await width('[data-edge]:not([data-taken]) path'));
+  // the step began with the worker's access: running → pageFault on ACCESS (the view carries where the CPU rested before the step)
+  await expect(access).toHaveAttribute('data-taken', 'true');
   // and so was the one into direct reclaim, from the page fault that needed memory
   await expect(page.locator('[data-edge][data-to="cpu.directReclaim"][data-taken]')).not.toHaveCount(0);
-  // arrows that did not happen stay unlit: kswapd did not go back to sleep in this step
-  await expect(page.locator('[data-edge][data-from="kswapd.balancing"][data-to="kswapd.asleep"]')).not.toHaveAttribute('data-taken', /.+/);
+  // the kill freed the victim's memory: kswapd, balancing since an earlier step, went back to sleep
+  await expect(page.locator('[data-edge][data-from="kswapd.balancing"][data-to="kswapd.asleep"]')).toHaveAttribute('data-taken', 'true');
+  // arrows that did not happen stay unlit: no page was swapped back in during this step
+  await expect(page.locator('[data-edge][data-to="cpu.swapIn"]')).toHaveCount(1);
+  await expect(page.locator('[data-edge][data-to="cpu.swapIn"]')).not.toHaveAttribute('data-taken', /.+/);
 
   // a state takes the keyboard focus, with a visible ring
   await oom.focus();

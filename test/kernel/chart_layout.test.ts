@@ -139,3 +139,12 @@ describe('chart layout', () => {
     expect(d.endsWith('L12,0')).toBe(true);
   });
 });
+
+describe('describeChart', () => {
+  it('exports event transitions (xstate keeps them in a Map) as well as eventless ones', async () => {
+    const { describeChart } = await import('../../app/common/kernel/machine.js');
+    const running = describeChart().children.find((c) => c.key === 'cpu')!.children.find((c) => c.key === 'running')!;
+    expect(running.transitions).toContainEqual({ event: 'ACCESS', target: ['kernel.cpu.pageFault'], guard: undefined });
+    expect(running.transitions.map((t) => t.event)).toContain('TICK');
+  });
+});

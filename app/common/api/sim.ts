@@ -50,6 +50,15 @@ export const PmapRowSchema = z.object({
   locked: z.boolean(),
 });
 
+/** lines of one log: `total` held up to this step, `lost` overwritten (the fault trace is a ring buffer) */
+const LogTail = z.object({ total: z.number().int().min(0), lost: z.number().int().min(0), tail: z.array(z.string()) });
+
+export const LOG_STREAMS = ['dmesg', 'strace', 'faults'] as const;
+export type LogStream = (typeof LOG_STREAMS)[number];
+/** lines sent with each view, and the most sim.log returns at once */
+export const LOG_TAIL = 64;
+export const LOG_PAGE_MAX = 2000;
+
 export const SimView = z.object({
   step: z.number().int(),
   stepCount: z.number().int(),
@@ -59,6 +68,8 @@ export const SimView = z.object({
   active: z.array(z.string()),
   /** states entered during the step, in order */
   visited: z.array(z.string()),
+  /** states active before the step (after the one before it): where the step's first transition left from */
+  activeBefore: z.array(z.string()),
   processes: z.array(TopRowSchema),
   status: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))),
   maps: z.record(z.string(), z.array(PmapRowSchema)),
@@ -73,8 +84,12 @@ export const SimView = z.object({
   watermarks: z.object({ min: z.number(), low: z.number(), high: z.number(), free: z.number() }),
   meminfo: counters,
   vmstat: counters,
-  syscalls: z.array(z.object({ step: z.number(), proc: z.string(), call: z.string(), size: z.number(), text: z.string() })),
-  log: z.array(z.object({ step: z.number(), text: z.string() })),
+  /**
+   * The logs up to this step: how many lines each holds and its newest lines (what a list that
+   * follows the end shows); older lines come a page at a time from sim.log, so a log of
+   * 100,000 lines never travels with every step.
+   */
+  logs: z.object({ dmesg: LogTail, strace: LogTail, faults: LogTail }),
   /** one entry per step 0..step */
   series: z.object({
     memFree: z.array(z.number()),
@@ -158,6 +173,12 @@ export const simMethods = {
     z.object({ sessionId: z.string().max(100), step: z.number().int().min(0) }).strict(),
     SimView,
     'Move a session to after the given step (0 = before any) and return everything the views draw.',
+  ),
+  'sim.log': method(
+    z.object({ sessionId: z.string().max(100), stream: z.enum(LOG_STREAMS), from: z.number().int().min(0), count: z.number().int().min(1).max(LOG_PAGE_MAX) }).strict(),
+    /** `step`: where the session stands (a reply for a step the view has left is stale) */
+    z.object({ step: z.number().int(), total: z.number().int(), from: z.number().int(), lines: z.array(z.string()) }),
+    "Lines [from, from + count) of one log as it stands at the session's step (dmesg, strace, or the page-fault trace).",
   ),
   'sim.close': method(z.object({ sessionId: z.string().max(100) }).strict(), z.object({ closed: z.boolean() }), 'Forget a session.'),
   'sim.statechart': method(z.object({}).strict(), z.object({ chart: ChartNodeSchema, layout: ChartLayoutSchema }), 'The kernel statechart, for drawing, and its layout (boxes and routed transition arrows per region).'),

@@ -4,6 +4,7 @@
  * (memory, vmscan, oom_kill, mmap, glibc_malloc) act on it; the statechart (machine.ts)
  * decides what happens next.
  */
+import { FaultTrace } from './trace.js';
 import { createActor } from 'xstate';
 import { GlibcArena } from './glibc_malloc.js';
 import { processMachine } from './machine.js';
@@ -111,6 +112,8 @@ export class Kernel {
   readonly vmas = new Map<number, Vma>();
   readonly vmstat: Record<VmstatKey, number>;
   log: string[] = [];
+  /** every page fault, as perf trace / the exceptions:page_fault_user tracepoint shows them */
+  readonly trace = new FaultTrace();
   kswapdAwake = false;
   /** tmpfs pages now in swap (not in any process's VmSwap) */
   shmemSwapped = 0;

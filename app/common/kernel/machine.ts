@@ -259,7 +259,8 @@ export function describeChart(): ChartNode {
     type: node.type,
     description: node.description,
     children: Object.values(node.states ?? {}).map(walk),
-    transitions: [...(node.transitions ?? []), ...(node.always ?? [])].map((t: any) => ({
+    // xstate 5 keeps a state's event transitions in a Map of event type -> transitions
+    transitions: [...[...(node.transitions?.values() ?? [])].flat(), ...(node.always ?? [])].map((t: any) => ({
       event: t.eventType || 'always',
       target: (t.target ?? []).map((s: any) => s.id),
       guard: typeof t.guard === 'string' ? t.guard : t.guard?.type,

@@ -11,6 +11,7 @@
 import { type Kernel, type Task } from './kernel.js';
 import { isSwapPte, PTE_NONE, PTE_ZERO, pteSwap, swapSlotOf, type Vma } from './mmap.js';
 import { FrameKind, PG } from './page_alloc.js';
+import { FaultKind } from './trace.js';
 import { kswapdBatch } from './vmscan.js';
 
 export interface Access {
@@ -210,9 +211,19 @@ function tryHugeFault(k: Kernel, v: Vma, idx: number, tally: FaultTally): FaultS
 /** Run an access until it is done or must stop for the kernel to act. */
 export function runAccess(k: Kernel, a: Access, tally: FaultTally): FaultStatus {
   const { task, vma, stride } = a;
+  const trace = k.trace;
   while (a.passes > 0) {
     for (; a.pos < a.to; a.pos += stride) {
+      const minor = tally.minor;
+      const major = tally.major;
+      const cow = tally.cow;
+      const zero = tally.zero;
       const st = faultPage(k, task, vma, a.pos, a.write, tally);
+      if (tally.minor !== minor || tally.major !== major) {
+        // a fault was taken (not just a present page touched): trace it
+        const kind = tally.major !== major ? FaultKind.Major : tally.cow !== cow ? FaultKind.Cow : tally.zero !== zero ? FaultKind.Zero : FaultKind.Minor;
+        trace.record(task.pid, task.name, vma, vma.start + a.pos * k.pageSize, kind, a.write);
+      }
       if (st === null) continue;
       if (st === 'kswapd-wake' || st === 'kswapd-sleep') {
         // the page itself was faulted in; resume after it

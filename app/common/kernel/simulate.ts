@@ -146,6 +146,7 @@ export class Runner {
     const s = this.scenario.steps[this.pos]!;
     const n = this.pos + 1;
     this.run.visited = [];
+    this.k.trace.step = n;
     try {
       yield* this.exec(s, n);
     } catch (err) {
@@ -562,7 +563,12 @@ export class Runner {
     const v = k.addVma(new Vma(t.mm, addr, addr + pages * ps, 'file', parseProt(write ? 'rw' : 'r'), true, file, 0, name));
     const { minflt, majflt } = t;
     const vs = { pgfault: k.vmstat.pgfault, pgmajfault: k.vmstat.pgmajfault };
-    yield* this.touch(t, addr, pages * ps, write, ps, 1);
+    k.trace.paused = true;
+    try {
+      yield* this.touch(t, addr, pages * ps, write, ps, 1);
+    } finally {
+      k.trace.paused = false;
+    }
     t.minflt = minflt;
     t.majflt = majflt;
     Object.assign(k.vmstat, vs);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
-import type { simMethods, SimView } from '../../common/api/sim.js';
+import { LOG_STREAMS, LOG_TAIL, type LogStream, type simMethods, type SimView } from '../../common/api/sim.js';
+import { kernelChartLayout } from '../../common/kernel/chart_layout.js';
+import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
 import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
 import type { ServiceDeps } from './index.js';
@@ -32,6 +34,8 @@ interface Session {
   runner: Runner;
   series: Series;
   visited: string[][];
+  /** statechart states active after each step */
+  active: string[][];
   error?: { step: number; message: string };
 }
 
@@ -85,6 +89,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
     }
     for (const key of ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'pgscan_kswapd', 'pgscan_direct', 'oom_kill'] as const) (s.series.vmstat[key] ??= [])[pos] = k.vmstat[key];
     s.visited[pos] = [...r.run.visited];
+    s.active[pos] = r.activeStates();
   };
 
   const advanceTo = async (s: Session, step: number) => {
@@ -106,6 +111,22 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       // never hold the main process for long: let other clients and timers run between steps
       await new Promise((r) => setImmediate(r));
     }
+  };
+
+  /** the runner stands at the view's step, so everything its report and trace hold is up to that step */
+  const logTotal = (r: Runner, stream: LogStream): number =>
+    stream === 'dmesg' ? r.report.log.length : stream === 'strace' ? r.report.syscalls.length : r.k.trace.length;
+  const logLines = (r: Runner, stream: LogStream, from: number, count: number): string[] => {
+    const to = Math.min(logTotal(r, stream), from + count);
+    const out: string[] = [];
+    for (let i = from; i < to; i++) {
+      if (stream === 'dmesg') out.push(`[step ${r.report.log[i]!.step}] ${r.report.log[i]!.text}`);
+      else if (stream === 'strace') {
+        const c = r.report.syscalls[i]!;
+        out.push(`[step ${c.step}] ${c.proc}: ${c.text}`);
+      } else out.push(formatFault(r.k.trace.entry(i)));
+    }
+    return out;
   };
 
   const view = (s: Session): SimView => {
@@ -171,6 +192,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       lastStep: pos > 0 ? describeStep(s.scenario.steps[pos - 1]!) : '',
       active: r.activeStates(),
       visited: s.visited[pos] ?? [],
+      activeBefore: pos > 0 ? (s.active[pos - 1] ?? []) : [],
       processes: topRows(k),
       status,
       maps,
@@ -178,8 +200,12 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       watermarks: { min: k.wmark.min * ps, low: k.wmark.low * ps, high: k.wmark.high * ps, free: fr.free * ps },
       meminfo: { ...r.snapshot('now').meminfo },
       vmstat: { ...r.snapshot('now').vmstat },
-      syscalls: r.report.syscalls.filter((c) => c.step <= pos),
-      log: r.report.log.filter((l) => l.step <= pos),
+      logs: Object.fromEntries(
+        LOG_STREAMS.map((stream) => {
+          const total = logTotal(r, stream);
+          return [stream, { total, lost: stream === 'faults' ? k.trace.lost : 0, tail: logLines(r, stream, Math.max(0, total - LOG_TAIL), LOG_TAIL) }];
+        }),
+      ) as SimView['logs'],
       series: {
         memFree: slice(s.series.memFree),
         rss: Object.fromEntries(Object.entries(s.series.rss).map(([n, v]) => [n, Array.from(slice(v), (x) => x ?? 0)])),
@@ -224,7 +250,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       if (mine.length === 0) ctx.onClose(() => {
         for (const [id, s] of sessions) if (s.client === ctx.clientId) sessions.delete(id);
       });
-      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [] };
+      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [] };
       record(s);
       sessions.set(s.id, s);
       return {
@@ -243,8 +269,14 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       await advanceTo(s, Math.min(step, s.scenario.steps.length));
       return view(s);
     },
+    'sim.log': ({ sessionId, stream, from, count }, ctx) => {
+      const s = session(sessionId, ctx.clientId);
+      const total = logTotal(s.runner, stream);
+      const start = Math.min(from, total);
+      return { step: s.runner.pos, total, from: start, lines: logLines(s.runner, stream, start, count) };
+    },
     'sim.close': ({ sessionId }, ctx) => ({ closed: sessions.get(sessionId)?.client === ctx.clientId && sessions.delete(sessionId) }),
-    'sim.statechart': async () => ({ chart: describeChart(), layout: (await import('../../common/kernel/chart_layout.js')).kernelChartLayout() }),
+    'sim.statechart': () => ({ chart: describeChart(), layout: kernelChartLayout() }),
     'sim.validate': ({ text, fileName }) => {
       try {
         parseScenario(text, fileName);

@@ -1,5 +1,5 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
-import type { LoadedScenario, SimView } from '@api/sim';
+import type { LoadedScenario, LogStream, SimView } from '@api/sim';
 import { api } from '../api/index.js';
 
 type ScenarioInfo = { id: string; title: string; description: string };
@@ -65,6 +65,14 @@ class SimStore {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** older log lines at the view's step; null when the view has moved to another step meanwhile */
+  async logLines(stream: LogStream, from: number, count: number): Promise<string[] | null> {
+    const v = this.view;
+    if (!this.loaded || !v) return null;
+    const r = await api.call('sim.log', { sessionId: this.loaded.sessionId, stream, from, count });
+    return r.step === this.view?.step && r.step === v.step ? r.lines : null;
   }
 
   stepForward(): Promise<void> {

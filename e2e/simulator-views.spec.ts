@@ -71,3 +71,54 @@ test('a page-fault trace of 102,400 lines scrolls end to end with only the rows 
   expect(await trace.locator('.row').count()).toBeLessThan(60);
   await expect(page.getByRole('heading', { name: /Page faults/ })).toContainText('102,4');
 });
+
+test('a scenario inside an instructor’s pack opens in the simulator: from the list, and beside its exercise', async ({ page, lab }) => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/packsim-`);
+  writeFileSync(`${dir}/pack.yaml`, 'id: cow-pack\ntitle: COW pack\nversion: 1.0.0\nauthors: [Ms Teacher]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
+  mkdirSync(`${dir}/scenarios`);
+  writeFileSync(`${dir}/scenarios/teacher-fork.yaml`, [
+    'title: The teacher’s fork',
+    'description: A parent writes 8 MiB, forks, and the child writes half of it.',
+    'machine: { ram: 1GiB }',
+    'processes: [{ name: mum }]',
+    'steps:',
+    '  - { proc: mum, malloc: 8MiB, as: buf }',
+    '  - { proc: mum, touch: buf }',
+    '  - { proc: mum, fork: kid }',
+    '  - { proc: kid, touch: buf, length: 4MiB }',
+    '',
+  ].join('\n'));
+  writeFileSync(`${dir}/q.md`, '---\nid: q\ntitle: Copies after fork\nkind: text\nscenario: scenarios/teacher-fork.yaml\nshow_step: 3\npatterns: ["^cow$"]\nreference: cow\nexplanation: copy-on-write.\n---\nWhat does the kernel do when the child writes?\n');
+  await openLab(page, lab, '#/exercises');
+  await page.getByText('Open another pack').click();
+  await page.getByTestId('pack-path').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Opened “COW pack”.')).toBeVisible();
+
+  // the simulator lists it under its pack
+  await page.getByRole('link', { name: 'Simulator' }).first().click();
+  const select = page.getByTestId('scenario-select');
+  await expect(select.locator('optgroup[label="Pack: COW pack"] option')).toHaveText(['The teacher’s fork']);
+  await select.selectOption({ label: 'The teacher’s fork' });
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('0');
+  await page.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('4');
+  await expect(page.locator('tr[data-proc="kid"]')).toBeVisible();
+  // 4 MiB written by the child after fork: 1,024 copy-on-write faults in the trace
+  await expect(page.getByTestId('fault-trace')).toContainText('kid/');
+  await expect(page.getByTestId('fault-trace')).toContainText('minfault (copy-on-write) write');
+
+  // the exercise opens the same scenario beside itself, at the step it names
+  await page.goto(`${lab.url}#/exercises/cow-pack/q`);
+  await page.getByTestId('toggle-beside').click();
+  const beside = page.getByTestId('simulator-beside');
+  await expect(beside.getByTestId('step-now')).toHaveText('3');
+  await expect(beside.locator('tr[data-proc="kid"]')).toBeVisible();
+  await expect(page.getByTestId('open-simulator')).toHaveAttribute('href', '#/simulator/pack%3Acow-pack%3Ascenarios%2Fteacher-fork.yaml/3');
+  await page.getByTestId('open-simulator').click();
+  await expect(page.getByTestId('step-now')).toHaveText('3');
+  await expect(page.locator('.desc')).toContainText('The teacher’s fork');
+});

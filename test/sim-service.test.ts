@@ -64,4 +64,44 @@ describe('sim service', () => {
     expect(other.ok).toBe(false);
     await s.dispose();
   });
+
+  it('opens scenario files inside an open pack, and names the pack and file when one is missing or broken', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
+    const d = createDispatcher(s.handlers, () => {});
+    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const call = async (method: string, params: unknown) => d.handle({ v: 1, id: 1, method, params }, ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'pack-'));
+    writeFileSync(join(dir, 'pack.yaml'), 'id: tp\ntitle: Teacher pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
+    writeFileSync(join(dir, 'q.md'), '---\nid: q\ntitle: Q\nkind: text\nscenario: scenarios/good.yaml\npatterns: ["^x$"]\nreference: x\nexplanation: x.\n---\nQ?\n');
+    mkdirSync(join(dir, 'scenarios'));
+    writeFileSync(join(dir, 'scenarios', 'good.yaml'), 'title: Good one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1MiB, as: m }\n  - { proc: a, touch: m }\n');
+    writeFileSync(join(dir, 'scenarios', 'bad.yaml'), 'title: Bad one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1potato, as: m }\n');
+    expect((await call('pack.open', { path: dir })).ok).toBe(true);
+
+    const list = (await call('sim.listScenarios', {})) as { ok: true; result: { scenarios: Array<{ id: string; title: string; pack?: { id: string; title: string } }> } };
+    const mine = list.result.scenarios.filter((x) => x.pack?.id === 'tp');
+    expect(mine.map((x) => x.id)).toEqual(['pack:tp:scenarios/bad.yaml', 'pack:tp:scenarios/good.yaml']);
+    expect(mine[1]).toMatchObject({ title: 'Good one', pack: { id: 'tp', title: 'Teacher pack' } });
+    expect(mine[0]!.title).toMatch(/^scenarios\/bad\.yaml \(broken: /);
+    // built-in ones still come first, without a pack
+    expect(list.result.scenarios[0]!.pack).toBeUndefined();
+
+    const good = await call('sim.load', { packId: 'tp', scenario: 'scenarios/good.yaml' });
+    expect(good.ok && (good as { result: { title: string; stepCount: number } }).result).toMatchObject({ title: 'Good one', stepCount: 2 });
+    const bad = await call('sim.load', { packId: 'tp', scenario: 'scenarios/bad.yaml' });
+    expect(!bad.ok && bad.error).toMatchObject({ code: 'invalid-input', where: { file: 'tp/scenarios/bad.yaml', line: 5 } });
+    const missing = await call('sim.load', { packId: 'tp', scenario: 'scenarios/none.yaml' });
+    expect(!missing.ok && missing.error.message).toContain("the pack 'tp' has no scenario file scenarios/none.yaml");
+    // the manifest and the exercises are not scenarios
+    expect((await call('sim.load', { packId: 'tp', scenario: 'pack.yaml' })).ok).toBe(false);
+    expect((await call('sim.load', { packId: 'tp', scenario: 'q.md' })).ok).toBe(false);
+    const nopack = await call('sim.load', { packId: 'nope', scenario: 'scenarios/good.yaml' });
+    expect(!nopack.ok && nopack.error.code).toBe('not-found');
+
+    // the exercise names its scenario so the simulator can open it beside it
+    const ex = await call('exercise.get', { packId: 'tp', exerciseId: 'q' });
+    expect(ex.ok && (ex as { result: { simulator?: unknown } }).result.simulator).toEqual({ scenarioId: 'pack:tp:scenarios/good.yaml', step: 0 });
+    await s.dispose();
+  });
 });

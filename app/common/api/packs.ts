@@ -86,7 +86,7 @@ export const ExerciseView = z.object({
   /** the prose, rendered and sanitised on the main side (raw HTML off, links and images restricted) */
   html: z.string(),
   widget: Widget,
-  /** open the simulator beside the exercise: a built-in scenario id and step */
+  /** open the simulator beside the exercise: a scenario id as sim.listScenarios gives them (built-in or `pack:<packId>:<path>`) and step; for a guided lab, step is that of the stage reached */
   simulator: z.object({ scenarioId: z.string(), step: z.number() }).optional(),
   status: ExerciseStatus,
   attempts: z.number().int(),

@@ -4,7 +4,15 @@ import { method } from './protocol.js';
 
 const counters = z.record(z.string(), z.number());
 
-export const ScenarioInfo = z.object({ id: z.string(), title: z.string(), description: z.string() });
+export const ScenarioInfo = z.object({
+  /** a built-in scenario's name, or `pack:<packId>:<path>` for a scenario file inside an open pack */
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  /** the pack it is in (absent: built in) */
+  pack: z.object({ id: z.string(), title: z.string() }).optional(),
+});
+export type ScenarioInfo = z.infer<typeof ScenarioInfo>;
 
 export const LoadedScenario = z.object({
   sessionId: z.string(),
@@ -164,11 +172,21 @@ export type ChartLayout = z.infer<typeof ChartLayoutSchema>;
 const ScenarioSource = z.union([
   z.object({ scenarioId: z.string().min(1).max(100) }).strict(),
   z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
+  /** a scenario file inside an open pack, by its path in the pack (scenarios/x.yaml) */
+  z.object({ packId: z.string().min(1).max(64), scenario: z.string().min(1).max(200) }).strict(),
 ]);
+export type ScenarioSource = z.infer<typeof ScenarioSource>;
+
+/** The source a ScenarioInfo id names: `pack:<packId>:<path>` or a built-in name. */
+export function scenarioSource(id: string): ScenarioSource {
+  const m = /^pack:([a-z0-9][a-z0-9-]*):(.+)$/.exec(id);
+  return m ? { packId: m[1]!, scenario: m[2]! } : { scenarioId: id };
+}
+export const packScenarioId = (packId: string, path: string) => `pack:${packId}:${path}`;
 
 export const simMethods = {
-  'sim.listScenarios': method(z.object({}).strict(), z.object({ scenarios: z.array(ScenarioInfo) }), 'The built-in scenarios.'),
-  'sim.load': method(ScenarioSource, LoadedScenario, 'Open a scenario (built-in or text) as a session positioned before step 1.'),
+  'sim.listScenarios': method(z.object({}).strict(), z.object({ scenarios: z.array(ScenarioInfo) }), 'The built-in scenarios, then those inside open packs.'),
+  'sim.load': method(ScenarioSource, LoadedScenario, 'Open a scenario (built-in, inside an open pack, or text) as a session positioned before step 1.'),
   'sim.seek': method(
     z.object({ sessionId: z.string().max(100), step: z.number().int().min(0) }).strict(),
     SimView,

@@ -40,7 +40,7 @@ export function createServices(deps: ServiceDeps): Services {
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
-    ...createSimHandlers(deps),
+    ...createSimHandlers(deps, packs.scenarios),
     ...packs.handlers,
     ...host.handlers,
   };

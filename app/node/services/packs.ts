@@ -8,6 +8,7 @@ import { basename, extname, join } from 'node:path';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
+import { packScenarioId } from '../../common/api/sim.js';
 import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
@@ -17,6 +18,7 @@ import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
+import type { PackScenarios } from './sim.js';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp' };
 
@@ -32,7 +34,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a;
 }
 
-export function createPackServices(deps: ServiceDeps): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler } {
+export function createPackServices(deps: ServiceDeps): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler; scenarios: PackScenarios } {
   const packs = new Map<string, Pack>();
   const builtinDir = join(deps.appRoot, 'exercises', 'linux-process-memory');
   const packsDir = join(deps.dataDir, 'packs');
@@ -250,7 +252,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
     const render = (s: string) => renderMarkdown(substitute(s, params), { packId: p.id, baseDir });
     const offerSolution = done || (policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution);
-    const builtinScenario = ex.scenario?.startsWith('builtin:') ? ex.scenario.slice(8) : undefined;
+    // the simulator opens the exercise's scenario, built in or a file of this pack
+    const scenarioId = !ex.scenario ? undefined : ex.scenario.startsWith('builtin:') ? ex.scenario.slice(8) : packScenarioId(p.id, ex.scenario);
     return {
       packId: p.id,
       id: exId,
@@ -259,7 +262,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       chapter: le.chapter,
       html: render(le.prose),
       widget: widgetOf(p, ex, seed, render, pr?.stage ?? 0),
-      ...(builtinScenario ? { simulator: { scenarioId: builtinScenario, step: ex.show_step ?? 0 } } : {}),
+      ...(scenarioId ? { simulator: { scenarioId, step: ex.show_step ?? 0 } } : {}),
       status,
       attempts,
       attemptsLeft: Math.max(0, policy.attempts_before_solution - attempts),
@@ -500,5 +503,25 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
     },
   };
-  return { handlers, assets };
+  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the manifest */
+  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml';
+  const scenarios: PackScenarios = {
+    async list() {
+      await ready;
+      return [...packs.values()].flatMap((p) =>
+        [...p.files.keys()]
+          .filter(isScenarioFile)
+          .sort()
+          .map((path) => ({ packId: p.id, packTitle: p.manifest?.title ?? p.id, path, text: p.files.get(path)!.toString('utf8') })),
+      );
+    },
+    async read(packId, path) {
+      const p = await pack(packId);
+      const f = isScenarioFile(path) ? p.files.get(path) : undefined;
+      if (!f) throw new ApiError('not-found', `the pack '${packId}' has no scenario file ${path}`, { field: 'scenario' });
+      return { text: f.toString('utf8'), file: `${p.id}/${path}` };
+    },
+  };
+
+  return { handlers, assets, scenarios };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
-import { LOG_STREAMS, LOG_TAIL, type LogStream, type simMethods, type SimView } from '../../common/api/sim.js';
+import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
 import { kernelChartLayout } from '../../common/kernel/chart_layout.js';
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
@@ -50,7 +50,14 @@ export function builtinScenarioDir(appRoot: string): string {
   return join(appRoot, 'exercises', 'scenarios');
 }
 
-export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simMethods> {
+/** Scenario files inside the open packs (the packs service provides them). */
+export interface PackScenarios {
+  list(): Promise<Array<{ packId: string; packTitle: string; path: string; text: string }>>;
+  /** the file's text and a name for messages; throws ApiError not-found */
+  read(packId: string, path: string): Promise<{ text: string; file: string }>;
+}
+
+export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenarios): DomainHandlers<typeof simMethods> {
   const dir = builtinScenarioDir(deps.appRoot);
   const sessions = new Map<string, Session>();
 
@@ -64,10 +71,16 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
     }
   };
 
-  const sourceOf = (src: { scenarioId: string } | { text: string; fileName?: string }) =>
-    'scenarioId' in src ? builtin(src.scenarioId) : { text: src.text, file: src.fileName ?? 'scenario.yaml' };
-  const parse = (src: { scenarioId: string } | { text: string; fileName?: string }): Scenario => {
-    const { text, file } = sourceOf(src);
+  const sourceOf = async (src: ScenarioSource): Promise<{ text: string; file: string }> => {
+    if ('scenarioId' in src) return builtin(src.scenarioId);
+    if ('packId' in src) {
+      if (!packScenarios) throw new ApiError('not-found', 'no packs are open here', { field: 'packId' });
+      return packScenarios.read(src.packId, src.scenario);
+    }
+    return { text: src.text, file: src.fileName ?? 'scenario.yaml' };
+  };
+  const parse = async (src: ScenarioSource): Promise<Scenario> => parseText(await sourceOf(src));
+  const parseText = ({ text, file }: { text: string; file: string }): Scenario => {
     try {
       return parseScenario(text, file);
     } catch (err) {
@@ -224,27 +237,32 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
   };
 
   return {
-    'sim.listScenarios': () => {
+    'sim.listScenarios': async () => {
       let files: string[] = [];
       try {
         files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
       } catch {
         files = [];
       }
-      return {
-        scenarios: files.map((f) => {
-          const id = f.replace(/\.yaml$/, '');
-          try {
-            const s = parseScenario(readFileSync(join(dir, f), 'utf8'), f);
-            return { id, title: s.title ?? id, description: (s.description ?? '').trim() };
-          } catch (err) {
-            return { id, title: `${id} (broken: ${err instanceof Error ? err.message : String(err)})`, description: '' };
-          }
-        }),
+      const info = (id: string, text: string, file: string): ScenarioInfo => {
+        try {
+          const s = parseScenario(text, file);
+          return { id, title: s.title ?? file, description: (s.description ?? '').trim() };
+        } catch (err) {
+          return { id, title: `${file} (broken: ${err instanceof Error ? err.message : String(err)})`, description: '' };
+        }
       };
+      const builtins = files.map((f) => info(f.replace(/\.yaml$/, ''), readFileSync(join(dir, f), 'utf8'), f));
+      const inPacks = (await (packScenarios?.list() ?? Promise.resolve([]))).map((x) => ({
+        ...info(packScenarioId(x.packId, x.path), x.text, x.path),
+        pack: { id: x.packId, title: x.packTitle },
+      }));
+      return { scenarios: [...builtins, ...inPacks] };
     },
-    'sim.load': (params, ctx) => {
-      const scenario = parse(params);
+    'sim.load': async (params, ctx) => {
+      const src = await sourceOf(params);
+      const scenario = parseText(src);
+      const source = src.text;
       const mine = [...sessions.values()].filter((s) => s.client === ctx.clientId);
       if (mine.length >= MAX_SESSIONS_PER_CLIENT) sessions.delete(mine[0]!.id);
       if (mine.length === 0) ctx.onClose(() => {
@@ -261,7 +279,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
         steps: scenario.steps.map(describeStep),
         processes: scenario.processes.map((p) => p.name),
         machine: { ramBytes: scenario.machine.ram, swapBytes: scenario.machine.swap, pageSize: scenario.machine.page_size },
-        source: sourceOf(params).text,
+        source,
       };
     },
     'sim.seek': async ({ sessionId, step }, ctx) => {
@@ -293,7 +311,7 @@ export function createSimHandlers(deps: ServiceDeps): DomainHandlers<typeof simM
       return { text: doc.toString() };
     },
     'sim.run': async (params) => {
-      const scenario = parse('scenarioId' in params ? { scenarioId: params.scenarioId } : { text: params.text });
+      const scenario = await parse('scenarioId' in params ? { scenarioId: params.scenarioId } : { text: params.text });
       const r = new Runner(scenario, { seed: params.seed });
       while (!r.done) {
         try {

@@ -1,8 +1,7 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
-import type { LoadedScenario, LogStream, SimView } from '@api/sim';
+import { type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
 import { api } from '../api/index.js';
 
-type ScenarioInfo = { id: string; title: string; description: string };
 type Chart = { id: string; key: string; type: string; description?: string; children: Chart[] };
 
 class SimStore {
@@ -22,18 +21,24 @@ class SimStore {
   /** the step last asked for (ahead of `view` while a seek is under way) */
   private cursor = 0;
 
+  /** the scenarios to choose from: built in, then those in the packs open now (asked again each time: a pack may have been opened since) */
   async init(): Promise<void> {
-    if (this.scenarios.length === 0) this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
+    this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
     if (!this.chart) this.chart = (await api.call('sim.statechart', {})).chart as Chart;
   }
 
-  async load(src: { scenarioId: string } | { text: string; fileName?: string }, step = 0): Promise<void> {
+  /** open a scenario by the id sim.listScenarios gives it (built in, or `pack:<packId>:<path>`) */
+  loadId(id: string, step = 0): Promise<void> {
+    return this.load(scenarioSource(id), step, id);
+  }
+
+  async load(src: ScenarioSource, step = 0, id: string | null = null): Promise<void> {
     this.pause();
     this.error = null;
     try {
       if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
       this.loaded = await api.call('sim.load', src);
-      this.scenarioId = 'scenarioId' in src ? src.scenarioId : null;
+      this.scenarioId = id;
       this.view = null;
       this.selected = this.loaded.processes[0] ?? null;
       await this.seek(step);

@@ -122,3 +122,44 @@ test('a scenario inside an instructor’s pack opens in the simulator: from the 
   await expect(page.getByTestId('step-now')).toHaveText('3');
   await expect(page.locator('.desc')).toContainText('The teacher’s fork');
 });
+
+test('the steps are edited in a form: change a value, add, move and delete a step; the YAML follows and runs', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/0');
+  await expect(page.getByTestId('step-now')).toHaveText('0');
+  await page.getByText('Edit this scenario').click();
+  const form = page.getByTestId('steps-form');
+  const editor = page.getByTestId('scenario-editor');
+  await expect(form.locator('li.row')).toHaveCount(9);
+  // step 6: the child writes 16 MiB; make it 8 MiB
+  const length6 = page.getByLabel('Step 6: length (optional)');
+  await expect(length6).toHaveValue('16MiB');
+  await length6.fill('8MiB');
+  await form.locator('li[data-step="6"]').getByRole('button', { name: 'Apply' }).click();
+  await expect(editor).toHaveValue(/- \{ proc: child, touch: buf, length: 8MiB, note: "?the child writes a quarter/);
+  // add a step at the end: the parent frees the buffer
+  await page.getByLabel('New step: what it does').selectOption('free');
+  await page.getByLabel('New step: process').selectOption('parent');
+  await page.getByLabel('New step: free (required)').fill('buf');
+  await page.getByRole('button', { name: 'Add the step' }).click();
+  await expect(form.locator('li.row')).toHaveCount(10);
+  await expect(editor).toHaveValue(/- \{ proc: parent, free: buf \}\n?$/);
+  // move it up one, then delete the snapshot it passed
+  await page.getByRole('button', { name: 'Move step 10 up' }).click();
+  await expect(page.getByLabel('Step 9: free (required)')).toHaveValue('buf');
+  await page.getByRole('button', { name: 'Delete step 10' }).click();
+  await expect(form.locator('li.row')).toHaveCount(9);
+  await expect(editor).not.toHaveValue(/snapshot: child-read/);
+  // a bad value is refused by the check below the text, with its step
+  await page.getByLabel('Step 1: malloc (required)').fill('64 potatoes');
+  await form.locator('li[data-step="1"]').getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByTestId('editor-check')).toContainText('step 1');
+  await page.getByLabel('Step 1: malloc (required)').fill('64MiB');
+  await form.locator('li[data-step="1"]').getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByTestId('editor-check')).toContainText('valid');
+  // the comments and the machine survive, and the edited scenario runs
+  await expect(editor).toHaveValue(/machine: \{ ram: 2GiB \}/);
+  await page.getByRole('button', { name: 'Run the edited scenario' }).click();
+  await page.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('9');
+  await expect(page.getByTestId('last-step')).toContainText('free');
+});

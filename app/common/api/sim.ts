@@ -169,6 +169,16 @@ export const ChartLayoutSchema = z.object({
 });
 export type ChartLayout = z.infer<typeof ChartLayoutSchema>;
 
+/** one step in the step form: the verb, who runs it, and its fields as YAML text */
+const StepFormSchema = z
+  .object({
+    verb: z.string().max(40),
+    proc: z.string().max(64).optional(),
+    note: z.string().max(500).optional(),
+    fields: z.record(z.string().max(40), z.string().max(500)),
+  })
+  .strict();
+
 const ScenarioSource = z.union([
   z.object({ scenarioId: z.string().min(1).max(100) }).strict(),
   z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
@@ -221,6 +231,31 @@ export const simMethods = {
       .strict(),
     z.object({ text: z.string() }),
     'Set machine fields in a scenario text from the editor form, keeping its comments and layout.',
+  ),
+  'sim.readSteps': method(
+    z.object({ text: z.string().max(2_000_000) }).strict(),
+    z.object({
+      processes: z.array(z.string()),
+      steps: z.array(StepFormSchema),
+      /** per verb, its fields in order (the verb's own first): what the form offers */
+      fields: z.record(z.string(), z.array(z.object({ name: z.string(), required: z.boolean(), default: z.string().optional() }))),
+    }),
+    'The steps of a scenario text as the step form edits them.',
+  ),
+  'sim.editStep': method(
+    z
+      .object({
+        text: z.string().max(2_000_000),
+        edit: z.discriminatedUnion('op', [
+          z.object({ op: z.literal('set'), index: z.number().int().min(0), step: StepFormSchema }).strict(),
+          z.object({ op: z.literal('insert'), index: z.number().int().min(0), step: StepFormSchema }).strict(),
+          z.object({ op: z.literal('delete'), index: z.number().int().min(0) }).strict(),
+          z.object({ op: z.literal('move'), index: z.number().int().min(0), to: z.number().int().min(0) }).strict(),
+        ]),
+      })
+      .strict(),
+    z.object({ text: z.string() }),
+    'Change, insert, delete or move one step of a scenario text, keeping the rest as written.',
   ),
   'sim.run': method(
     z.union([

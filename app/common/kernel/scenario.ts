@@ -134,6 +134,34 @@ const Steps = {
 
 export type StepVerb = keyof typeof Steps;
 export const STEP_VERBS = Object.keys(Steps) as StepVerb[];
+
+/** What a form needs to edit a step of each verb: its fields in order (the verb's own first), read off the schema. */
+export interface StepFieldInfo {
+  name: string;
+  required: boolean;
+  /** the value it takes when left out, as YAML text */
+  default?: string;
+}
+export function stepFields(): Record<StepVerb, StepFieldInfo[]> {
+  const out = {} as Record<StepVerb, StepFieldInfo[]>;
+  for (const verb of STEP_VERBS) {
+    const shape = Steps[verb].shape as Record<string, z.ZodType>;
+    const names = [verb, ...Object.keys(shape).filter((k) => k !== verb && k !== 'proc' && k !== 'note')];
+    out[verb] = names.map((name) => {
+      const f = shape[name]!;
+      const def = (f as unknown as { _zod: { def: { type: string; defaultValue?: unknown } } })._zod.def;
+      return {
+        name,
+        required: !f.safeParse(undefined).success,
+        ...(def.type === 'default' && def.defaultValue !== undefined ? { default: String(def.defaultValue) } : {}),
+      };
+    });
+  }
+  return out;
+}
+export function needsProc(verb: StepVerb): boolean {
+  return !NO_PROC.has(verb);
+}
 /** verbs that act as a process and need `proc` */
 const NO_PROC = new Set<StepVerb>(['tick', 'snapshot']);
 

@@ -11,6 +11,8 @@ import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
 import { kernelChartLayout } from '../../common/kernel/chart_layout.js';
+import { stepFields } from '../../common/kernel/scenario.js';
+import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenario_edit.js';
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
 import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
@@ -309,6 +311,22 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       if (doc.errors.length) throw new ApiError('invalid-input', `the scenario is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
       for (const [k, v] of Object.entries(machine)) if (v !== undefined) doc.setIn(['machine', k], v);
       return { text: doc.toString() };
+    },
+    'sim.readSteps': ({ text }) => {
+      try {
+        return { ...readSteps(text), fields: stepFields() };
+      } catch (err) {
+        if (err instanceof StepEditError) throw new ApiError('invalid-input', err.message, { field: 'text' });
+        throw err;
+      }
+    },
+    'sim.editStep': ({ text, edit }) => {
+      try {
+        return { text: editSteps(text, edit) };
+      } catch (err) {
+        if (err instanceof StepEditError) throw new ApiError('invalid-input', err.message, { field: 'edit' });
+        throw err;
+      }
     },
     'sim.run': async (params) => {
       const scenario = await parse('scenarioId' in params ? { scenarioId: params.scenarioId } : { text: params.text });

@@ -163,3 +163,28 @@ test('the steps are edited in a form: change a value, add, move and delete a ste
   await expect(page.getByTestId('step-now')).toHaveText('9');
   await expect(page.getByTestId('last-step')).toContainText('free');
 });
+
+test('text follows the font size the learner set: log rows grow with it and do not overlap', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/9');
+  await expect(page.getByTestId('step-now')).toHaveText('9');
+  const trace = page.getByTestId('fault-trace');
+  const rowBox = async () => {
+    const rows = trace.locator('.row[data-line]');
+    const a = (await rows.nth(0).boundingBox())!;
+    const b = (await rows.nth(1).boundingBox())!;
+    const fontPx = await rows.nth(0).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    return { step: b.y - a.y, height: a.height, fontPx };
+  };
+  const normal = await rowBox();
+  // as a larger default font (the OS / browser text size) would: everything is in rem
+  await page.evaluate(`document.documentElement.style.fontSize = '150%'`);
+  await expect.poll(async () => (await rowBox()).fontPx).toBeGreaterThan(normal.fontPx * 1.4);
+  await expect.poll(async () => (await rowBox()).step).toBeGreaterThan(normal.step * 1.4);
+  const big = await rowBox();
+  // each row is at least as tall as its text and the next starts below it
+  expect(big.step).toBeGreaterThanOrEqual(big.fontPx);
+  expect(big.step).toBeGreaterThanOrEqual(big.height - 0.5);
+  // and the page still fits the window's width
+  const overflow = await page.evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

@@ -188,3 +188,31 @@ test('text follows the font size the learner set: log rows grow with it and do n
   const overflow = await page.evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test('the address space is drawn high addresses first, sizes on a log scale, with what is resident', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/virt-vs-res/4');
+  await expect(page.getByTestId('step-now')).toHaveText('4');
+  const space = page.getByTestId('address-space');
+  const vmas = space.locator('li.vma');
+  // the stack on top, the program's text below the heap, at the bottom
+  await expect(vmas.first()).toHaveAttribute('data-kind', 'stack');
+  const kinds = await vmas.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.kind));
+  expect(kinds.indexOf('heap')).toBeGreaterThan(kinds.indexOf('anon'));
+  expect(kinds.lastIndexOf('text')).toBeGreaterThan(kinds.indexOf('heap'));
+  const starts = await vmas.locator('.addr').allTextContents();
+  expect(starts.map((a) => parseInt(a, 16))).toEqual(starts.map((a) => parseInt(a, 16)).sort((x, y) => y - x));
+  // the 2 GiB malloc: half of it written, so about half its bar resident; and much taller than a 4 KiB mapping, but not 500,000 times
+  const m = vmas.filter({ hasText: '(m)' });
+  await expect(m.locator('.size')).toHaveText('2.0 GiB');
+  const frac = await m.locator('.bar').evaluate((b) => (b.querySelector('.res') as HTMLElement).getBoundingClientRect().width / b.getBoundingClientRect().width);
+  expect(frac).toBeGreaterThan(0.45);
+  expect(frac).toBeLessThan(0.55);
+  const small = vmas.filter({ has: page.locator('.size', { hasText: /^4 KiB$/ }) }).first();
+  const hBig = (await m.boundingBox())!.height;
+  const hSmall = (await small.boundingBox())!.height;
+  expect(hBig).toBeGreaterThan(hSmall * 2);
+  expect(hBig).toBeLessThan(hSmall * 10);
+  // the gaps between the mappings are shown, squeezed, with their size
+  await expect(space.locator('li.gap').first()).toContainText(/unmapped \d/);
+  await expect(space.getByText('[vvar]')).toBeVisible();
+});

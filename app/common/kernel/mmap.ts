@@ -93,7 +93,7 @@ export class Vma {
   get mapping(): string {
     if (this.kind === 'heap') return '[heap]';
     if (this.kind === 'stack') return '[stack]';
-    if (this.kind === 'vdso') return '[vdso]';
+    if (this.kind === 'vdso') return this.name; // [vdso] or [vvar]
     if (this.kind === 'shm') return '/dev/zero (deleted)';
     if (this.file) return this.file.name;
     return '[ anon ]';

@@ -1,5 +1,5 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
-import { type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
+import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
 import { api } from '../api/index.js';
 
 type Chart = { id: string; key: string; type: string; description?: string; children: Chart[] };
@@ -10,6 +10,8 @@ class SimStore {
   scenarioId = $state<string | null>(null);
   view = $state<SimView | null>(null);
   chart = $state<Chart | null>(null);
+  /** the statechart as the main process laid it out (dagre), drawn by the Statechart component */
+  chartLayout = $state<ChartLayout | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
   playing = $state(false);
@@ -24,7 +26,11 @@ class SimStore {
   /** the scenarios to choose from: built in, then those in the packs open now (asked again each time: a pack may have been opened since) */
   async init(): Promise<void> {
     this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
-    if (!this.chart) this.chart = (await api.call('sim.statechart', {})).chart as Chart;
+    if (!this.chart) {
+      const r = await api.call('sim.statechart', {});
+      this.chart = r.chart as Chart;
+      this.chartLayout = r.layout;
+    }
   }
 
   /** open a scenario by the id sim.listScenarios gives it (built in, or `pack:<packId>:<path>`) */

@@ -216,3 +216,21 @@ test('the address space is drawn high addresses first, sizes on a log scale, wit
   await expect(space.locator('li.gap').first()).toContainText(/unmapped \d/);
   await expect(space.getByText('[vvar]')).toBeVisible();
 });
+
+test('the watermark gauge shows free memory falling past high, low and min as the OOM scenario runs', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/oom-killer/0');
+  const gauge = page.getByTestId('watermark-gauge');
+  await expect(gauge).toHaveAttribute('data-zone', 'above-high');
+  await expect(gauge).toHaveAttribute('aria-label', /above high: kswapd sleeps/);
+  // step through: at some step free memory is below low (kswapd woken) before the kill frees it again
+  const zones = new Set<string>();
+  for (let i = 1; i <= 8; i++) {
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    await expect(page.getByTestId('step-now')).toHaveText(String(i));
+    zones.add((await gauge.getAttribute('data-zone'))!);
+  }
+  expect([...zones].some((z) => z.startsWith('below'))).toBe(true);
+  // its marks sit in the order min < low < high
+  const xs = await gauge.locator('line.mark').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('x1'))));
+  expect(xs).toEqual([...xs].sort((a, b) => a - b));
+});

@@ -20,7 +20,11 @@ test('run the OOM scenario: the victim is marked, the OOM state lit; scrub back 
   await expect(page.getByTestId('frame-grid')).toBeVisible();
 
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('section.chart').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: 'docs/screenshots/simulator.png' });
+  // and the memory views: the process table with the victim, the frame grid and the charts
+  await page.getByRole('heading', { name: 'Processes', exact: true }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: 'docs/screenshots/simulator-memory.png' });
 
   // scrub back: before the OOM, the database runs and nothing was killed
   await page.getByTestId('scrubber').fill('5');

@@ -14,6 +14,8 @@ class SimStore {
   chartLayout = $state<ChartLayout | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
+  /** a scenario is being opened: the controls wait, so a click meant for it does not reach the old one */
+  loading = $state(false);
   playing = $state(false);
   /** steps per second while playing */
   speed = $state(2);
@@ -41,6 +43,7 @@ class SimStore {
   async load(src: ScenarioSource, step = 0, id: string | null = null): Promise<void> {
     this.pause();
     this.error = null;
+    this.loading = true;
     try {
       if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
       this.loaded = await api.call('sim.load', src);
@@ -52,6 +55,8 @@ class SimStore {
       this.loaded = null;
       this.view = null;
       this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.loading = false;
     }
   }
 

@@ -234,3 +234,17 @@ test('the watermark gauge shows free memory falling past high, low and min as th
   const xs = await gauge.locator('line.mark').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('x1'))));
   expect(xs).toEqual([...xs].sort((a, b) => a - b));
 });
+
+test('a scenario of 2,000 steps lists the steps around the current one, not 2,000 buttons', async ({ page, lab }) => {
+  const steps = Array.from({ length: 2000 }, (_, i) => `  - { proc: a, ${i % 2 ? 'free: b' + (i - 1) : `malloc: 64KiB, as: b${i}`} }`);
+  await openLab(page, lab, '#/simulator');
+  await page.locator('input[type="file"]').setInputFiles({ name: 'long.yaml', mimeType: 'text/yaml', buffer: Buffer.from(`title: Long\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n${steps.join('\n')}\n`) });
+  await expect(page.getByTestId('scrubber')).toHaveAttribute('max', '2000');
+  const list = page.getByTestId('step-list');
+  expect(await list.locator('button').count()).toBeLessThanOrEqual(120);
+  await expect(list).toContainText('1,880 later steps');
+  await page.getByTestId('scrubber').fill('1500');
+  await expect(page.getByTestId('step-now')).toHaveText('1500');
+  await expect(list.locator('button[aria-current="step"]')).toHaveText('1500. a: free b1498');
+  await expect(list).toContainText('earlier steps');
+});

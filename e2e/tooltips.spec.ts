@@ -130,3 +130,17 @@ test('host: every real /proc reading names its file and field', async ({ page, l
   await expect(page.getByTestId('status-fields').locator('dt', { hasText: /^VmRSS$/ })).toHaveAttribute('title', /^VmRSS in \/proc\/PID\/status: pages in RAM now/);
   for (const dd of await page.getByTestId('status-fields').locator('dd').all()) await expect(dd).toHaveAttribute('title', PROC);
 });
+
+test('simulator: the charts\' legends say which /proc field each line plots', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/oom-killer/7');
+  await expect(page.getByTestId('step-now')).toHaveText('7');
+  const mem = page.getByTestId('mem-chart').locator('.u-legend .u-series');
+  await expect(mem.filter({ hasText: 'MemFree' })).toHaveAttribute('title', /^MemFree in \/proc\/meminfo/);
+  await expect(mem.filter({ hasText: /^RSS database/ })).toHaveAttribute('title', /VmRSS in \/proc\/PID\/status/);
+  await expect(mem.filter({ hasText: /^swap worker/ })).toHaveAttribute('title', /VmSwap in \/proc\/PID\/status/);
+  await expect(mem.filter({ hasText: /^low/ })).toHaveAttribute('title', /^low in \/proc\/zoneinfo/);
+  const rates = page.getByTestId('rate-chart').locator('.u-legend .u-series');
+  await expect(rates.filter({ hasText: 'pgscan_direct' })).toHaveAttribute('title', /^pgscan_direct in \/proc\/vmstat: .*increase during each step/);
+  // every series of both charts (but the x axis) has one
+  for (const s of [...(await mem.all()).slice(1), ...(await rates.all()).slice(1)]) await expect(s).toHaveAttribute('title', /\/proc\//);
+});

@@ -16,6 +16,8 @@ export function livePlot(
   shape: () => string,
   options: (width: number) => uPlot.Options,
   data: () => uPlot.AlignedData,
+  /** per series (x first), a tooltip for its legend row: which /proc field it plots */
+  tips: () => Array<string | undefined> = () => [],
 ): void {
   let plot: uPlot | null = null;
   // a string, so a new step with the same series does not count as a change
@@ -26,6 +28,10 @@ export function livePlot(
     if (!el) return;
     const p = untrack(() => new uPlot(options(widthOf(el)), data(), el));
     plot = p;
+    const t = untrack(tips);
+    p.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
+      if (t[i]) row.setAttribute('title', t[i]!);
+    });
     let last = widthOf(el);
     const ro = new ResizeObserver(() => {
       const w = widthOf(el);

@@ -2,10 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseScenario, Runner, ScenarioError, type SimReport } from '../common/kernel/index.js';
+import { formatFault, type FaultTrace } from '../common/kernel/trace.js';
 
-const usage = `memlab sim FILE [--json] [--seed N]
+function faults(trace: FaultTrace): string {
+  const out = ['== page faults (perf trace -F all) =='];
+  if (trace.lost) out.push(`(${trace.lost} older faults overwritten: the trace keeps the newest ${trace.length})`);
+  for (let i = 0; i < trace.length; i++) out.push(formatFault(trace.entry(i)));
+  return out.join('\n');
+}
+
+const usage = `memlab sim FILE [--json] [--seed N] [--faults]
   Run a scenario (YAML or JSON) on the kernel simulator. Per snapshot: every process's
   /proc/PID/status fields, /proc/vmstat and /proc/meminfo; then the system calls and the kernel log.
+  --faults  also print every page fault, as perf trace -F all would (the newest 262,144).
   Exit 0; 2 when the scenario is invalid or a step cannot run (the message names the step).`;
 
 const STATUS_KEYS = ['VmSize', 'VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM', 'VmSwap', 'VmLck', 'VmPTE', 'VmData', 'VmStk'] as const;
@@ -41,7 +50,7 @@ function table(report: SimReport): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     process.stderr.write(`memlab sim: ${(err as Error).message}\n${usage}\n`);
     return 2;
@@ -90,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const report = runner.finish();
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${table(report)}\n`);
+  if (values.faults && !values.json) process.stdout.write(`\n${faults(runner.k.trace)}\n`);
   if (failure) {
     process.stderr.write(`memlab sim: ${failure.describe()}\n`);
     return 2;

@@ -1,0 +1,53 @@
+/** `memlab sim FILE`: the scenario's /proc at each snapshot, and with --faults every page fault. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../app/cli/sim.js';
+
+const builtin = (id: string) => join(import.meta.dirname, '..', 'exercises', 'scenarios', `${id}.yaml`);
+
+async function sim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  const code = await run(args);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+describe('memlab sim', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('prints each snapshot\'s /proc, and with --faults every fault as perf trace would', async () => {
+    const plain = await sim(builtin('fork-cow'));
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('== snapshot "child-wrote" after step 7 ==');
+    expect(plain.out).not.toContain('page faults');
+    const r = await sim(builtin('fork-cow'), '--faults');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    const at = lines.indexOf('== page faults (perf trace -F all) ==');
+    expect(at).toBeGreaterThan(0);
+    const faults = lines.slice(at + 1).filter(Boolean);
+    // 64 MiB written by the parent, then 16 MiB copied on write by the child: malloc's pointer
+    // is 16 bytes into the mmap's first page, so 16 MiB from it spans 4,097 pages
+    expect(faults.filter((l) => / parent\/\d+ minfault write => .*\(buf\)$/.test(l))).toHaveLength(16385);
+    expect(faults.filter((l) => / child\/\d+ minfault \(copy-on-write\) write => .*\(buf\)$/.test(l))).toHaveLength(4097);
+    // and the child's reads map nothing new: no fault
+    expect(faults.some((l) => /\[step 8\] child/.test(l))).toBe(false);
+  });
+
+  it('exits 2 naming the line of a broken scenario, and of a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, 'machine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 3 potatoes, as: x }\n');
+    const bad = await sim(f, '--faults');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad\.yaml:4: step 1 \(malloc\)/);
+    const missing = await sim(join(dir, 'none.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read');
+  });
+});

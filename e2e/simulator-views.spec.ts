@@ -168,13 +168,12 @@ test('text follows the font size the learner set: log rows grow with it and do n
   await openLab(page, lab, '#/simulator/fork-cow/9');
   await expect(page.getByTestId('step-now')).toHaveText('9');
   const trace = page.getByTestId('fault-trace');
-  const rowBox = async () => {
-    const rows = trace.locator('.row[data-line]');
-    const a = (await rows.nth(0).boundingBox())!;
-    const b = (await rows.nth(1).boundingBox())!;
-    const fontPx = await rows.nth(0).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-    return { step: b.y - a.y, height: a.height, fontPx };
-  };
+  // measured in one go in the page: the list re-renders its rows as it scrolls
+  const rowBox = async () =>
+    trace.evaluate((el) => {
+      const [a, b] = [...el.querySelectorAll('.row[data-line]')].map((r) => r.getBoundingClientRect());
+      return { step: b!.top - a!.top, height: a!.height, fontPx: parseFloat(getComputedStyle(el.querySelector('.row[data-line]')!).fontSize) };
+    });
   const normal = await rowBox();
   // as a larger default font (the OS / browser text size) would: everything is in rem
   await page.evaluate(`document.documentElement.style.fontSize = '150%'`);

@@ -247,3 +247,27 @@ test('a scenario of 2,000 steps lists the steps around the current one, not 2,00
   await expect(list.locator('button[aria-current="step"]')).toHaveText('1500. a: free b1498');
   await expect(list).toContainText('earlier steps');
 });
+
+test('the charts draw their axes in the theme’s colours: no near-black text on the dark theme', async ({ page, lab }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openLab(page, lab, '#/simulator/oom-killer/7');
+  await expect(page.getByTestId('step-now')).toHaveText('7');
+  const dark = (testid: string) =>
+    page.getByTestId(testid).locator('canvas').evaluate((c) => {
+      const cv = c as HTMLCanvasElement;
+      const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let n = 0;
+      let ink = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3]! < 200) continue;
+        ink++;
+        if (px[i]! < 50 && px[i + 1]! < 50 && px[i + 2]! < 50) n++;
+      }
+      return { n, ink };
+    });
+  for (const id of ['mem-chart', 'rate-chart']) {
+    const r = await dark(id);
+    expect(r.ink, id).toBeGreaterThan(500);
+    expect(r.n, id).toBe(0);
+  }
+});

@@ -7,6 +7,18 @@
 import { untrack } from 'svelte';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { theme } from '../stores/theme.svelte.js';
+
+// uPlot paints axis text and grid on the canvas in its own near-black, unreadable on the dark
+// theme (and out of axe's sight): every chart takes the theme's colours, and is rebuilt when it flips
+const AXIS = { light: '#4a5563', dark: '#a9b4c2' } as const;
+const GRID = { light: '#c9d1db', dark: '#3a424d' } as const;
+function themed(o: uPlot.Options, t: 'light' | 'dark'): uPlot.Options {
+  return {
+    ...o,
+    axes: (o.axes ?? [{}, {}]).map((a) => ({ stroke: AXIS[t], grid: { stroke: GRID[t], width: 1 }, ticks: { stroke: GRID[t], width: 1 }, ...a })),
+  };
+}
 
 const widthOf = (el: HTMLElement) => Math.min(el.clientWidth || 600, 900);
 
@@ -21,12 +33,12 @@ export function livePlot(
 ): void {
   let plot: uPlot | null = null;
   // a string, so a new step with the same series does not count as a change
-  const key = $derived(shape());
+  const key = $derived(`${shape()}\n${theme.effective}`);
   $effect(() => {
     const el = target();
     void key;
     if (!el) return;
-    const p = untrack(() => new uPlot(options(widthOf(el)), data(), el));
+    const p = untrack(() => new uPlot(themed(options(widthOf(el)), theme.effective), data(), el));
     plot = p;
     const t = untrack(tips);
     p.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {

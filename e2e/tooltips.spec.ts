@@ -69,7 +69,7 @@ test('simulator: every number in the process table, the pmap, the frame grid and
   await expectDescribedHeader(pmap.locator('th', { hasText: /^RSS$/ }), /^Rss in \/proc\/PID\/smaps/);
   await expectDescribedHeader(pmap.locator('th', { hasText: /^Kbytes$/ }), /^Size in \/proc\/PID\/smaps/);
   await expectDescribedHeader(pmap.locator('th', { hasText: /^Dirty$/ }), /Shared_Dirty \+ Private_Dirty in \/proc\/PID\/smaps/);
-  for (const bar of await pmap.locator('.bar').all()) await expect(bar).toHaveAttribute('title', /resident.*swapped.*zero-page.*untouched.*\/proc\/PID\/smaps/);
+  for (const bar of await pmap.locator('.bar').all()) await expect(bar).toHaveAttribute('title', /resident.*swapped.*zero-page.*not in RAM.*\/proc\/PID\/smaps/);
 
   // the counters line: each is a /proc/vmstat counter
   const counters = page.locator('.counters [data-counter]');

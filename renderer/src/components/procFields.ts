@@ -52,7 +52,7 @@ export const PROC_FIELDS = {
   'pmap.Segment': { source: 'the lab\'s classification of /proc/PID/maps (perms, inode and pathname)', meaning: 'text, data, bss, heap, stack, library, anonymous, vdso or another file' },
   'pmap.pages': {
     source: 'Rss and Swap in /proc/PID/smaps ÷ page size; per page, /proc/PID/pagemap (bit 63 present, bit 62 swapped) and KPF_ZERO_PAGE in /proc/kpageflags',
-    meaning: 'the mapping\'s pages: resident in RAM, swapped out, mapped to the shared zero page (read but never written; not counted in Rss), or untouched (no page-table entry yet)',
+    meaning: 'the mapping\'s pages: resident in RAM, swapped out, mapped to the shared zero page (read but never written; not counted in Rss), or not in RAM (never touched, or a file page dropped from the page cache: it is still in its file)',
   },
 
   // ---- /proc/PID/smaps_rollup ----

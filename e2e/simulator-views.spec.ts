@@ -271,3 +271,17 @@ test('the charts draw their axes in the theme’s colours: no near-black text on
     expect(r.n, id).toBe(0);
   }
 });
+
+test('choosing another process in the table draws its address space', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/9');
+  await expect(page.getByTestId('step-now')).toHaveText('9');
+  await expect(page.getByRole('heading', { name: /Address space of parent/ })).toBeVisible();
+  await page.locator('tr[data-proc="child"]').getByRole('button', { name: 'child' }).click();
+  await expect(page.getByRole('heading', { name: /Address space of child/ })).toBeVisible();
+  await expect(page.getByTestId('address-space')).toHaveAttribute('aria-label', /child/);
+  await expect(page.getByTestId('pmap')).toContainText('(buf)');
+  // and it stays with the child as the steps go back
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('8');
+  await expect(page.getByRole('heading', { name: /Address space of child/ })).toBeVisible();
+});

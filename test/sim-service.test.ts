@@ -104,4 +104,23 @@ describe('sim service', () => {
     expect(ex.ok && (ex as { result: { simulator?: unknown } }).result.simulator).toEqual({ scenarioId: 'pack:tp:scenarios/good.yaml', step: 0 });
     await s.dispose();
   });
+
+  it('sends only the maps asked for: a view draws one process\'s address space', async () => {
+    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
+    const d = createDispatcher(s.handlers, () => {});
+    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const call = async <T>(method: string, params: unknown): Promise<T> => {
+      const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      return (r as { result: T }).result;
+    };
+    const { sessionId } = await call<{ sessionId: string }>('sim.load', { scenarioId: 'fork-cow' });
+    type V = { maps: Record<string, unknown[]> };
+    expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9 })).maps).sort()).toEqual(['child', 'parent']);
+    const one = await call<V>('sim.seek', { sessionId, step: 9, maps: ['child'] });
+    expect(Object.keys(one.maps)).toEqual(['child']);
+    expect(one.maps.child!.length).toBeGreaterThan(5);
+    expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9, maps: [] })).maps)).toEqual([]);
+    await s.dispose();
+  });
 });

@@ -80,6 +80,7 @@ export const SimView = z.object({
   activeBefore: z.array(z.string()),
   processes: z.array(TopRowSchema),
   status: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))),
+  /** pmap of each live process asked for (sim.seek's `maps`), by name */
   maps: z.record(z.string(), z.array(PmapRowSchema)),
   frames: z.object({
     /** base64 of one byte per cell: 0 free, 1 anon, 2 page cache, 3 dirty cache, 4 shmem, 5 kernel, 6 locked */
@@ -198,7 +199,14 @@ export const simMethods = {
   'sim.listScenarios': method(z.object({}).strict(), z.object({ scenarios: z.array(ScenarioInfo) }), 'The built-in scenarios, then those inside open packs.'),
   'sim.load': method(ScenarioSource, LoadedScenario, 'Open a scenario (built-in, inside an open pack, or text) as a session positioned before step 1.'),
   'sim.seek': method(
-    z.object({ sessionId: z.string().max(100), step: z.number().int().min(0) }).strict(),
+    z
+      .object({
+        sessionId: z.string().max(100),
+        step: z.number().int().min(0),
+        /** the processes whose maps (pmap) to include — a view draws one; default every process */
+        maps: z.array(z.string().max(64)).max(1000).optional(),
+      })
+      .strict(),
     SimView,
     'Move a session to after the given step (0 = before any) and return everything the views draw.',
   ),

@@ -144,7 +144,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     return out;
   };
 
-  const view = (s: Session): SimView => {
+  const view = (s: Session, wantMaps?: string[]): SimView => {
     const r = s.runner;
     const k = r.k;
     const fr = k.frames;
@@ -198,7 +198,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const maps: SimView['maps'] = {};
     for (const t of k.tasks) {
       status[t.name] = { ...procStatus(k, t) } as unknown as Record<string, number | string>;
-      if (t.alive) maps[t.name] = pmap(k, t).map(({ start: _s, end: _e, ...row }) => row);
+      if (t.alive && (!wantMaps || wantMaps.includes(t.name))) maps[t.name] = pmap(k, t).map(({ start: _s, end: _e, ...row }) => row);
     }
     const ps = k.pageSize / 1024;
     return {
@@ -284,10 +284,10 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
         source,
       };
     },
-    'sim.seek': async ({ sessionId, step }, ctx) => {
+    'sim.seek': async ({ sessionId, step, maps }, ctx) => {
       const s = session(sessionId, ctx.clientId);
       await advanceTo(s, Math.min(step, s.scenario.steps.length));
-      return view(s);
+      return view(s, maps);
     },
     'sim.log': ({ sessionId, stream, from, count }, ctx) => {
       const s = session(sessionId, ctx.clientId);

@@ -19,6 +19,7 @@ class SimStore {
   playing = $state(false);
   /** steps per second while playing */
   speed = $state(2);
+  /** the process whose address space is drawn: the only pmap each view carries */
   selected = $state<string | null>(null);
   private timer: ReturnType<typeof setTimeout> | null = null;
   private wanted: number | null = null;
@@ -72,7 +73,7 @@ class SimStore {
       while (this.wanted !== null) {
         const s = this.wanted;
         this.wanted = null;
-        this.view = await api.call('sim.seek', { sessionId: this.loaded.sessionId, step: s });
+        this.view = await api.call('sim.seek', { sessionId: this.loaded.sessionId, step: s, maps: this.selected ? [this.selected] : [] });
       }
       if (this.view?.error) this.error = this.view.error.message;
     } catch (err) {
@@ -89,6 +90,12 @@ class SimStore {
     if (!this.loaded || !v) return null;
     const r = await api.call('sim.log', { sessionId: this.loaded.sessionId, stream, from, count });
     return r.step === this.view?.step && r.step === v.step ? r.lines : null;
+  }
+
+  /** draw another process's address space: its pmap comes with the view at this step */
+  select(name: string): Promise<void> {
+    this.selected = name;
+    return this.seek(this.cursor);
   }
 
   stepForward(): Promise<void> {

@@ -285,3 +285,24 @@ test('choosing another process in the table draws its address space', async ({ p
   await expect(page.getByTestId('step-now')).toHaveText('8');
   await expect(page.getByRole('heading', { name: /Address space of child/ })).toBeVisible();
 });
+
+test('the selected process’s lifecycle machine is drawn with its state lit: the OOM victim ends in killedOom', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/oom-killer/7');
+  await expect(page.getByTestId('step-now')).toHaveText('7');
+  const life = page.locator('section[data-chart="process"]');
+  await expect(life.getByRole('heading')).toHaveText(/^Lifecycle of database \(PID \d+\)$/);
+  await expect(life.locator('[data-state="process.killedOom"]')).toHaveAttribute('data-active', 'true');
+  await expect(life.locator('[data-state="process.killedOom"]')).toHaveAttribute('data-final', 'true');
+  await expect(life.locator('[data-state="process.running"]')).not.toHaveAttribute('data-active', 'true');
+  // its arrows come from the machine: OOM_KILL leads there from running and from blocked
+  await expect(life.locator('[data-edge][data-to="process.killedOom"] text')).toHaveText(['OOM_KILL', 'OOM_KILL']);
+  // the worker lives on
+  await page.locator('tr[data-proc="worker"]').getByRole('button', { name: 'worker' }).click();
+  await expect(life.getByRole('heading')).toHaveText(/^Lifecycle of worker/);
+  await expect(life.locator('[data-state="process.running"]')).toHaveAttribute('data-active', 'true');
+  // back before the kill, the database was running
+  await page.locator('tr[data-proc="database"]').getByRole('button', { name: 'database' }).click();
+  await page.getByTestId('scrubber').fill('5');
+  await expect(page.getByTestId('step-now')).toHaveText('5');
+  await expect(life.locator('[data-state="process.running"]')).toHaveAttribute('data-active', 'true');
+});

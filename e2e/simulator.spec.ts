@@ -20,7 +20,7 @@ test('run the OOM scenario: the victim is marked, the OOM state lit; scrub back 
   await expect(page.getByTestId('frame-grid')).toBeVisible();
 
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.locator('section.chart').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.locator('section[data-chart="kernel"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: 'docs/screenshots/simulator.png' });
   // and the memory views: the process table with the victim, the frame grid and the charts
   await page.getByRole('heading', { name: 'Processes', exact: true }).evaluate((el) => el.scrollIntoView({ block: 'start' }));

@@ -20,7 +20,7 @@ test('the statechart draws every transition as an arrow and lights the path thro
   const cpu = page.locator('svg[data-region="cpu"]');
   await expect(cpu).toBeVisible();
   await expect(cpu).toHaveAttribute('aria-label', /^cpu: 5 states, \d+ transitions$/);
-  const edges = page.locator('[data-edge]');
+  const edges = page.locator('section[data-chart="kernel"] [data-edge]');
   const n = await layoutEdges;
   expect(n).toBeGreaterThan(8);
   await expect(edges).toHaveCount(n);

@@ -148,3 +148,21 @@ describe('describeChart', () => {
     expect(running.transitions.map((t) => t.event)).toContain('TICK');
   });
 });
+
+describe('process lifecycle layout', () => {
+  it('draws every transition of the task machine and marks its final states', async () => {
+    const { processChartLayout } = await import('../../app/common/kernel/chart_layout.js');
+    const [r] = processChartLayout().regions;
+    expect(r!.key).toBe('process');
+    expect(r!.nodes.filter((n) => n.final).map((n) => n.key).sort()).toEqual(['exited', 'killedOom', 'killedSigsegv']);
+    expect(r!.nodes.find((n) => n.initial)?.key).toBe('running');
+    expect(r!.edges.map((e) => `${e.from}>${e.to}:${e.label}`).sort()).toEqual([
+      'process.blocked>process.killedOom:OOM_KILL',
+      'process.blocked>process.running:WAKE',
+      'process.running>process.blocked:BLOCK',
+      'process.running>process.exited:EXIT',
+      'process.running>process.killedOom:OOM_KILL',
+      'process.running>process.killedSigsegv:SIGSEGV',
+    ]);
+  });
+});

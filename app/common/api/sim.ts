@@ -143,6 +143,7 @@ export const ChartLayoutSchema = z.object({
           key: z.string(),
           description: z.string().optional(),
           initial: z.boolean(),
+          final: z.boolean().optional(),
           internal: z.array(z.string()),
           x: z.number(),
           y: z.number(),
@@ -217,7 +218,11 @@ export const simMethods = {
     "Lines [from, from + count) of one log as it stands at the session's step (dmesg, strace, or the page-fault trace).",
   ),
   'sim.close': method(z.object({ sessionId: z.string().max(100) }).strict(), z.object({ closed: z.boolean() }), 'Forget a session.'),
-  'sim.statechart': method(z.object({}).strict(), z.object({ chart: ChartNodeSchema, layout: ChartLayoutSchema }), 'The kernel statechart, for drawing, and its layout (boxes and routed transition arrows per region).'),
+  'sim.statechart': method(
+    z.object({}).strict(),
+    z.object({ chart: ChartNodeSchema, layout: ChartLayoutSchema, process: ChartLayoutSchema }),
+    'The kernel statechart, for drawing, and its layout (boxes and routed transition arrows per region); `process`: the layout of each task\'s lifecycle machine.',
+  ),
   'sim.validate': method(
     z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
     z.object({ ok: z.boolean(), error: z.object({ message: z.string(), line: z.number().optional(), field: z.string().optional(), step: z.number().optional() }).optional() }),

@@ -14,7 +14,7 @@
  * (insertion order in, numbers rounded out), so two runs give identical JSON.
  */
 import dagre from '@dagrejs/dagre';
-import { kernelMachine } from './machine.js';
+import { kernelMachine, processMachine } from './machine.js';
 
 /** font sizes (user units) the renderer draws with; the estimates below assume them */
 export const STATE_FONT = 13;
@@ -38,6 +38,8 @@ export interface LaidState {
   description?: string;
   /** the region's initial state */
   initial: boolean;
+  /** a final state (type: 'final'): once there, the machine stops — a process that exited or was killed */
+  final?: boolean;
   /** targetless transitions handled inside the state (UML internal transitions), e.g. TICK */
   internal: string[];
   /** centre */
@@ -168,6 +170,7 @@ function layoutRegion(region: StateNodeLike): RegionLayout {
       id: shortId(s.id),
       key: s.key,
       initial: initials.has(s.id),
+      ...(s.type === 'final' ? { final: true } : {}),
       internal,
       x: 0,
       y: 0,
@@ -250,4 +253,10 @@ let kernelLayout: ChartLayout | undefined;
 /** The kernel machine's layout, computed once (it depends only on the machine's definition). */
 export function kernelChartLayout(): ChartLayout {
   return (kernelLayout ??= layoutChart());
+}
+
+let processLayout: ChartLayout | undefined;
+/** Each task's lifecycle machine (machine.ts: processMachine), laid out once. */
+export function processChartLayout(): ChartLayout {
+  return (processLayout ??= layoutChart(processMachine.root as unknown as StateNodeLike));
 }

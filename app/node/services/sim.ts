@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
-import { kernelChartLayout } from '../../common/kernel/chart_layout.js';
+import { kernelChartLayout, processChartLayout } from '../../common/kernel/chart_layout.js';
 import { stepFields } from '../../common/kernel/scenario.js';
 import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenario_edit.js';
 import { formatFault } from '../../common/kernel/trace.js';
@@ -296,7 +296,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       return { step: s.runner.pos, total, from: start, lines: logLines(s.runner, stream, start, count) };
     },
     'sim.close': ({ sessionId }, ctx) => ({ closed: sessions.get(sessionId)?.client === ctx.clientId && sessions.delete(sessionId) }),
-    'sim.statechart': () => ({ chart: describeChart(), layout: kernelChartLayout() }),
+    'sim.statechart': () => ({ chart: describeChart(), layout: kernelChartLayout(), process: processChartLayout() }),
     'sim.validate': ({ text, fileName }) => {
       try {
         parseScenario(text, fileName);

@@ -12,6 +12,8 @@ class SimStore {
   chart = $state<Chart | null>(null);
   /** the statechart as the main process laid it out (dagre), drawn by the Statechart component */
   chartLayout = $state<ChartLayout | null>(null);
+  /** each task's lifecycle machine, laid out */
+  processLayout = $state<ChartLayout | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
   /** a scenario is being opened: the controls wait, so a click meant for it does not reach the old one */
@@ -33,6 +35,7 @@ class SimStore {
       const r = await api.call('sim.statechart', {});
       this.chart = r.chart as Chart;
       this.chartLayout = r.layout;
+      this.processLayout = r.process;
     }
   }
 

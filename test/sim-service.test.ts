@@ -7,11 +7,22 @@ import { type CallContext, createDispatcher } from '../app/common/api/dispatch.j
 import { appRoot } from '../app/node/paths.js';
 import { createServices } from '../app/node/services/index.js';
 
+/** the main-process services on a fresh data dir, a dispatcher, one client, and a call that throws on an error reply */
+function lab() {
+  const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
+  const d = createDispatcher(s.handlers, () => {});
+  const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+  const call = async <T>(method: string, params: unknown): Promise<T> => {
+    const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return (r as { result: T }).result;
+  };
+  return { s, d, ctx, call };
+}
+
 describe('sim service', () => {
   it('answers sim.seek within its contract for every step of every built-in scenario (forks add processes mid-run)', async () => {
-    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-    const d = createDispatcher(s.handlers, () => {});
-    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const { s, d, ctx } = lab();
     const ids = readdirSync(join(appRoot(), 'exercises', 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
     for (const id of ids.filter((x) => x !== 'thrash')) {
       const l = await d.handle({ v: 1, id: 1, method: 'sim.load', params: { scenarioId: id } }, ctx);
@@ -26,14 +37,7 @@ describe('sim service', () => {
   });
 
   it('pages every log by sim.log: the pages put together end with the tail each view carries', async () => {
-    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-    const d = createDispatcher(s.handlers, () => {});
-    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
-    const call = async <T>(method: string, params: unknown): Promise<T> => {
-      const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      return (r as { result: T }).result;
-    };
+    const { s, d, ctx, call } = lab();
     const { sessionId, stepCount } = await call<{ sessionId: string; stepCount: number }>('sim.load', { scenarioId: 'oom-killer' });
     type Tail = { total: number; lost: number; tail: string[] };
     const v = await call<{ step: number; vmstat: Record<string, number>; logs: Record<'dmesg' | 'strace' | 'faults', Tail> }>('sim.seek', { sessionId, step: stepCount });
@@ -67,9 +71,7 @@ describe('sim service', () => {
 
   it('opens scenario files inside an open pack, and names the pack and file when one is missing or broken', async () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
-    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-    const d = createDispatcher(s.handlers, () => {});
-    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const { s, d, ctx } = lab();
     const call = async (method: string, params: unknown) => d.handle({ v: 1, id: 1, method, params }, ctx);
     const dir = mkdtempSync(join(tmpdir(), 'pack-'));
     writeFileSync(join(dir, 'pack.yaml'), 'id: tp\ntitle: Teacher pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
@@ -106,14 +108,7 @@ describe('sim service', () => {
   });
 
   it('sends only the maps asked for: a view draws one process\'s address space', async () => {
-    const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-    const d = createDispatcher(s.handlers, () => {});
-    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
-    const call = async <T>(method: string, params: unknown): Promise<T> => {
-      const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      return (r as { result: T }).result;
-    };
+    const { s, d, ctx, call } = lab();
     const { sessionId } = await call<{ sessionId: string }>('sim.load', { scenarioId: 'fork-cow' });
     type V = { maps: Record<string, unknown[]> };
     expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9 })).maps).sort()).toEqual(['child', 'parent']);

@@ -41,7 +41,7 @@ describe('reading numeric answers', () => {
       expect(r.ok && r.value, a).toBe(1024 ** 3);
     }
     const r = readAnswer('1048576 kB', 'bytes');
-    expect(r.ok && r.unitRead).toBe('kB (1024 bytes)');
+    expect(r.ok && r.unitRead).toBe('kB (1024 bytes, as /proc means it)');
   });
   it('reports unreadable answers as invalid, with the reason', () => {
     expect(readAnswer('12 potatoes', 'bytes')).toEqual({ ok: false, why: "'potatoes' is not a unit memlab knows (use B, KiB, MiB, GiB, kB or pages)" });

@@ -5,7 +5,7 @@ export type Quantity = 'bytes' | 'count' | 'percent';
 
 export type Reading = { ok: true; value: number; unitRead: string } | { ok: false; why: string };
 
-const UNIT_NAMES: Record<string, string> = { b: 'bytes', byte: 'bytes', bytes: 'bytes', k: 'KiB', kb: 'kB (1024 bytes)', kib: 'KiB', m: 'MiB', mb: 'MiB', mib: 'MiB', g: 'GiB', gb: 'GiB', gib: 'GiB', t: 'TiB', tb: 'TiB', tib: 'TiB', page: 'pages of 4 KiB', pages: 'pages of 4 KiB' };
+const UNIT_NAMES: Record<string, string> = { b: 'bytes', byte: 'bytes', bytes: 'bytes', k: 'KiB', kb: 'kB (1024 bytes, as /proc means it)', kib: 'KiB', m: 'MiB', mb: 'MiB', mib: 'MiB', g: 'GiB', gb: 'GiB', gib: 'GiB', t: 'TiB', tb: 'TiB', tib: 'TiB', page: 'pages of 4 KiB', pages: 'pages of 4 KiB' };
 
 export function readAnswer(raw: string, quantity: Quantity, pageSize = 4096): Reading {
   const s = raw.trim().replace(/,/g, '').replace(/_/g, '');

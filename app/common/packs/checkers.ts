@@ -157,7 +157,7 @@ export function checkNumber(raw: string, exp: { value: number; quantity: Quantit
   if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
   const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
-  const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? ` (${r.unitRead})` : ''}`;
+  const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : ''}`;
   if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
   const diagnosis = misconceptions.find((m) => {
     const v = misconceptionValue(m.answer, exp.quantity, lookup);

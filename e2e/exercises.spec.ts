@@ -41,7 +41,9 @@ test('a wrong answer shows its diagnosis and a hint helps; a right one shows the
   await input.fill('1048576 kB');
   await input.press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
-  await expect(page.getByTestId('feedback')).toContainText('kB (1024 bytes)');
+  await expect(page.getByTestId('feedback')).toContainText('the unit taken as kB (1024 bytes, as /proc means it)');
+  // predict, then run: the feedback says what the simulator's run gives
+  await expect(page.getByTestId('feedback')).toContainText("The simulator's run of the scenario gives 1 GiB");
   await expect(page.getByTestId('explanation')).toContainText('Seed 000 is right here');
   await expect(page.locator('a[data-exercise="res-after-memset"]')).toHaveAttribute('data-status', 'correct');
   await page.setViewportSize({ width: 1280, height: 800 });

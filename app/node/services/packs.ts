@@ -388,9 +388,11 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         }
         return { ...x, attempts: x.attempts + 1, correct: r.verdict === 'correct', solvedAt: r.verdict === 'correct' ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
       });
+      // predict, then run: once the prediction is right, say what the run itself gives
+      const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionOf(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
       return {
         verdict: r.verdict,
-        message: r.message,
+        message: r.message + ran,
         ...(r.unitRead ? { unitRead: r.unitRead } : {}),
         ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
         ...(r.partial !== undefined ? { partial: r.partial } : {}),

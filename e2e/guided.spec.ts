@@ -91,3 +91,35 @@ test('continuing past a stage without a question is kept when the window reloads
   await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
   await expect(page.getByTestId('stage-l1')).toContainText('✔');
 });
+
+test('a stage’s link opens the simulator at its step with what it points at marked', async ({ page, lab }) => {
+  // lab 1 (from malloc to RES): stage 1 points at a.out's VmSize and VmRSS
+  await openLab(page, lab, '#/exercises/linux-process-memory/lab-malloc-to-res');
+  await expect(page.getByTestId('highlights')).toContainText('counter a.out.VmSize');
+  await page.getByTestId('lab-simulator').click();
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  const look = page.getByTestId('sim-highlights');
+  await expect(look).toContainText(/VmSize in \/proc\/PID\/status of a\.out = [\d,]+ kB/);
+  await expect(look).toContainText(/VmRSS in \/proc\/PID\/status of a\.out = [\d,]+ kB/);
+  // the table marks a.out's VIRT and RES cells, and nothing else
+  const row = page.locator('tr[data-proc="a.out"]');
+  await expect(row.locator('td[data-hl]')).toHaveCount(2);
+  const cols = await page.locator('table.top thead th').allTextContents();
+  const marked = await row.locator('td').evaluateAll((tds) => tds.map((td, i) => ((td as HTMLElement).dataset.hl ? i : -1)).filter((i) => i >= 0));
+  expect(marked.map((i) => cols[i])).toEqual(['VIRT', 'RES']);
+  await expect(row.locator('td[data-hl]').first()).toHaveCSS('outline-style', 'solid');
+});
+
+test('a stage that points at a VMA marks it in the address space and the pmap', async ({ page, lab }) => {
+  await openLab(page, lab, LAB);
+  await expect(page.getByTestId('highlights')).toContainText('vma heap');
+  await page.getByTestId('lab-simulator').click();
+  await expect(page.getByTestId('sim-highlights')).toContainText('the heap mapping');
+  await expect(page.getByTestId('address-space').locator('li.vma[data-hl]')).toHaveCount(1);
+  await expect(page.getByTestId('address-space').locator('li.vma[data-hl]')).toContainText('[heap]');
+  await expect(page.getByTestId('pmap').locator('tr[data-hl]')).toContainText('[heap]');
+  // without the stage's marks (the plain simulator URL), nothing is marked
+  await page.goto(`${lab.url}#/simulator/page-life/1`);
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  await expect(page.locator('[data-hl]')).toHaveCount(0);
+});

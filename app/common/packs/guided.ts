@@ -4,6 +4,7 @@
  * the machine, a counter, a statechart state entered so far, a kernel log line written so far).
  * pack check uses this; the guided view (issue 6) can use walkStages for where each stage stands.
  */
+import { splitCounter, vmaNames } from '../api/highlight.js';
 import { parseScenario, pmap, Runner, ScenarioError } from '../kernel/index.js';
 import type { Exercise } from './schema.js';
 
@@ -15,7 +16,6 @@ export interface HighlightProblem {
   message: string;
 }
 
-const vmaNames = (row: { label?: string; kind: string; mapping: string }) => [row.label, row.kind, row.mapping, row.mapping.replace(/^\[\s*|\s*\]$/g, '')].filter((x): x is string => !!x);
 
 /** Run the lab's scenario stage by stage and check each stage's highlights there. */
 export function checkHighlights(lab: Lab, scenarioText: (ref: string) => string): HighlightProblem[] {
@@ -56,17 +56,12 @@ export function checkHighlights(lab: Lab, scenarioText: (ref: string) => string)
         const frames = r.k.frames.kind.length;
         if (h.frame >= frames) bad(`frame ${h.frame}, but the machine has ${frames} frames`);
       } else if ('counter' in h) {
-        const [a, ...rest] = h.counter.split('.');
-        const key = rest.join('.');
+        // process names may hold dots (a.out): the field is the last part
+        const { owner, field } = splitCounter(h.counter);
         const ok =
-          a === 'vmstat' || a === 'meminfo'
-            ? Object.prototype.hasOwnProperty.call(snap[a], key)
-            : (() => {
-                // process names may hold dots (a.out): the field is the last part
-                const parts = h.counter.split('.');
-                const p = snap.processes[parts.slice(0, -1).join('.')];
-                return !!p && Object.prototype.hasOwnProperty.call(p, parts.at(-1)!);
-              })();
+          owner === 'vmstat' || owner === 'meminfo'
+            ? Object.prototype.hasOwnProperty.call(snap[owner], field)
+            : !!snap.processes[owner] && Object.prototype.hasOwnProperty.call(snap.processes[owner], field);
         if (!ok) bad(`the counter '${h.counter}', which does not exist at that step`);
       } else if ('state' in h) {
         if (!visited.has(h.state)) bad(`the state '${h.state}', which the kernel has not entered by then (entered: ${[...visited].sort().join(', ')})`);

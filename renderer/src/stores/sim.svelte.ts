@@ -1,4 +1,5 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
+import { type Highlight, highlightedProcess } from '@api/highlight';
 import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
 import { api } from '../api/index.js';
 
@@ -21,6 +22,8 @@ class SimStore {
   playing = $state(false);
   /** steps per second while playing */
   speed = $state(2);
+  /** what a guided lab's stage points at (#/simulator/<id>/<step>/<highlights>): the views mark it */
+  highlights = $state<Highlight[]>([]);
   /** the process whose address space is drawn: the only pmap each view carries */
   selected = $state<string | null>(null);
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -53,7 +56,8 @@ class SimStore {
       this.loaded = await api.call('sim.load', src);
       this.scenarioId = id;
       this.view = null;
-      this.selected = this.loaded.processes[0] ?? null;
+      const named = highlightedProcess(this.highlights);
+      this.selected = named && this.loaded.processes.includes(named) ? named : (this.loaded.processes[0] ?? null);
       await this.seek(step);
     } catch (err) {
       this.loaded = null;

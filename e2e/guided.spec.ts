@@ -123,3 +123,19 @@ test('a stage that points at a VMA marks it in the address space and the pmap', 
   await expect(page.getByTestId('step-now')).toHaveText('1');
   await expect(page.locator('[data-hl]')).toHaveCount(0);
 });
+
+test('the simulator beside a guided lab follows its stage: the step and what the stage points at', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/lab-malloc-to-res');
+  await page.getByTestId('toggle-beside').click();
+  const beside = page.getByTestId('simulator-beside');
+  await expect(beside.getByTestId('step-now')).toHaveText('1');
+  await expect(beside.getByTestId('sim-highlights')).toContainText('VmSize in /proc/PID/status of a.out');
+  // on to stage 2 (no question on stage 1): the simulator moves to its step, 3
+  await page.getByRole('button', { name: 'Next stage →' }).click();
+  await expect(page.getByRole('heading', { name: /Stage 2 of/ })).toBeVisible();
+  await expect(beside.getByTestId('step-now')).toHaveText('3');
+  await expect(beside.locator('tr[data-proc="a.out"] td[data-hl]')).toHaveCount(2);
+  // and back
+  await page.getByRole('button', { name: '← Previous stage' }).click();
+  await expect(beside.getByTestId('step-now')).toHaveText('1');
+});

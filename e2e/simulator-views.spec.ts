@@ -306,3 +306,13 @@ test('the selected process’s lifecycle machine is drawn with its state lit: th
   await expect(page.getByTestId('step-now')).toHaveText('5');
   await expect(life.locator('[data-state="process.running"]')).toHaveAttribute('data-active', 'true');
 });
+
+test('marks in the URL that name another process select it and draw its address space', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/oom-killer/4');
+  await expect(page.getByTestId('step-now')).toHaveText('4');
+  await expect(page.getByRole('heading', { name: /Address space of database/ })).toBeVisible();
+  await page.goto(`${lab.url}#/simulator/oom-killer/4/${encodeURIComponent(JSON.stringify([{ counter: 'cache.VmRSS' }]))}`);
+  await expect(page.getByRole('heading', { name: /Address space of cache/ })).toBeVisible();
+  await expect(page.locator('tr[data-proc="cache"] td[data-hl]')).toHaveCount(1);
+  await expect(page.getByTestId('sim-highlights')).toContainText(/VmRSS in \/proc\/PID\/status of cache = [\d,]+ kB/);
+});

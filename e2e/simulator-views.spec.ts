@@ -316,3 +316,24 @@ test('marks in the URL that name another process select it and draw its address 
   await expect(page.locator('tr[data-proc="cache"] td[data-hl]')).toHaveCount(1);
   await expect(page.getByTestId('sim-highlights')).toContainText(/VmRSS in \/proc\/PID\/status of cache = [\d,]+ kB/);
 });
+
+test('a pack opened after a visit to the simulator adds its scenarios when the learner comes back', async ({ page, lab }) => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  await openLab(page, lab, '#/simulator');
+  const select = page.getByTestId('scenario-select');
+  await expect(select.locator('optgroup[label="Built in"] option').first()).toBeAttached();
+  await expect(select.locator('optgroup[label^="Pack:"]')).toHaveCount(0);
+  const dir = mkdtempSync(`${tmpdir()}/later-`);
+  writeFileSync(`${dir}/pack.yaml`, 'id: later\ntitle: Later pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
+  writeFileSync(`${dir}/q.md`, '---\nid: q\ntitle: Q\nkind: text\npatterns: ["^x$"]\nreference: x\nexplanation: x.\n---\nQ?\n');
+  mkdirSync(`${dir}/scenarios`);
+  writeFileSync(`${dir}/scenarios/s.yaml`, 'title: Later scenario\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1MiB, as: m }\n');
+  await page.getByRole('link', { name: 'Exercises' }).first().click();
+  await page.getByText('Open another pack').click();
+  await page.getByTestId('pack-path').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Opened “Later pack”.')).toBeVisible();
+  await page.getByRole('link', { name: 'Simulator' }).first().click();
+  await expect(select.locator('optgroup[label="Pack: Later pack"] option')).toHaveText(['Later scenario']);
+});

@@ -42,12 +42,15 @@ export function highlightedProcess(hs: readonly Highlight[]): string | undefined
 
 /** Highlights from untrusted text (a URL): what is not one is dropped. */
 export function parseHighlights(text: string): Highlight[] {
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return toHighlights(JSON.parse(text));
   } catch {
     return [];
   }
+}
+
+/** Highlights from any value (a URL's JSON, an exercise view's records): what is not one is dropped. */
+export function toHighlights(raw: unknown): Highlight[] {
   if (!Array.isArray(raw)) return [];
   const str = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 300;
   return raw.slice(0, 20).flatMap((h): Highlight[] => {

@@ -142,7 +142,10 @@ export interface StepFieldInfo {
   /** the value it takes when left out, as YAML text */
   default?: string;
 }
+let fieldsByVerb: Record<StepVerb, StepFieldInfo[]> | undefined;
+/** read off the schema once: the step form asks on every edit */
 export function stepFields(): Record<StepVerb, StepFieldInfo[]> {
+  if (fieldsByVerb) return fieldsByVerb;
   const out = {} as Record<StepVerb, StepFieldInfo[]>;
   for (const verb of STEP_VERBS) {
     const shape = Steps[verb].shape as Record<string, z.ZodType>;
@@ -157,7 +160,7 @@ export function stepFields(): Record<StepVerb, StepFieldInfo[]> {
       };
     });
   }
-  return out;
+  return (fieldsByVerb = out);
 }
 export function needsProc(verb: StepVerb): boolean {
   return !NO_PROC.has(verb);

@@ -31,15 +31,20 @@ class SimStore {
   /** the step last asked for (ahead of `view` while a seek is under way) */
   private cursor = 0;
 
-  /** the scenarios to choose from: built in, then those in the packs open now (asked again each time: a pack may have been opened since) */
+  /** the list, the chart and its layout, asked for once (the route may change many times) */
   async init(): Promise<void> {
-    this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
+    if (this.scenarios.length === 0) await this.refreshScenarios();
     if (!this.chart) {
       const r = await api.call('sim.statechart', {});
       this.chart = r.chart as Chart;
       this.chartLayout = r.layout;
       this.processLayout = r.process;
     }
+  }
+
+  /** the scenarios to choose from: built in, then those in the packs open now (a pack may have been opened since the last time) */
+  async refreshScenarios(): Promise<void> {
+    this.scenarios = (await api.call('sim.listScenarios', {})).scenarios;
   }
 
   /** open a scenario by the id sim.listScenarios gives it (built in, or `pack:<packId>:<path>`) */

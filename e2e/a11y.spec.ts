@@ -1,6 +1,7 @@
 /** axe-core in every section: no serious or critical accessibility findings. */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Page } from '@playwright/test';
 import { expect, openLab, test } from './fixtures.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -8,7 +9,7 @@ const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // the lab's CSP forbids injected scripts (rightly); the audit alone may bypass it
 test.use({ bypassCSP: true });
 
-async function audit(page: import('@playwright/test').Page): Promise<string[]> {
+async function audit(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: axePath });
   const results = await page.evaluate(async () => {
     const r = await (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run(document, {

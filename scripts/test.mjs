@@ -1,4 +1,4 @@
-// `npm test`: build, then every test — unit and property (vitest) and e2e (Playwright driving a
+// `npm test`: build, lint, then every test — unit and property (vitest) and e2e (Playwright driving a
 // real Chromium against memlab serve) — and one closing line counting them all together.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -34,6 +34,9 @@ const typecheck = [
 ];
 const typeErrors = typecheck.filter((r) => r.status !== 0).length;
 
+// lint: eslint over the whole tree (typescript-eslint, eslint-plugin-svelte, the layer rule)
+const lint = spawnSync(bin('eslint'), ['.'], { cwd: root, stdio: 'inherit', env });
+
 const vitestJson = join(out, 'vitest.json');
 const unit = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
   cwd: root,
@@ -68,6 +71,10 @@ if (existsSync(pwJson)) {
   failed += 1;
   parts.push('e2e: playwright wrote no report');
 }
+if (lint.status !== 0) {
+  failed += 1;
+  parts.push('lint: failed');
+} else parts.push('lint: clean');
 if (typeErrors) {
   failed += typeErrors;
   parts.push(`typecheck: ${typeErrors} failed`);

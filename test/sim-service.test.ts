@@ -108,7 +108,7 @@ describe('sim service', () => {
   });
 
   it('sends only the maps asked for: a view draws one process\'s address space', async () => {
-    const { s, d, ctx, call } = lab();
+    const { s, call } = lab();
     const { sessionId } = await call<{ sessionId: string }>('sim.load', { scenarioId: 'fork-cow' });
     type V = { maps: Record<string, unknown[]> };
     expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9 })).maps).sort()).toEqual(['child', 'parent']);

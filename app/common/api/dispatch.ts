@@ -3,7 +3,7 @@
  * `memlab serve` WebSocket: validate the envelope, the method and its params, call the
  * handler, validate its result, and always answer with a typed envelope.
  */
-import { z } from 'zod';
+import { type z } from 'zod';
 import {
   type EventData,
   type EventName,

@@ -260,7 +260,6 @@ export function parseScenario(text: string, file?: string): Scenario {
     const r = Steps[verb].safeParse(s);
     if (!r.success) {
       const { path, message } = issueText(r.error);
-      const field = path.length ? path.map(String).join('.') : verb;
       throw new ScenarioError(
         r.error.issues[0]!.code === 'unrecognized_keys' ? `'${verb}' does not take ${(r.error.issues[0] as { keys: string[] }).keys.map((k) => `'${k}'`).join(', ')}` : message,
         here(String(path[0] ?? verb)),

@@ -9,7 +9,7 @@ import { GlibcArena, type Sys } from './glibc_malloc.js';
 import { type Allocation, Kernel, type MachineConfig, type Task } from './kernel.js';
 import { type KernelContext, newRunState, type RunState, startKernelActor } from './machine.js';
 import { type Access, faultPage, lockRange, unlockRange } from './memory.js';
-import { FileObject, PTE_NONE, parseProt, Vma } from './mmap.js';
+import { type FileObject, PTE_NONE, parseProt, Vma } from './mmap.js';
 import { FrameKind } from './page_alloc.js';
 import { type Meminfo, meminfo, type ProcStatus, procStatus, vmstat } from './proc.js';
 import { parseScenario, type Scenario, ScenarioError, type Step } from './scenario.js';

@@ -8,6 +8,7 @@ import type { Scenario } from '../kernel/scenario.js';
 import { Runner } from '../kernel/simulate.js';
 import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
 import { evaluate, ExprError, type Lookup } from './expr.js';
+import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
 import type { Exercise } from './schema.js';
 
@@ -151,19 +152,37 @@ function misconceptionValue(answer: string | number | number[], quantity: Quanti
   }
 }
 
-/** Read one number the student typed and compare it with the expected value within the tolerance. */
+/** bytes as the learner sees them: "1 GiB", or "3,220,000,000 bytes (3.00 GiB)" when not a whole binary unit */
+function describeBytes(v: number): string {
+  const human = formatBytesHuman(v);
+  return /\.\d/.test(human) ? `${bytesExact(v)} (${human})` : human;
+}
+
+/**
+ * Read one number the student typed (typed.ts) and compare it with the expected value within the
+ * tolerance, plus the rounding the learner's own digits imply (3.22 GB stands for 3.215–3.225 GB;
+ * never more than 0.5 % of the expected value). Wrong in the unit system they wrote but right in
+ * the other one (4 MB for 4 MiB): still wrong — the attempt counts, or the hint would give the
+ * answer away for free — but the feedback says so.
+ */
 export function checkNumber(raw: string, exp: { value: number; quantity: Quantity }, tolerance: string, misconceptions: Misconceptions, lookup: Lookup = () => undefined): CheckResult {
-  const r = readAnswer(raw, exp.quantity);
+  const r = readTyped(raw, exp.quantity);
   if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
-  const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
-  const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : ''}`;
-  if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
+  const near = (v: number, half: number) => Math.abs(v - exp.value) <= tol + roundingAllowance(half, exp.value) + 1e-9;
+  const show = (v: number) => (exp.quantity === 'bytes' ? describeBytes(v) : describe(v, exp.quantity));
+  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : /\(/.test(r.unitRead) ? ` (${r.unitRead})` : ''}`;
+  if (near(r.value, r.halfDigit)) {
+    const rounded = Math.abs(r.value - exp.value) > tol + 1e-9 ? ` That is ${show(exp.value)} rounded to the digits you typed: right.` : '';
+    return { verdict: 'correct', message: `Your answer was ${read}.${rounded}`, unitRead: r.unitRead };
+  }
   const diagnosis = misconceptions.find((m) => {
     const v = misconceptionValue(m.answer, exp.quantity, lookup);
     return v !== undefined && Math.abs(v - r.value) <= Math.max(tol, Math.abs(v) * 0.02);
   })?.says;
-  return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(diagnosis ? { diagnosis } : {}) };
+  const other = r.alt && near(r.alt.value, r.alt.halfDigit) ? `${r.shown} is ${show(r.value)}; ${r.alt.shown} would be right. Did you mean ${r.alt.shown}?` : undefined;
+  const d = diagnosis ?? other;
+  return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(d ? { diagnosis: d } : {}) };
 }
 
 function misconception(ex: Exercise, matches: (a: string | number | number[]) => boolean): string | undefined {

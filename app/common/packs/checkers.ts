@@ -8,6 +8,7 @@ import type { Scenario } from '../kernel/scenario.js';
 import { Runner } from '../kernel/simulate.js';
 import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
 import { evaluate, ExprError, type Lookup } from './expr.js';
+import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
 import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
 import type { Exercise } from './schema.js';
@@ -185,10 +186,6 @@ export function checkNumber(raw: string, exp: { value: number; quantity: Quantit
   return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(d ? { diagnosis: d } : {}) };
 }
 
-function misconception(ex: Exercise, matches: (a: string | number | number[]) => boolean): string | undefined {
-  return ex.misconceptions.find((m) => matches(m.answer))?.says;
-}
-
 export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckResult {
   switch (ex.kind) {
     case 'numeric':
@@ -238,43 +235,30 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
     }
     case 'choice': {
       if (!('choice' in answer) || !Number.isInteger(answer.choice) || answer.choice < 0 || answer.choice >= ex.options.length) return { verdict: 'invalid', message: 'choose one option' };
-      if (answer.choice === ex.answer) return { verdict: 'correct', message: 'Correct.' };
-      return { verdict: 'incorrect', message: 'Not this one.', diagnosis: misconception(ex, (m) => m === answer.choice) };
+      return choiceFeedback(ex, answer.choice);
     }
     case 'multiple': {
       if (!('choices' in answer) || !Array.isArray(answer.choices) || answer.choices.length === 0 || answer.choices.some((c) => !Number.isInteger(c) || c < 0 || c >= ex.options.length))
         return { verdict: 'invalid', message: 'choose at least one option' };
-      const want = new Set(ex.answer);
-      const got = new Set(answer.choices);
-      let right = 0;
-      for (let i = 0; i < ex.options.length; i++) if (want.has(i) === got.has(i)) right++;
-      const partial = right / ex.options.length;
-      if (partial === 1) return { verdict: 'correct', message: 'Correct: exactly those.', partial };
-      const sorted = [...got].sort().join(',');
-      return { verdict: 'incorrect', message: `${right} of ${ex.options.length} options judged right.`, partial, diagnosis: misconception(ex, (m) => Array.isArray(m) && [...m].sort().join(',') === sorted) };
+      return multipleFeedback(ex, answer.choices);
     }
     case 'ordering': {
       if (!('order' in answer) || !Array.isArray(answer.order) || answer.order.length !== ex.items.length || new Set(answer.order).size !== ex.items.length || answer.order.some((x) => !ex.items.includes(x)))
         return { verdict: 'invalid', message: `order all ${ex.items.length} items` };
-      const inPlace = answer.order.filter((x, i) => ex.items[i] === x).length;
-      const partial = inPlace / ex.items.length;
-      return partial === 1 ? { verdict: 'correct', message: 'Correct order.', partial } : { verdict: 'incorrect', message: `${inPlace} of ${ex.items.length} in the right place.`, partial };
+      return orderingFeedback(ex, answer.order);
     }
     case 'matching': {
       if (!('matches' in answer) || typeof answer.matches !== 'object' || answer.matches === null) return { verdict: 'invalid', message: 'match every item' };
       const lefts = ex.pairs.map((p) => p[0]);
       if (lefts.some((l) => typeof answer.matches[l] !== 'string' || !answer.matches[l])) return { verdict: 'invalid', message: 'match every item' };
-      const right = ex.pairs.filter(([l, r]) => answer.matches[l] === r).length;
-      const partial = right / ex.pairs.length;
-      return partial === 1 ? { verdict: 'correct', message: 'All matched.', partial } : { verdict: 'incorrect', message: `${right} of ${ex.pairs.length} matched correctly.`, partial };
+      return matchingFeedback(ex, answer.matches);
     }
     case 'text': {
       if (!('text' in answer) || typeof answer.text !== 'string' || !answer.text.trim()) return { verdict: 'invalid', message: 'the answer is empty' };
       const t = answer.text.trim();
       if (t.length > MAX_TEXT_ANSWER) return { verdict: 'invalid', message: `a short answer, please: at most ${MAX_TEXT_ANSWER} characters` };
       const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
-      if (ok) return { verdict: 'correct', message: 'Correct.' };
-      return { verdict: 'incorrect', message: 'That is not what we were looking for.', diagnosis: misconception(ex, (m) => typeof m === 'string' && m.toLowerCase() === t.toLowerCase()) };
+      return textFeedback(ex, t, ok);
     }
     case 'tune': {
       if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };

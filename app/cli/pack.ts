@@ -4,12 +4,13 @@
  * its reference answer passes its own checker, a clearly wrong one fails, an unreadable one is
  * invalid — for many drawn parameter sets. Errors name file, line and field; exit 0 or 1.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.js';
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, stageExercise } from '../common/packs/checkers.js';
+import { checkClaims, type ClaimCoverage, formatCoverage, parseClaims } from '../common/packs/claims.js';
 import { checkHighlights } from '../common/packs/guided.js';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
 import { readAnswer } from '../common/packs/answer.js';
@@ -21,6 +22,7 @@ import { appRoot } from '../node/paths.js';
 import { exerciseWarnings } from './pack-warnings.js';
 
 const usage = `memlab pack check PATH            validate a pack folder or .memlab file
+memlab pack check --claims PATH   also print which claims are measured, simulated, sourced or history
 memlab pack new NAME              scaffold a pack with one exercise of each kind
 memlab pack build DIR -o FILE.memlab   check a pack folder and zip it
 memlab pack schema -o DIR         write the JSON Schema of pack.yaml and front matter`;
@@ -255,7 +257,39 @@ export function checkPack(p: Pack, draws = PARAM_DRAWS): PackProblem[] {
     }
     problems.push(...exerciseWarnings(le, p.files.get(le.file)?.toString('utf8') ?? '', text, n === 1 ? 1 : draws));
   }
+  problems.push(...checkPackClaims(p).problems);
   return problems;
+}
+
+/** Is this the pack memlab ships (exercises/linux-process-memory of this checkout)? Only it is held to the claim rule. */
+export function isBuiltinPack(p: Pack): boolean {
+  try {
+    return realpathSync(p.source) === realpathSync(join(appRoot(), 'exercises', 'linux-process-memory'));
+  } catch {
+    return false;
+  }
+}
+
+/** The fidelity probes that exist in this checkout; undefined where memlab was installed without its tests. */
+export function probeExists(): ((name: string) => boolean) | undefined {
+  const dir = join(appRoot(), 'test', 'fidelity', 'probes');
+  if (!existsSync(join(appRoot(), 'test'))) return undefined;
+  return (name) => existsSync(join(dir, `${name}.c`)) || existsSync(join(dir, `${name}.sh`));
+}
+
+/**
+ * The claim manifest (claims.yaml): read and checked when the pack has one; the built-in pack must
+ * have one covering every exercise, with a probe for every measured claim.
+ */
+export function checkPackClaims(p: Pack, builtin = isBuiltinPack(p)): { coverage?: ClaimCoverage[]; problems: PackProblem[] } {
+  const text = p.files.get('claims.yaml')?.toString('utf8');
+  if (text === undefined) return { problems: builtin ? [{ file: 'claims.yaml', message: 'the built-in pack needs a claim manifest: every factual claim of every exercise and how it is checked' }] : [] };
+  const parsed = parseClaims(text);
+  if (!parsed.value) return { problems: parsed.problems };
+  const exercises = new Map([...p.exercises.values()].map((le) => [le.exercise.id, le.exercise]));
+  const r = checkClaims(parsed.value, exercises, { lineOf: parsed.lineOf, probeExists: builtin ? probeExists() : undefined });
+  // an instructor's manifest is advice: only the built-in pack fails on a gap
+  return { coverage: r.coverage, problems: builtin ? r.problems : r.problems.filter((x) => !/has no entry|makes claims no entry covers/.test(x.message)) };
 }
 
 function wrongFromExample(ex: Exercise): Answer {
@@ -271,7 +305,7 @@ export function formatProblem(p: PackProblem): string {
   return `${p.file}${p.line ? `:${p.line}` : ''}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
 }
 
-async function cmdCheck(path: string): Promise<number> {
+async function cmdCheck(path: string, claims = false): Promise<number> {
   let p: Pack;
   try {
     p = await loadPack(resolve(path));
@@ -280,6 +314,8 @@ async function cmdCheck(path: string): Promise<number> {
     return 1;
   }
   const all = checkPack(p);
+  const c = checkPackClaims(p);
+  if (claims) process.stdout.write(c.coverage ? `${formatCoverage(c.coverage)}\n` : `${p.id}: no claims.yaml: the pack lists no claims\n`);
   for (const pr of all) process.stdout.write(`${formatProblem(pr)}\n`);
   const problems = all.filter((x) => x.level !== 'warning');
   const warnings = all.length - problems.length;
@@ -359,6 +395,7 @@ async function cmdBuild(dir: string, out: string): Promise<number> {
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'check' && rest.length === 1) return cmdCheck(rest[0]!);
+  if (sub === 'check' && rest.length === 2 && rest.includes('--claims')) return cmdCheck(rest.find((x) => x !== '--claims')!, true);
   if (sub === 'new' && rest.length === 1) return cmdNew(rest[0]!);
   if (sub === 'schema') {
     try {

@@ -11,6 +11,8 @@ export interface PackProblem {
   line?: number;
   field?: string;
   message: string;
+  /** a warning does not fail `pack check` (an answer shown before it is asked, a reason on one option only) */
+  level?: 'warning';
 }
 
 type Doc = ReturnType<typeof parseDocument>;

@@ -189,7 +189,8 @@ describe('the claim manifest rule', () => {
   const files = () => new Map([...builtin.files].map(([k, v]) => [k, Buffer.from(v)]));
 
   it('the built-in pack passes pack check, claims included', () => {
-    expect(checkPack(builtin).map(formatProblem)).toEqual([]);
+    // warnings (answers printed before they are asked, #12) are not failures
+    expect(checkPack(builtin).filter((x) => !x.message.startsWith('warning:')).map(formatProblem)).toEqual([]);
     const c = checkPackClaims(builtin);
     expect(c.coverage!.length).toBe(builtin.exercises.size);
     expect(c.coverage!.every((x) => x.uncovered.length === 0)).toBe(true);

@@ -13,6 +13,8 @@ export const PackPolicy = z
     attempts_before_solution: z.number().int().min(0).max(100).default(3).describe('wrong attempts after which the solution may be shown; 0: only after giving up'),
     /** points a hint costs (0 = hints are free) */
     hint_cost: z.number().min(0).max(100).default(0).describe('points each hint costs out of 100; 0: hints are free'),
+    /** points (out of 100) a right answer earns after the learner asked to see the solution */
+    points_after_solution: z.number().min(0).max(100).default(0).describe('points out of 100 for a right answer given after the solution was shown (default 0); hints still cost'),
   })
   .strict();
 

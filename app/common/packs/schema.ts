@@ -169,7 +169,13 @@ export type StageQuestion = z.output<typeof StageQuestion>;
 export const Highlight = z.union([
   z.object({ vma: z.string().min(1).max(100), process: z.string().max(100).optional() }).strict(),
   z.object({ frame: z.number().int().min(0) }).strict(),
-  z.object({ counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>') }).strict(),
+  z
+    .object({
+      counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>'),
+      /** false: mark the counter without printing its value (while the stage's question is open) */
+      value: z.literal(false).optional().describe('false: mark the counter but hide its value until the stage is answered (when the question asks for it)'),
+    })
+    .strict(),
   z.object({ state: z.string().min(1).max(100) }).strict(),
   z.object({ log: z.string().min(1).max(300) }).strict(),
 ]);

@@ -240,6 +240,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const q = st.question;
       const rec = stageRec(ex, pr, i);
       const outcome = outcomeOf(rec);
+      // a counter whose value the question asks for is shown once the stage is done
+      if (outcome !== 'open') base.highlight = base.highlight.map((h) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'value')));
       const shown = rec.solutionViewed || rec.gaveUp;
       const grade = {
         outcome,

@@ -16,6 +16,9 @@ import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
+import type { WorkerPool } from '../work/host.js';
+import { buildPackOff, checkOff, loadPackOff, type MarkdownBatch, markdownBatch, primeExercise } from '../work/packs.js';
+import { hasReport } from '../../common/packs/checkers.js';
 import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
 import type { PackScenarios } from './sim.js';
@@ -34,7 +37,10 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a;
 }
 
-export function createPackServices(deps: ServiceDeps): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler; scenarios: PackScenarios } {
+export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool }): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler; scenarios: PackScenarios } {
+  /** with a worker pool (the hosts), parsing, checking and Markdown run off the event loop */
+  const load = (path: string): Promise<Pack> => (work ? loadPackOff(path, work.pool) : loadPack(path));
+  const startupNotices: string[] = [];
   const packs = new Map<string, Pack>();
   const builtinDir = join(deps.appRoot, 'exercises', 'linux-process-memory');
   const packsDir = join(deps.dataDir, 'packs');
@@ -90,7 +96,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   const ready = (async () => {
     if (existsSync(join(builtinDir, 'pack.yaml'))) {
       try {
-        const p = await loadPack(builtinDir);
+        const p = await load(builtinDir);
         builtinId = p.id;
         register(p);
       } catch (err) {
@@ -103,15 +109,20 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     } catch {
       list = [];
     }
-    for (const src of list) {
-      try {
-        const p = await loadPack(src);
-        if (p.id === 'unknown' && !src.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, src);
-        register(p);
-      } catch (err) {
-        deps.log('warn', `could not reopen ${src}: ${(err as Error).message}`);
-      }
-    }
+    // remembered packs load side by side, each within its budget; one that fails is skipped with a notice
+    await Promise.all(
+      list.map(async (src) => {
+        try {
+          const p = await load(src);
+          if (p.id === 'unknown' && !src.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, src);
+          register(p);
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          deps.log('warn', `could not reopen ${src}: ${why}`);
+          startupNotices.push(`The pack ${src} could not be reopened and was skipped: ${why}`);
+        }
+      }),
+    );
   })();
 
   const pack = async (id: string): Promise<Pack> => {
@@ -234,9 +245,26 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
           .join(' | ');
     }
   };
+  /** a solution whose scenario could not be run says so instead of failing the whole view */
+  const solutionSafe = (p: Pack, ex: Exercise, params: Record<string, number | string>): string => {
+    try {
+      return solutionOf(p, ex, params);
+    } catch (err) {
+      return `(cannot be computed: ${err instanceof Error ? err.message : String(err)})`;
+    }
+  };
   const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
 
-  const view = (p: Pack, exId: string): ExerciseView => {
+  /** the exercise as the learner sees it; with a pool, its simulations and Markdown are done in workers first */
+  const view = async (p: Pack, exId: string): Promise<ExerciseView> => {
+    if (!work) return viewNow(p, exId);
+    const le = p.exercises.get(exId);
+    if (le) await primeExercise(le.exercise, scenarioText(p), work.pool, hasReport);
+    const batch = markdownBatch();
+    return batch.fill(viewNow(p, exId, batch), work.pool);
+  };
+
+  const viewNow = (p: Pack, exId: string, md?: MarkdownBatch): ExerciseView => {
     const le = p.exercises.get(exId);
     if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
     const ex = le.exercise;
@@ -250,7 +278,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     const order = p.manifest!.chapters.flatMap((c) => c.exercises).map((f) => [...p.exercises.values()].find((e) => e.file === f)?.exercise.id).filter((x): x is string => !!x);
     const i = order.indexOf(exId);
     const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
-    const render = (s: string) => renderMarkdown(substitute(s, params), { packId: p.id, baseDir });
+    const render = (s: string) => (md ? md.render(substitute(s, params), p.id, baseDir) : renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
     const offerSolution = done || (policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution);
     // the simulator opens the exercise's scenario, built in or a file of this pack
     const scenarioId = !ex.scenario ? undefined : ex.scenario.startsWith('builtin:') ? ex.scenario.slice(8) : packScenarioId(p.id, ex.scenario);
@@ -270,7 +298,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       hintsTotal: ex.hints.length,
       hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
-      ...(offerSolution && status !== 'new' ? { solution: solutionOf(p, ex, params) } : {}),
+      ...(offerSolution && status !== 'new' ? { solution: solutionSafe(p, ex, params) } : {}),
       ...(i > 0 ? { prev: order[i - 1] } : {}),
       ...(i >= 0 && i < order.length - 1 ? { next: order[i + 1] } : {}),
     };
@@ -300,17 +328,19 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     'pack.list': async () => {
       await ready;
       const list = [...packs.values()].map(summary).sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.title.localeCompare(b.title));
-      return { packs: list, ...(progress.notice ? { notice: progress.notice } : {}) };
+      const notice = [progress.notice, ...startupNotices].filter(Boolean).join(' ');
+      return { packs: list, ...(notice ? { notice } : {}) };
     },
     'pack.open': async ({ path }) => {
       await ready;
       let p: Pack;
       try {
-        p = await loadPack(path);
+        p = await load(path);
       } catch (err) {
+        if (err instanceof ApiError) throw err;
         if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
-        const e = err as NodeJS.ErrnoException;
-        throw new ApiError('not-found', `cannot open ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
+        // one answer whether the path is missing, unreadable or not a folder: errors do not map the disk
+        throw new ApiError('not-found', `cannot open ${path}: it is not a pack folder or .memlab file that this lab's user can read`, { field: 'path' });
       }
       if (p.id === 'unknown' && !path.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, path);
       register(p);
@@ -324,7 +354,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const bytes = Buffer.from(base64, 'base64');
       let p: Pack;
       try {
-        p = buildPack(name, await readZip(bytes, name));
+        const files = await readZip(bytes, name);
+        p = work ? await buildPackOff(name, files, work.pool) : buildPack(name, files);
       } catch (err) {
         if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
         throw err;
@@ -371,10 +402,11 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         const gate = ex.stages.findIndex((st, j) => j >= at && st.question);
         if (i > gate && gate >= 0 && !progress.get(key(p, exerciseId))?.correct) {
           const g = ex.stages[gate]!;
-          return { verdict: 'invalid' as const, message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.`, exercise: view(p, exerciseId) };
+          return { verdict: 'invalid' as const, message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.`, exercise: await view(p, exerciseId) };
         }
       }
-      const r = check(ex, answer as Answer, { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) });
+      const checkCtx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
+      const r = work ? await checkOff(ex, answer as Answer, checkCtx, work.pool) : check(ex, answer as Answer, checkCtx);
       await progress.update(key(p, exerciseId), (x) => {
         if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1 };
         if (x.correct) return x; // answering again after solving changes nothing
@@ -389,7 +421,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         return { ...x, attempts: x.attempts + 1, correct: r.verdict === 'correct', solvedAt: r.verdict === 'correct' ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
       });
       // predict, then run: once the prediction is right, say what the run itself gives
-      const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionOf(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
+      const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionSafe(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
       return {
         verdict: r.verdict,
         message: r.message + ran,
@@ -398,7 +430,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         ...(r.partial !== undefined ? { partial: r.partial } : {}),
         ...(r.fields ? { fields: r.fields } : {}),
         ...(r.backTo ? { backTo: r.backTo } : {}),
-        exercise: view(p, exerciseId),
+        exercise: await view(p, exerciseId),
       };
     },
     'pack.watch': async ({ packId, watch: on }, ctx) => {
@@ -413,7 +445,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const reload = async () => {
         let fresh: Pack;
         try {
-          fresh = await loadPack(p.source);
+          fresh = await load(p.source);
         } catch (err) {
           const e = err as PackRefused;
           ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });

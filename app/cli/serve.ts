@@ -57,12 +57,23 @@ export async function run(argv: string[]): Promise<number> {
       `memlab serve: warning: listening on ${host}, not loopback: anyone who can reach this address and has the printed link can use this lab\n`,
     );
   }
+  // MEMLAB_LIMITS='{"simSeconds":5,"maxInFlight":4}': smaller budgets (tests, a crowded machine)
+  let limits: Record<string, number> = {};
+  if (process.env.MEMLAB_LIMITS) {
+    try {
+      limits = JSON.parse(process.env.MEMLAB_LIMITS) as Record<string, number>;
+      if (!limits || typeof limits !== 'object' || Object.values(limits).some((v) => typeof v !== 'number' || !(v > 0))) throw new Error('each limit is a positive number');
+    } catch (err) {
+      process.stderr.write(`memlab serve: MEMLAB_LIMITS is not a JSON object of positive numbers: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true });
   const root = appRoot();
   let server;
   try {
-    server = await startServer({ port, host: host === 'localhost' ? '127.0.0.1' : host, rendererDir: rendererDir(root), dataDir, appRoot: root });
+    server = await startServer({ port, host: host === 'localhost' ? '127.0.0.1' : host, rendererDir: rendererDir(root), dataDir, appRoot: root, limits, workLimits: limits });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     process.stderr.write(

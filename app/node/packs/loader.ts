@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
 import { appRoot } from '../paths.js';
-import { yamlTooHeavy } from '../../common/packs/limits.js';
+import { MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, yamlTooHeavy } from '../../common/packs/limits.js';
 import { type LineOf, parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
 import type { Exercise, PackManifest } from '../../common/packs/schema.js';
 
@@ -43,6 +43,21 @@ export class PackRefused extends Error {
   }
 }
 
+/**
+ * A YAML or Markdown file too big to parse quickly is not read (nor inflated) at all: it stands in
+ * the pack as this marker, and buildPack reports it, with its size, as a problem.
+ */
+const OVERSIZE = '\u0000memlab-not-read:';
+function parseCap(name: string): number | undefined {
+  if (/\.ya?ml$/i.test(name)) return MAX_YAML_BYTES;
+  if (/\.md$/i.test(name)) return MAX_YAML_BYTES + MAX_MARKDOWN_BYTES;
+  return undefined;
+}
+function oversize(name: string, size: number): Buffer | undefined {
+  const cap = parseCap(name);
+  return cap !== undefined && size > cap ? Buffer.from(`${OVERSIZE}${size}:${cap}`) : undefined;
+}
+
 function safeName(name: string): boolean {
   if (!name || name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name)) return false;
   return !name.split('/').some((p) => p === '..');
@@ -65,6 +80,11 @@ export function readFolder(dir: string): Map<string, Buffer> {
       if (!st.isFile() || e.name.startsWith('.')) continue;
       if (files.size >= LIMITS.maxFiles) throw new PackRefused(`a pack may hold at most ${LIMITS.maxFiles} files`);
       if (st.size > LIMITS.maxFileBytes) throw new PackRefused(`${rel} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, rel);
+      const skipped = oversize(rel, st.size);
+      if (skipped) {
+        files.set(rel, skipped);
+        continue;
+      }
       total += st.size;
       if (total > LIMITS.maxTotalBytes) throw new PackRefused(`a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB`);
       // opened as a regular file only (a FIFO swapped in after the lstat is refused, never waited on)
@@ -99,6 +119,11 @@ export function readZip(buffer: Buffer, name = 'pack.memlab'): Promise<Map<strin
         if (fname.endsWith('/')) return zip.readEntry();
         if (files.size >= LIMITS.maxFiles) return fail(new PackRefused(`${name}: a pack may hold at most ${LIMITS.maxFiles} files`));
         if (entry.uncompressedSize > LIMITS.maxFileBytes) return fail(new PackRefused(`${name}: ${fname} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, fname));
+        const skipped = oversize(fname, entry.uncompressedSize);
+        if (skipped) {
+          files.set(fname, skipped);
+          return zip.readEntry();
+        }
         total += entry.uncompressedSize;
         if (total > LIMITS.maxTotalBytes) return fail(new PackRefused(`${name}: a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB unpacked`));
         zip.openReadStream(entry, (e2, stream) => {
@@ -153,8 +178,16 @@ export function satisfies(version: string, required: string): boolean {
 export function buildPack(source: string, raw: Map<string, Buffer>, opts: { memlabVersion?: string } = {}): Pack {
   const files = rootAt(raw);
   const problems: PackProblem[] = [];
-  // a scenario too big to parse quickly is left out, with the reason, before anything reads it
+  // a file too big to parse quickly is left out, with the reason, before anything reads it
   for (const [f, b] of files) {
+    const head = b.subarray(0, 64).toString('utf8');
+    if (head.startsWith(OVERSIZE)) {
+      const [size, cap] = head.slice(OVERSIZE.length).split(':').map(Number);
+      const kind = /\.md$/i.test(f) ? 'an exercise file' : 'a YAML file';
+      problems.push({ file: f, line: 1, message: `${f} was not read: it is ${Math.ceil(size! / 1024)} KiB; memlab reads at most ${Math.ceil(cap! / 1024)} KiB for ${kind} (split it, or shorten it)` });
+      files.delete(f);
+      continue;
+    }
     if (!/\.ya?ml$/i.test(f) || f === 'pack.yaml') continue;
     const heavy = yamlTooHeavy(b.toString('utf8'));
     if (heavy) {
@@ -165,7 +198,7 @@ export function buildPack(source: string, raw: Map<string, Buffer>, opts: { meml
   const exercises = new Map<string, LoadedExercise>();
   const manifestText = files.get('pack.yaml')?.toString('utf8');
   if (manifestText === undefined) {
-    return { id: 'unknown', source, files, exercises, problems: [{ file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
+    return { id: 'unknown', source, files, exercises, problems: [...problems, { file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
   }
   const m = parseManifest(manifestText);
   const manifestLine = m.lineOf;

@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { type CallContext, createDispatcher, eventEnvelope } from '../../common/api/dispatch.js';
 import { MAX_MESSAGE_BYTES } from '../../common/api/protocol.js';
 import { createServices, type ServiceDeps, type Services } from '../services/index.js';
+import type { WorkLimits } from '../work/limits.js';
 import {
   allowedHosts,
   contentSecurityPolicy,
@@ -37,6 +38,8 @@ export interface ServeOptions {
   services?: Services;
   /** Per-client limits (tests make them small). */
   limits?: Partial<ClientLimits>;
+  /** Budgets of the work done in worker threads (tests make them small). */
+  workLimits?: Partial<WorkLimits>;
   /** The uid that may connect over loopback (default: this process's); tests use another. */
   ownerUid?: number;
 }
@@ -44,11 +47,13 @@ export interface ServeOptions {
 export interface ClientLimits {
   /** requests a client may have unanswered; past it the server stops reading its socket */
   maxInFlight: number;
+  /** bytes of requests a client may have unanswered; past it the server stops reading its socket */
+  maxInFlightBytes: number;
   /** bytes queued for a client that does not read; past it the client is closed */
   maxBufferedBytes: number;
 }
 
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxInFlight: 16, maxBufferedBytes: 32 * 1024 * 1024 };
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxInFlight: 16, maxInFlightBytes: 4 * 1024 * 1024, maxBufferedBytes: 32 * 1024 * 1024 };
 
 export interface RunningServer {
   /** the lab's address, without the token */
@@ -82,6 +87,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     dataDir: opts.dataDir,
     appRoot: opts.appRoot,
     log: (level, text) => log(`[memlab] ${level}: ${text}`),
+    ...(opts.workLimits ? { limits: opts.workLimits } : {}),
   };
   const services = opts.services ?? createServices(deps);
   const dispatcher = createDispatcher(services.handlers, (e) =>
@@ -210,7 +216,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   server.headersTimeout = 10_000;
   server.maxHeadersCount = 100;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // each message is its own task: a client sending many large messages cannot hold the event
+  // loop for all of them at once, so other clients' requests (and timers) run in between
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, allowSynchronousEvents: false });
 
   server.on('upgrade', (req, socket, head) => {
     const refuse = (status: number, why: string) => {
@@ -252,12 +260,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const m = process.memoryUsage();
       ctx.emit('app.heartbeat', { seq: seq++, uptimeMs: Date.now() - started, rssBytes: m.rss, heapUsedBytes: m.heapUsed });
     }, HEARTBEAT_MS);
-    // at most maxInFlight unanswered requests: past it, stop reading the socket (TCP pushes back)
+    // at most maxInFlight unanswered requests (and maxInFlightBytes of them): past it, stop reading the socket (TCP pushes back)
     let inFlight = 0;
+    let inFlightBytes = 0;
     let paused = false;
-    const settle = () => {
+    const settle = (bytes: number) => {
       inFlight--;
-      if (paused && inFlight < limits.maxInFlight && ws.readyState === ws.OPEN) {
+      inFlightBytes -= bytes;
+      if (paused && inFlight < limits.maxInFlight && inFlightBytes < limits.maxInFlightBytes && ws.readyState === ws.OPEN) {
         paused = false;
         ws.resume();
       }
@@ -270,14 +280,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
       inFlight++;
-      if (inFlight >= limits.maxInFlight && !paused) {
+      inFlightBytes += text.length;
+      // a few large messages are as much as one client may queue: the event loop stays shared
+      if ((inFlight >= limits.maxInFlight || inFlightBytes >= limits.maxInFlightBytes) && !paused) {
         paused = true;
         ws.pause();
       }
       dispatcher
         .handleText(text, ctx)
         .then(send, (err: unknown) => log(`[memlab] error: ${String(err)}`))
-        .finally(settle);
+        .finally(() => settle(text.length));
     });
     ws.on('error', (err) => log(`[memlab] warn: client ${clientId}: ${err.message}`));
     ws.on('close', () => {

@@ -23,7 +23,7 @@ export interface CallOptions {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
   opts: CallOptions;
 }
 
@@ -68,16 +68,21 @@ export class WorkerHandle {
   private readonly pending = new Map<number, Pending>();
   dead = false;
   lastUsed = Date.now();
+  /** resolves once the worker has loaded its code: a call's time budget starts then, not at spawn */
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
 
   constructor(
     init: WorkerInit,
     readonly limits: WorkLimits,
     log: (level: 'info' | 'warn' | 'error', text: string) => void,
   ) {
+    this.ready = new Promise((r) => (this.markReady = r));
     this.w = spawn(init, limits);
     this.w.unref();
     live.add(this);
-    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string } }) => {
+    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean }) => {
+      if (m.ready) return this.markReady();
       if (m.log) return log(m.log.level, m.log.text);
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
       if (!p) return;
@@ -114,15 +119,17 @@ export class WorkerHandle {
     this.lastUsed = Date.now();
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.kill((o) => limitError(o, `needed more than ${o.seconds} s`)), opts.seconds * 1000);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, opts });
+      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, timer: undefined, opts };
+      void this.ready.then(() => {
+        if (this.pending.get(id) === p) p.timer = setTimeout(() => this.kill((o) => limitError(o, `needed more than ${o.seconds} s`)), opts.seconds * 1000);
+      });
+      this.pending.set(id, p);
       // an idle worker never keeps the process alive; a busy one does, until it answers
       this.w.ref();
       try {
         this.w.postMessage({ id, task, input });
       } catch (err) {
         this.pending.delete(id);
-        clearTimeout(timer);
         reject(err);
         return;
       }

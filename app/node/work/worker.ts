@@ -128,6 +128,9 @@ function wire(err: unknown): WireError {
   return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 
+// loaded: the main thread starts the calls' clocks now
+parentPort!.postMessage({ ready: true });
+
 parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) => {
   const fn = tasks[msg.task];
   Promise.resolve()

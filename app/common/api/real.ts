@@ -117,6 +117,7 @@ export const realMethods = {
     z.object({ runId: z.string(), stepCount: z.number().int(), info: RealInfo.partial() }),
     'Run the scenario for real beside the simulator; each step arrives as a real.step event, the end as real.done.',
   ),
+  'real.simplifications': method(z.object({}).strict(), z.object({ source: z.string(), items: z.array(z.string()) }), "The kernel README's list of where the model simplifies: what a difference between the two columns may come from."),
   'real.stop': method(z.object({ runId: z.string().max(100) }).strict(), z.object({ stopped: z.boolean(), pids: z.array(z.number()) }), 'Stop a run at the step it is at: every executor process is killed and its cgroup removed.'),
 };
 

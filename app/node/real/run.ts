@@ -18,7 +18,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RealInfo, RealReport, RealStep, SnapshotLike, SyscallLike } from '../../common/api/real.js';
-import { describeStep, Runner, type Scenario, ScenarioError, type Step } from '../../common/kernel/index.js';
+import { describeStep, Runner, type Scenario, ScenarioError, type Snapshot, type Step } from '../../common/kernel/index.js';
 import { meminfo as hostMeminfo, parseKeyValues, readProcess, vmstat as hostVmstat } from '../host/proc.js';
 import { type Containment, makeContainment } from './cgroup.js';
 import { type Executor, findExecutor } from './toolchain.js';
@@ -55,10 +55,15 @@ const read = (p: string): string | null => {
   }
 };
 
+/** the simulator's ProcStatus is a closed interface; the wire shape is an open record of the same fields */
+const asSnap = (s: Snapshot): SnapshotLike => s as unknown as SnapshotLike;
 const hex = (n: number) => `0x${n.toString(16)}`;
 
+/** let the host's event loop answer others between slices of simulation */
+const breathe = () => new Promise<void>((r) => setImmediate(r));
+
 /** What the simulator says the scenario will need: its peak memory, and whether it presses. */
-export function assess(s: Scenario): { peakBytes: number; pressure: boolean; why: string[] } {
+export async function assess(s: Scenario): Promise<{ peakBytes: number; pressure: boolean; why: string[] }> {
   const r = new Runner(s);
   const used = () => {
     const m = r.snapshot('').meminfo;
@@ -68,7 +73,7 @@ export function assess(s: Scenario): { peakBytes: number; pressure: boolean; why
   let peak = 0;
   while (!r.done) {
     try {
-      r.step();
+      await r.stepAsync(breathe);
     } catch (err) {
       if (err instanceof ScenarioError) break;
       throw err;
@@ -224,7 +229,7 @@ export class RealRun {
     this.exe = findExecutor({ dataDir: this.opts.dataDir, path: this.opts.path, prefer: this.opts.prefer });
     this.info.executor = this.exe.kind;
     this.info.executorNote = this.exe.note;
-    const need = assess(s);
+    const need = await assess(s);
     const availKb = hostMeminfo().MemAvailable ?? 0;
     this.info.memAvailableBefore = this.info.memAvailableLowest = availKb;
     const cap = Math.floor(availKb * 1024 * REAL_SHARE);
@@ -481,7 +486,7 @@ export class RealRun {
   /** Run every step (or until stopped). */
   async run(): Promise<RealReport> {
     const s = this.scenario;
-    const simStart = this.sim.snapshot('start');
+    const simStart = asSnap(this.sim.snapshot('start'));
     const realStart = this.snapshotReal('start', 0);
     this.report.steps.push({ step: 0, text: 'before the first step', sim: simStart, real: realStart, simSyscalls: [], realSyscalls: [], notes: [...this.info.notes] });
     this.emit(this.report.steps[0]!);
@@ -493,7 +498,7 @@ export class RealRun {
         const notes: string[] = [];
         let simError: string | null = null;
         try {
-          this.sim.step();
+          await this.sim.stepAsync(breathe);
         } catch (err) {
           if (!(err instanceof ScenarioError)) throw err;
           simError = err.message;
@@ -502,7 +507,7 @@ export class RealRun {
         if (this.stopping) break;
         await this.settle();
         this.markDeaths();
-        const simSnap = this.sim.snapshot(`after step ${n}`);
+        const simSnap = asSnap(this.sim.snapshot(`after step ${n}`));
         const realSnap = this.snapshotReal(`after step ${n}`, n);
         const simSyscalls = this.sim.report.syscalls.slice(simCalls);
         simCalls = this.sim.report.syscalls.length;

@@ -6,6 +6,7 @@ import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
 import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
+import { createRealServices } from './real.js';
 import { createSimHandlers } from './sim.js';
 
 export interface ServiceDeps {
@@ -37,12 +38,15 @@ export function createServices(deps: ServiceDeps): Services {
   const packs = createPackServices(deps);
   const host = createHostServices(deps);
   disposers.push(host.dispose);
+  const real = createRealServices(deps, packs.scenarios);
+  disposers.push(real.dispose);
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
     ...createSimHandlers(deps, packs.scenarios),
     ...packs.handlers,
     ...host.handlers,
+    ...real.handlers,
   };
   return {
     handlers,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import { expect, openLab, test } from './fixtures.js';
 
 /** gone: no /proc entry, or only a zombie's */
@@ -12,7 +13,7 @@ function gone(pid: number): boolean {
   }
 }
 
-const cell = (page: import('@playwright/test').Page, scope: string, field: string, col: 'sim' | 'real' | 'diff') =>
+const cell = (page: Page, scope: string, field: string, col: 'sim' | 'real' | 'diff') =>
   page.getByTestId(`real-row-${scope}-${field}`).locator(`td[data-col="${col}"]`);
 const number = (s: string) => Number(s.replace(/[^\d-]/g, ''));
 

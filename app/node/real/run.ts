@@ -62,30 +62,50 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 /** let the host's event loop answer others between slices of simulation */
 const breathe = () => new Promise<void>((r) => setImmediate(r));
 
-/** What the simulator says the scenario will need: its peak memory, and whether it presses. */
-export async function assess(s: Scenario): Promise<{ peakBytes: number; pressure: boolean; why: string[] }> {
+/** The simulator's whole run, step by step, made before anything real starts: what it will need, and what to compare with. */
+export interface SimPlan {
+  runner: Runner;
+  start: SnapshotLike;
+  steps: Array<{ snap: SnapshotLike; syscalls: SyscallLike[]; error?: string }>;
+  peakBytes: number;
+  pressure: boolean;
+  why: string[];
+}
+
+export async function plan(s: Scenario): Promise<SimPlan> {
   const r = new Runner(s);
-  const used = () => {
-    const m = r.snapshot('').meminfo;
-    return (m.MemTotal - m.MemFree) * 1024;
-  };
-  const base = used();
+  const used = (m: SnapshotLike['meminfo']) => (m.MemTotal! - m.MemFree!) * 1024;
+  const start = asSnap(r.snapshot('start'));
+  const base = used(start.meminfo);
   let peak = 0;
-  while (!r.done) {
+  const steps: SimPlan['steps'] = [];
+  let calls = 0;
+  for (let i = 0; i < s.steps.length; i++) {
+    let error: string | undefined;
     try {
       await r.stepAsync(breathe);
     } catch (err) {
-      if (err instanceof ScenarioError) break;
-      throw err;
+      if (!(err instanceof ScenarioError)) throw err;
+      error = err.message;
     }
-    peak = Math.max(peak, used() - base);
+    const snap = asSnap(r.snapshot(`after step ${i + 1}`));
+    steps.push({ snap, syscalls: r.report.syscalls.slice(calls), ...(error ? { error } : {}) });
+    calls = r.report.syscalls.length;
+    peak = Math.max(peak, used(snap.meminfo) - base);
+    if (error) break;
   }
-  const v = r.snapshot('').vmstat;
+  const v = steps[steps.length - 1]?.snap.vmstat ?? start.vmstat;
   const why: string[] = [];
   if (v.oom_kill) why.push('the OOM killer kills');
   if (v.pswpout) why.push('pages are swapped out');
   if (v.pgscan_kswapd || v.pgscan_direct) why.push('reclaim scans');
-  return { peakBytes: peak, pressure: why.length > 0, why };
+  return { runner: r, start, steps, peakBytes: peak, pressure: why.length > 0, why };
+}
+
+/** What the simulator says the scenario will need: its peak memory, and whether it presses. */
+export async function assess(s: Scenario): Promise<{ peakBytes: number; pressure: boolean; why: string[] }> {
+  const p = await plan(s);
+  return { peakBytes: p.peakBytes, pressure: p.pressure, why: p.why };
 }
 
 interface MapRange {
@@ -187,7 +207,9 @@ interface Proc {
 
 /** A scenario being run for real. `start()` then `run()`; `stop()` at any time. */
 export class RealRun {
-  readonly sim: Runner;
+  /** the simulator's run of the same scenario (at its end once started) */
+  sim: Runner;
+  private plan!: SimPlan;
   readonly info: RealInfo;
   private exe!: Executor;
   private cg!: Containment;
@@ -229,7 +251,8 @@ export class RealRun {
     this.exe = findExecutor({ dataDir: this.opts.dataDir, path: this.opts.path, prefer: this.opts.prefer });
     this.info.executor = this.exe.kind;
     this.info.executorNote = this.exe.note;
-    const need = await assess(s);
+    const need = (this.plan = await plan(s));
+    this.sim = need.runner;
     const availKb = hostMeminfo().MemAvailable ?? 0;
     this.info.memAvailableBefore = this.info.memAvailableLowest = availKb;
     const cap = Math.floor(availKb * 1024 * REAL_SHARE);
@@ -278,7 +301,10 @@ export class RealRun {
     if (this.cg.kind !== 'none' && s.machine.swappiness !== 60 && this.cg.setSwappiness(s.machine.swappiness)) this.info.notes.push(`the cgroup's memory.swappiness is ${s.machine.swappiness}`);
     for (const p of s.processes) {
       const child = await this.fork(root, p.name);
-      if (p.oom_score_adj) await this.cmd(child, `oom_score_adj ${p.oom_score_adj}`);
+      if (p.oom_score_adj) {
+        const r = await this.cmd(child, `oom_score_adj ${p.oom_score_adj}`);
+        if (!r?.startsWith('ok')) this.info.notes.push(`${p.name}'s oom_score_adj of ${p.oom_score_adj} could not be set here (${r?.slice(4) ?? 'it died'})${p.oom_score_adj < 0 ? ': lowering it needs CAP_SYS_RESOURCE, which memlab does not have here, so the OOM killer weighs this process without it' : ''}`);
+      }
     }
   }
 
@@ -463,7 +489,8 @@ export class RealRun {
     if (s.verb === 'exit') p.exiting = true;
     const r = await this.cmd(p, line);
     if (r === null) {
-      p.state = s.verb === 'exit' ? 'exited' : 'killed';
+      // died doing it: settle() and markDeaths() say how (the OOM killer, or a fault)
+      if (s.verb === 'exit') p.state = 'exited';
       if (s.verb === 'exit') calls.push({ step: n, proc: p.name, call: 'exit_group', size: 0, text: `exit_group(${typeof s.exit === 'number' ? s.exit : 0}) = ?` });
       return calls;
     }
@@ -486,31 +513,24 @@ export class RealRun {
   /** Run every step (or until stopped). */
   async run(): Promise<RealReport> {
     const s = this.scenario;
-    const simStart = asSnap(this.sim.snapshot('start'));
+    const simStart = this.plan.start;
     const realStart = this.snapshotReal('start', 0);
     this.report.steps.push({ step: 0, text: 'before the first step', sim: simStart, real: realStart, simSyscalls: [], realSyscalls: [], notes: [...this.info.notes] });
     this.emit(this.report.steps[0]!);
-    let simCalls = 0;
     try {
       for (let i = 0; i < s.steps.length && !this.stopping; i++) {
         const step = s.steps[i]!;
         const n = i + 1;
         const notes: string[] = [];
-        let simError: string | null = null;
-        try {
-          await this.sim.stepAsync(breathe);
-        } catch (err) {
-          if (!(err instanceof ScenarioError)) throw err;
-          simError = err.message;
-        }
+        const planned = this.plan.steps[i];
+        const simError = planned ? (planned.error ?? null) : 'the simulator stopped before this step';
         const realCalls = await this.doStep(step, n, notes);
         if (this.stopping) break;
         await this.settle();
         this.markDeaths();
-        const simSnap = asSnap(this.sim.snapshot(`after step ${n}`));
+        const simSnap = planned?.snap ?? this.plan.steps[this.plan.steps.length - 1]?.snap ?? this.plan.start;
         const realSnap = this.snapshotReal(`after step ${n}`, n);
-        const simSyscalls = this.sim.report.syscalls.slice(simCalls);
-        simCalls = this.sim.report.syscalls.length;
+        const simSyscalls = planned?.syscalls ?? [];
         this.report.syscalls.push(...realCalls);
         if (simError) notes.push(`the simulator stopped here: ${simError}`);
         const rec: RealStep = { step: n, text: describeStep(step), sim: simSnap, real: realSnap, simSyscalls, realSyscalls: realCalls, notes };

@@ -9,7 +9,7 @@
  * Names carry memlab's pid and a counter; `remove` kills what is left inside and removes it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type ContainmentKind = 'cgroup-v1' | 'cgroup-v2' | 'systemd-run' | 'none';
@@ -92,9 +92,25 @@ function none(why: string): Containment {
   return { kind: 'none', why, adopt() {}, oomKills: () => 0, maxUsage: () => null, setSwappiness: () => false, remove() {} };
 }
 
+/** cgroups an earlier memlab left behind (killed before it could remove them): empty, their memlab gone */
+function sweep(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^memlab-real-(\d+)-\d+$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+    removeDir(join(parent, name));
+  }
+}
+
 function v1(ram: number, swap: number): Containment | string {
   const own = ownCgroup().v1;
   if (own === undefined || !existsSync(join(V1, 'memory.limit_in_bytes'))) return 'no cgroup v1 memory controller';
+  sweep(join(V1, own));
   const dir = join(V1, own, `memlab-real-${process.pid}-${++counter}`);
   try {
     mkdirSync(dir);

@@ -251,6 +251,7 @@ export class RealRun {
     this.exe = findExecutor({ dataDir: this.opts.dataDir, path: this.opts.path, prefer: this.opts.prefer });
     this.info.executor = this.exe.kind;
     this.info.executorNote = this.exe.note;
+    if (this.exe.kind === 'python') this.info.notes.push('the Python executor: the interpreter has used glibc\'s heap before the first step, so the brk calls of the first mallocs differ from a fresh C program\'s (mmap and munmap of large blocks do not); its own start-up faults are more, which the Δ step comparison leaves out');
     const need = (this.plan = await plan(s));
     this.sim = need.runner;
     const availKb = hostMeminfo().MemAvailable ?? 0;

@@ -71,7 +71,7 @@ export const GuidedStageView = z.object({
 export const Widget = z.discriminatedUnion('kind', [
   ...questionWidgets,
   /** live: the host panel measured the probe; otherwise a simulated run of the same probe is used */
-  z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
+  z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number().optional(), live: z.boolean(), scenario: z.string().optional() }),
   /** a guided lab: stages over one scenario; `stage` is the index the learner has reached */
   z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int() }),
 ]);
@@ -151,7 +151,7 @@ export const packMethods = {
   'pack.get': method(z.object({ packId: z.string().max(64) }).strict(), PackDetail, 'A pack with its chapters, lock state and progress marks.'),
   'exercise.get': method(ExRef, ExerciseView, 'One exercise as the learner sees it now.'),
   'exercise.answer': method(
-    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional() }).strict(),
+    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional(), realRunId: z.string().max(100).optional() }).strict(),
     AnswerResult.extend({ exercise: ExerciseView }),
     'Check an answer; an unreadable one is invalid and costs no attempt. measured: the host panel\'s live reading (bytes) for observe exercises.',
   ),

@@ -9,7 +9,10 @@ import type { DomainHandlers } from '../../common/api/dispatch.js';
 import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { packScenarioId } from '../../common/api/sim.js';
-import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
+import { type Answer, check, expectedFields, expectedValue, lookupFor, stageExercise } from '../../common/packs/checkers.js';
+import { evaluate } from '../../common/packs/expr.js';
+import type { SimReport } from '../../common/kernel/index.js';
+import { finishedRun } from '../real/registry.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
@@ -182,7 +185,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   const widgetOf = (p: Pack, ex: Exercise, seed: number, render: (s: string) => string, stage: number): Widget => {
     switch (ex.kind) {
       case 'observe':
-        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, ...(ex.size_mib !== undefined ? { sizeMib: ex.size_mib } : {}), live: false, ...(ex.probe === 'scenario' && ex.scenario ? { scenario: ex.scenario } : {}) };
       case 'guided': {
         let step = 0;
         const stages = ex.stages.map((st, i) => {
@@ -367,7 +370,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       if (!progress.get(key(p, exerciseId)) && p.exercises.has(exerciseId)) await progress.update(key(p, exerciseId), (x) => x);
       return view(p, exerciseId);
     },
-    'exercise.answer': async ({ packId, exerciseId, answer, measured }) => {
+    'exercise.answer': async ({ packId, exerciseId, answer, measured: given, realRunId }, ctx) => {
       const p = await pack(packId);
       const le = p.exercises.get(exerciseId);
       if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
@@ -381,6 +384,19 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         if (i > gate && gate >= 0 && !progress.get(key(p, exerciseId))?.correct) {
           const g = ex.stages[gate]!;
           return { verdict: 'invalid' as const, message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.`, exercise: view(p, exerciseId) };
+        }
+      }
+      let measured = given;
+      if (ex.kind === 'observe' && ex.probe === 'scenario') {
+        // the measurement is the answer's expression read over the kernel's run of the scenario (same shape as the simulator's)
+        measured = undefined;
+        const real = realRunId ? finishedRun(realRunId, ctx.clientId) : undefined;
+        if (real) {
+          try {
+            measured = evaluate(ex.answer.expr, lookupFor(params, real as unknown as SimReport));
+          } catch {
+            measured = undefined;
+          }
         }
       }
       const r = check(ex, answer as Answer, { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) });

@@ -13,6 +13,7 @@ import { parseScenario, type Scenario, ScenarioError } from '../../common/kernel
 import { procAvailable } from '../host/proc.js';
 import { assess, RealRefused, RealRun, REAL_SHARE } from '../real/run.js';
 import { ExecutorUnavailable, findExecutor } from '../real/toolchain.js';
+import { rememberRun } from '../real/registry.js';
 import { meminfo } from '../host/proc.js';
 import type { ServiceDeps } from './index.js';
 import type { PackScenarios } from './sim.js';
@@ -97,6 +98,10 @@ export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { 
       // the answer goes out first, then the steps
       void new Promise((r) => setImmediate(r))
         .then(() => run.run())
+        .then((report) => {
+          rememberRun(runId, ctx.clientId, report);
+          return report;
+        })
         .then((report) => ctx.emit('real.done', { runId, stopped: report.stopped, info: report.info, pids: run.pids }))
         .catch((err: Error) => {
           deps.log('error', `real run ${runId}: ${err.message}`);

@@ -100,11 +100,11 @@ class ExercisesStore {
   }
 
   /** measured: a live reading (bytes) for observe exercises */
-  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer'], measured?: number): Promise<void> {
+  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer'], measured?: number, realRunId?: string): Promise<void> {
     const ex = this.exercise;
     if (!ex) return;
     await this.guard(async () => {
-      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}) });
+      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}), ...(realRunId !== undefined ? { realRunId } : {}) });
       this.exercise = r.exercise;
       this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial, fields: r.fields, backTo: r.backTo };
       await this.refreshPack();

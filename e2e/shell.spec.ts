@@ -15,6 +15,13 @@ test('the three sections are reachable and the LabApi round trip works over the 
     await expect(page.getByRole('heading', { level: 1 }).first()).toContainText(heading);
   }
 
+  // the footer shows the connection and the version only; developer data is behind a flag
+  await expect(page.getByTestId('heartbeat')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Ping' })).toHaveCount(0);
+  await page.evaluate(() => localStorage.setItem('memlab.dev', '1'));
+  await page.reload();
+  await expect(page.getByTestId('connection-status')).toContainText('Connected');
+
   // request/response: ping echoes its nonce and the view shows the round trip
   await page.getByRole('button', { name: 'Ping' }).click();
   await expect(page.getByTestId('ping-result')).toContainText(/round trip \d+\.\d ms/);

@@ -5,12 +5,14 @@ test('the three sections are reachable and the LabApi round trip works over the 
   await expect(page.getByTestId('connection-status')).toContainText('via memlab serve');
 
   for (const [section, heading] of [
+    ['start', 'Welcome to memlab'],
     ['simulator', 'Simulator'],
     ['host', 'Host'],
     ['exercises', 'Exercises'],
   ] as const) {
     await page.locator(`nav a[data-section="${section}"]`).click();
-    await expect(page).toHaveURL(new RegExp(`#/${section}$`));
+    // the Exercises section opens the built-in pack straight away (#/exercises/<pack>)
+    await expect(page).toHaveURL(new RegExp(`#/${section}(/[^/]+)?$`));
     await expect(page.locator(`nav a[data-section="${section}"]`)).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('heading', { level: 1 }).first()).toContainText(heading);
   }
@@ -39,6 +41,8 @@ test('keyboard alone reaches every section', async ({ page, lab }) => {
   await openLab(page, lab);
   await page.keyboard.press('Tab'); // skip link
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('nav a[data-section="start"]')).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.locator('nav a[data-section="exercises"]')).toBeFocused();
   await page.keyboard.press('Tab');

@@ -153,3 +153,36 @@ test('a primary button keeps its text readable on hover', async ({ page, lab }) 
   const [a, b] = [lum(bg), lum(fg)].sort((x, y) => y - x);
   expect((a! + 0.05) / (b! + 0.05)).toBeGreaterThanOrEqual(4.5);
 });
+
+test('a log line cut at the pane\'s edge can be read whole: on hover, on a click, and wrapped', async ({ page, lab }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openLab(page, lab, '#/simulator/oom-killer/7');
+  await expect(page.getByTestId('step-now')).toHaveText('7');
+  await page.getByTestId('panel-tab-logs').click();
+  const row = page.getByTestId('kernel-log').locator('.row[data-line]', { hasText: 'Out of memory: Killed process' });
+  await expect(row).toHaveAttribute('title', /Out of memory: Killed process \d+ \(database\) total-vm:\d+kB, anon-rss:\d+kB/);
+  // cut in the pane: the text is wider than the row
+  expect(await row.evaluate((r) => r.scrollWidth > r.clientWidth)).toBe(true);
+  await row.click();
+  await expect(page.getByTestId('kernel-log-line')).toHaveText((await row.getAttribute('title'))!);
+  const h1 = (await row.boundingBox())!.height;
+  await page.getByTestId('log-wrap').check();
+  await expect.poll(async () => (await page.getByTestId('kernel-log').locator('.row[data-line]', { hasText: 'Out of memory: Killed' }).boundingBox())!.height).toBeGreaterThan(h1 * 1.5);
+  const wrapped = page.getByTestId('kernel-log').locator('.row[data-line]', { hasText: 'Out of memory: Killed' });
+  expect(await wrapped.evaluate((r) => r.scrollHeight <= r.clientHeight + 1)).toBe(true);
+});
+
+test('host: sizes are read with their unit, and the process table can be held still to read it', async ({ page, lab }) => {
+  test.skip(process.platform !== 'linux', 'the host panel reads Linux /proc');
+  await openLab(page, lab, '#/host');
+  await page.getByTestId('host-toggle').check();
+  const rows = page.getByTestId('host-processes').locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.first().locator('td').nth(3)).toHaveText(/^[\d.,]+ (KiB|MiB|GiB)$/);
+  await page.getByTestId('host-pause').click();
+  await expect(page.getByTestId('host-pause')).toHaveAttribute('aria-pressed', 'true');
+  const before = await rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-pid')}:${tr.querySelector('td[data-kb]')?.getAttribute('data-kb')}`).join(' '));
+  // the panel samples once a second: three samples later the held table has not moved
+  await page.waitForTimeout(3000);
+  expect(await rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-pid')}:${tr.querySelector('td[data-kb]')?.getAttribute('data-kb')}`).join(' '))).toBe(before);
+});

@@ -52,24 +52,35 @@ class SimStore {
     return this.load(scenarioSource(id), step, id);
   }
 
+  /** loads started so far: the last one started wins, whichever answers first */
+  private loadSeq = 0;
+
   async load(src: ScenarioSource, step = 0, id: string | null = null): Promise<void> {
     this.pause();
     this.error = null;
     this.loading = true;
+    const seq = ++this.loadSeq;
     try {
       if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
-      this.loaded = await api.call('sim.load', src);
+      const loaded = await api.call('sim.load', src);
+      if (seq !== this.loadSeq) {
+        // a later load (another scenario chosen meanwhile) owns the view: this one is closed unseen
+        void api.call('sim.close', { sessionId: loaded.sessionId }).catch(() => {});
+        return;
+      }
+      this.loaded = loaded;
       this.scenarioId = id;
       this.view = null;
       const named = highlightedProcess(this.highlights);
       this.selected = named && this.loaded.processes.includes(named) ? named : (this.loaded.processes[0] ?? null);
       await this.seek(step);
     } catch (err) {
+      if (seq !== this.loadSeq) return;
       this.loaded = null;
       this.view = null;
       this.error = err instanceof Error ? err.message : String(err);
     } finally {
-      this.loading = false;
+      if (seq === this.loadSeq) this.loading = false;
     }
   }
 

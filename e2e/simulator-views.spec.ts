@@ -126,7 +126,7 @@ test('a scenario inside an instructor’s pack opens in the simulator: from the 
   await page.getByTestId('open-simulator').click();
   await expect(page.getByTestId('step-now')).toHaveText('3');
   await openPanel(page, 'about');
-  await expect(page.getByTestId('scenario-description')).toContainText('The teacher’s fork');
+  await expect(page.getByTestId('sim-desc')).toContainText('The teacher’s fork');
 });
 
 test('the steps are edited in a form: change a value, add, move and delete a step; the YAML follows and runs', async ({ page, lab }) => {

@@ -38,7 +38,7 @@ test('1280x800: after loading each built-in scenario, the controls, statechart, 
 
 test('1024x640: the controls and the frame grid they drive stay on screen together, also while scrolled', async ({ page, lab }) => {
   await page.setViewportSize({ width: 1024, height: 640 });
-  await openLab(page, lab, '#/simulator/thrash/0');
+  await openLab(page, lab, '#/simulator/oom-killer/0');
   await expect(page.getByTestId('frame-grid')).toBeVisible();
   expect(await onScreen(page, page.getByTestId('playback'))).toBe(true);
   expect(await onScreen(page, page.getByTestId('frame-grid'))).toBe(true);
@@ -135,10 +135,10 @@ test('the simulator\'s panels are tabs, and the one open is remembered', async (
   await expect(page.getByTestId('panel-tab-logs')).toHaveAttribute('aria-selected', 'true');
   // arrow keys move between the tabs
   await page.getByTestId('panel-tab-logs').press('ArrowRight');
-  await expect(page.getByTestId('panel-tab-steps')).toBeFocused();
-  await expect(page.getByTestId('panel-steps')).toBeVisible();
+  await expect(page.getByTestId('panel-tab-lifecycle')).toBeFocused();
+  await expect(page.getByTestId('panel-lifecycle')).toBeVisible();
   await page.reload();
-  await expect(page.getByTestId('panel-steps')).toBeVisible();
+  await expect(page.getByTestId('panel-lifecycle')).toBeVisible();
 });
 
 test('a primary button keeps its text readable on hover', async ({ page, lab }) => {
@@ -185,4 +185,59 @@ test('host: sizes are read with their unit, and the process table can be held st
   // the panel samples once a second: three samples later the held table has not moved
   await page.waitForTimeout(3000);
   expect(await rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-pid')}:${tr.querySelector('td[data-kb]')?.getAttribute('data-kb')}`).join(' '))).toBe(before);
+});
+
+test('restarting memlab serve under an open tab: the tab reconnects by itself, says so, and shows the same exercise', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/page-size');
+  const title = page.locator('#ex-title');
+  await expect(title).toBeVisible();
+  const before = await title.textContent();
+  await lab.restart();
+  // within 5 s the link is up again, without a reload, and the learner is told what happened
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open', { timeout: 5_000 });
+  await expect(page.locator('footer .notice')).toContainText(/restarted; reconnected|Reconnected/);
+  await expect(title).toHaveText(before!);
+  // and it works: the next exercise opens from the server that came back
+  await page.getByRole('button', { name: 'Next exercise →' }).click();
+  await expect(title).not.toHaveText(before!);
+  // the root URL comes back to where the learner was
+  await page.goto(lab.url.replace(/\?token=.*$/, ''));
+  await expect(page.getByTestId('start-continue')).toBeVisible();
+});
+
+test('the simulator beside an exercise is really beside it at 1280 (the divider drags), and below it when narrower', async ({ page, lab }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openLab(page, lab, '#/exercises/linux-process-memory/cow-faults');
+  await page.getByTestId('toggle-beside').click();
+  const aside = page.getByTestId('simulator-beside');
+  await expect(aside.getByTestId('frame-grid')).toBeVisible();
+  const article = page.locator('article.exercise');
+  const [a, s] = [(await article.boundingBox())!, (await aside.boundingBox())!];
+  expect(s.x).toBeGreaterThanOrEqual(a.x + a.width - 1); // to the right of the exercise
+  expect(s.y).toBeLessThan(a.y + 200); // at its top, not below it
+  // the answer box and the simulator's controls are on screen together
+  expect(await onScreen(page, page.getByTestId('answer-input'))).toBe(true);
+  expect(await onScreen(page, aside.getByTestId('playback'))).toBe(true);
+  // the divider moves with the keyboard, and the simulator's share follows
+  const divider = page.getByTestId('split-divider');
+  await divider.focus();
+  const w0 = (await aside.boundingBox())!.width;
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(async () => (await aside.boundingBox())!.width).toBeGreaterThan(w0 + 50);
+  await expect(divider).toHaveAttribute('aria-valuenow', '36');
+  // narrower: stacked, the simulator under the exercise
+  await page.setViewportSize({ width: 1024, height: 640 });
+  await expect.poll(async () => (await aside.boundingBox())!.y).toBeGreaterThan((await article.boundingBox())!.y + 100);
+});
+
+test('opening an exercise from the sidebar moves focus to it: the answer box is a few Tabs away', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/page-size');
+  await expect(page.locator('#ex-title')).toBeFocused();
+  let tabs = 0;
+  while (tabs < 12 && !(await page.getByTestId('answer-input').evaluate((el) => el === document.activeElement))) {
+    await page.keyboard.press('Tab');
+    tabs++;
+  }
+  expect(tabs).toBeLessThan(12);
 });

@@ -39,7 +39,8 @@ test('1280x800: after loading each built-in scenario, the controls, statechart, 
 test('1024x640: the controls and the frame grid they drive stay on screen together, also while scrolled', async ({ page, lab }) => {
   await page.setViewportSize({ width: 1024, height: 640 });
   await openLab(page, lab, '#/simulator/oom-killer/0');
-  await expect(page.getByTestId('frame-grid')).toBeVisible();
+  // the first visit lists the scenarios and opens one: slow on a loaded machine
+  await expect(page.getByTestId('frame-grid')).toBeVisible({ timeout: 30_000 });
   expect(await onScreen(page, page.getByTestId('playback'))).toBe(true);
   expect(await onScreen(page, page.getByTestId('frame-grid'))).toBe(true);
   // the toolbar is sticky: scrolled down to the panels, the controls are still there
@@ -240,4 +241,23 @@ test('opening an exercise from the sidebar moves focus to it: the answer box is 
     tabs++;
   }
   expect(tabs).toBeLessThan(12);
+});
+
+test('charts read without hovering: values at the current step with their units, one colour per process as in the table', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/thrash/4');
+  await expect(page.getByTestId('step-now')).toHaveText('4');
+  // thrash runs one pass a step, so its charts have a shape to show
+  expect(Number((await page.getByTestId('sim-toolbar').locator('.stepno').textContent())!.match(/of (\d+)/)![1])).toBeGreaterThanOrEqual(10);
+  const mem = page.getByTestId('mem-chart');
+  const value = (label: string) => mem.locator('.u-legend .u-series', { hasText: label }).locator('.u-value');
+  await expect(value('MemFree')).toHaveText(/^[\d.,]+ (KiB|MiB|GiB)$/);
+  await expect(value('RSS thrasher')).toHaveText(/^[\d.,]+ (KiB|MiB|GiB)$/);
+  await expect(value('swap thrasher')).toHaveText(/^[\d.,]+ (KiB|MiB|GiB)$/);
+  const rates = page.getByTestId('rate-chart');
+  await expect(rates.locator('.u-legend .u-series', { hasText: 'pgmajfault' }).locator('.u-value')).toHaveText(/^[1-9][\d,]* this step$/);
+  // the process's RSS line is drawn in the process's own colour (the table's swatch)
+  const swatch = await page.locator('tr[data-proc="thrasher"] .swatch').getAttribute('data-colour');
+  const stroke = await mem.locator('.u-legend .u-series', { hasText: 'RSS thrasher' }).locator('.u-marker').evaluate((m) => getComputedStyle(m).borderColor);
+  const hex = (rgb: string) => '#' + rgb.match(/\d+/g)!.slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+  expect(hex(stroke)).toBe(swatch);
 });

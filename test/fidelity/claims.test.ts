@@ -21,6 +21,7 @@ import { readAnswer } from '../../app/common/packs/answer.js';
 import { loadPack } from '../../app/node/packs/loader.js';
 import { parseScenario } from '../../app/common/kernel/index.js';
 import { STATUS_MEANING } from '../../renderer/src/components/procFields.js';
+import { runFile, runText, snap } from '../kernel/helpers.js';
 import { pressureSupport, runInCgroup, SwapFile, vmstat } from './pressure.js';
 
 const run = promisify(execFile);
@@ -212,6 +213,13 @@ const COMPARERS: Record<string, Comparer> = {
         heapKb = num(o, 'heapKb');
       }
       expectCorrect(e, { choices: mmapped });
+      // the simulator makes the same choice for each first malloc, and the same 132 KiB heap
+      for (const [i, opt] of e.options.entries()) {
+        const size = /\(([^)]+)\)/.exec(opt)![1]!.replace(/\s+/g, '');
+        const sim = runText(`processes: [{ name: p }]\nsteps: [{ proc: p, malloc: ${size}, as: x }]\n`).report.syscalls.map((c) => `${c.call} ${c.size}`);
+        expect(sim.some((c) => c.startsWith('mmap')), `the simulator's first malloc(${size})`).toBe(mmapped.includes(i));
+        expect(sim[0]).toBe(`brk ${heapKb * 1024}`);
+      }
       const largest = num(await probe('first-malloc', ['largest']), 'largest');
       expect(stated(e.explanation, /largest first malloc the heap serves is ([\d,]+) B/)).toBe(largest);
       expect(stated(e.hints.join(' '), /heap with brk: (\d+) KiB/)).toBe(heapKb);
@@ -264,6 +272,12 @@ const COMPARERS: Record<string, Comparer> = {
       expectCorrect(e, { choice: optionIndex(e.options, /^No, not by itself$/, 'No, not by itself') });
       expect(stated(e.explanation, /VIRT shrinks by that much: (\d+) kB/)).toBe(num(o, 'trimVirt'));
       expect(e.explanation).not.toMatch(/VIRT stays/);
+      // the simulator's free-and-trim.yaml, the same program: within one page
+      const sim = runFile('free-and-trim.yaml');
+      const at = (l: string) => snap(sim, l).processes.app!;
+      expect(Math.abs(at('middle-freed').VmSize - at('after-malloc_trim').VmSize - num(o, 'trimVirt'))).toBeLessThanOrEqual(4);
+      expect(Math.abs(at('middle-freed').VmRSS - at('after-malloc_trim').VmRSS - num(o, 'trimRes'))).toBeLessThanOrEqual(4);
+      expect(at('all-touched').VmRSS - at('middle-freed').VmRSS).toBe(0);
       return `free in the middle: RES −${o.freeRes} kB; malloc_trim: RES −${o.trimRes} kB, VIRT −${o.trimVirt} kB`;
     },
   },
@@ -277,6 +291,9 @@ const COMPARERS: Record<string, Comparer> = {
       if (num(o, 'smallSignal') !== 0) truths.push(optionIndex(e.options, /Every use after free faults/, 'every faults'));
       if (num(o, 'zeroed') === 1) truths.push(optionIndex(e.options, /zeroes freed/, 'zeroed'));
       expectCorrect(e, { choices: truths.sort() });
+      const sim = snap(runFile('use-after-free.yaml'), 'end-states').processes;
+      expect(sim.small!.state).toBe(num(o, 'smallSignal') === 0 ? 'running' : 'killed:sigsegv');
+      expect(sim.large!.state).toBe(num(o, 'largeSignal') === 11 ? 'killed:sigsegv' : 'running');
       const l5 = stage('lab-page-life', 'l5') as Extract<Exercise, { kind: 'choice' }>;
       expectCorrect(l5, { choice: optionIndex(l5.options, num(o, 'smallSignal') === 0 ? /^Nothing visible/ : /^SIGSEGV/, 'L5') });
       return `small: signal ${o.smallSignal}; 1 MiB: signal ${o.largeSignal}; freed chunk zeroed: ${o.zeroed}`;
@@ -326,6 +343,9 @@ const COMPARERS: Record<string, Comparer> = {
         if (n === 2) {
           // what the machine holds: the PSS of all sharers adds up to it, once
           expectCorrect(ex('shared-counted-twice'), { value: `${total} kB` });
+          const sim = snap(runFile('shared-memory.yaml'), 'shared');
+          for (const who of ['server', 'worker']) expect(Math.abs(sim.processes[who]!.RssShmem - rows[0]!.shmem)).toBeLessThanOrEqual(rows[0]!.shmem * 0.01);
+          expect(Math.abs(sim.meminfo.Shmem! - total)).toBeLessThanOrEqual(total * 0.01);
           const table = stage('lab-reading-proc', 'fork');
           expectCorrect(table, { values: { server: `${rows[0]!.shmem} kB`, worker: `${rows[1]!.shmem} kB`, machine: `${total} kB` } });
         }
@@ -369,6 +389,9 @@ const COMPARERS: Record<string, Comparer> = {
       expect(num(o, 'bottomTouched')).toBe(0);
       expect(num(o, 'signal')).toBe(11);
       expect(ex('stack-limit').explanation).toMatch(/only moves the stack pointer: nothing faults yet/);
+      const simStack = snap(runFile('stack-alloca.yaml'), 'overflowed').processes;
+      expect(simStack.ok!.state).toBe('running');
+      expect(simStack.overflow!.state).toBe('killed:sigsegv');
       const alloca = parseScenario(readFileSync(join(ROOT, 'exercises', 'scenarios', 'stack-alloca.yaml'), 'utf8'));
       expect(alloca.description).toMatch(/alloca only moves the stack pointer/);
       return 'RLIMIT_STACK 8 MiB; alloca(16 MiB) returned, its top was writable, its bottom was SIGSEGV';
@@ -509,6 +532,8 @@ const COMPARERS: Record<string, Comparer> = {
       expect(num(o, 'signal')).toBe(9);
       const e = ex('oom-victim', 'choice');
       expectCorrect(e, { choice: optionIndex(e.options, new RegExp(`^'?${o.killed}`), o.killed!) });
+      const sim = snap(runFile('oom-killer.yaml'), 'after-oom').processes;
+      expect(sim[o.killed!]?.state, `the simulator kills ${o.killed} too`).toBe('killed:oom');
       const ask = stage('lab-oom', 'ask') as Extract<Exercise, { kind: 'choice' }>;
       expectCorrect(ask, { choice: optionIndex(ask.options, new RegExp(`^${o.killed}`), o.killed!) });
       return `in a 64 MiB cgroup the OOM killer killed ${o.killed}, not the worker that asked`;

@@ -147,6 +147,9 @@ describe('verdicts on the forms #12 reported', () => {
     expect(r.verdict).toBe('incorrect');
     expect(r.diagnosis).toContain('Did you mean 2 GB?');
   });
+  it('bytes read from a decimal are shown whole and grouped (1.07 GB is 1,070,000,000 bytes)', () => {
+    expect(checkNumber('1.07 GB', bytes(GiB), '1%', []).message).toContain('read as 1,070,000,000 bytes');
+  });
   it('a wrong answer that is wrong in both systems gets no did-you-mean', () => {
     expect(checkNumber('5 MB', bytes(4 * MiB), '0', []).diagnosis).toBeUndefined();
   });

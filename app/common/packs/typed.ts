@@ -164,7 +164,12 @@ function unitOf(u: string): TypedUnit | undefined {
 /** A count's counted noun: "faults", "minor faults", "pages", "page-faults" — words, not a unit of size. */
 const NOUN = /^[A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,3}$/;
 
-const fmtPlain = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(Number(n.toPrecision(12))));
+/** 3220000000 → "3,220,000,000"; a float that is a whole number but for rounding (1.07 × 10^9) is shown whole */
+const fmtPlain = (n: number) => {
+  const whole = Math.round(n);
+  if (Math.abs(n - whole) <= 1e-6 * Math.max(1, Math.abs(n))) return whole.toLocaleString('en-US');
+  return String(Number(n.toPrecision(12)));
+};
 
 /** Read what a learner typed for a number of this quantity. pageSize: bytes per page for "N pages". */
 export function readTyped(raw: string, quantity: Quantity, pageSize = 4096): Typed {

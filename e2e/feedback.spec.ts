@@ -52,7 +52,7 @@ test('counts take a counted noun, and hex numbers are numbers', async ({ page, l
   const mib = Number(/fresh (\d+) MiB malloc block/.exec((await page.locator('.prose').textContent())!)![1]);
   await answer(page, `${mib * 256} faults`);
   await expect(feedback(page)).toHaveAttribute('data-verdict', 'correct');
-  await expect(feedback(page)).toContainText('a count (faults)');
+  await expect(feedback(page)).toContainText('a count of faults');
 
   await openLab(page, lab, `#/exercises/${PACK}/oom-score`);
   await answer(page, '0x341'); // 833

@@ -159,7 +159,7 @@ describe('verdicts on the forms #12 reported', () => {
     expect(r.diagnosis).toBe('Memory sizes are powers of two here.');
   });
   it('"4096 faults" is accepted for a count', () => {
-    expect(checkNumber('4096 faults', count(4096), '0', [])).toMatchObject({ verdict: 'correct' });
+    expect(checkNumber('4096 faults', count(4096), '0', [])).toMatchObject({ verdict: 'correct', message: 'Your answer was read as 4096 (a count of faults).' });
     expect(checkNumber('12 pages', count(12), '0', [])).toMatchObject({ verdict: 'correct' });
   });
   it('"0x693" is a number', () => {

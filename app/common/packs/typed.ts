@@ -212,11 +212,11 @@ export function readTyped(raw: string, quantity: Quantity, pageSize = 4096): Typ
       return { ok: false, why: `a count takes no unit of size ('${unitPart}'): give how many, like 4096 or 4096 faults` };
     if (unitPart && !NOUN.test(unitPart)) return { ok: false, why: `'${unitPart}' is not something a count can count: give a number, optionally with what it counts (4096 faults)` };
     const value = n.value * (mult?.mult ?? 1);
-    const noun = unitPart ? ` (${unitPart})` : '';
+    const noun = unitPart ? ` of ${unitPart}` : '';
     return {
       ok: true,
       value,
-      unitRead: mult ? `a count, ${mm![1]} read as ${mult.name}${noun}` : `a count${noun}`,
+      unitRead: `a count${noun}${mult ? `, ${mm![1]} read as a ${mult.name}` : ''}`,
       shown: `${shownNum}${mult ? mm![1] : ''}${unitPart ? ` ${unitPart}` : ''}`,
       halfDigit: half * (mult?.mult ?? 1),
       ...(mult?.alt ? { alt: { value: n.value * mult.alt.mult, shown: fmtPlain(n.value * mult.alt.mult), halfDigit: half * mult.alt.mult } } : {}),

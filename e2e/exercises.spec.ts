@@ -44,7 +44,7 @@ test('a wrong answer shows its diagnosis and a hint helps; a right one shows the
   await expect(page.getByTestId('feedback')).toContainText('the unit taken as kB (1024 bytes, as /proc means it)');
   // predict, then run: the feedback says what the simulator's run gives
   await expect(page.getByTestId('feedback')).toContainText("The simulator's run of the scenario gives 1 GiB");
-  await expect(page.getByTestId('explanation')).toContainText('Seed 000 is right here');
+  await expect(page.getByTestId('explanation')).toContainText('The classic top(1) example is right here');
   await expect(page.locator('a[data-exercise="res-after-memset"]')).toHaveAttribute('data-status', 'correct');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: 'docs/screenshots/exercise.png' });

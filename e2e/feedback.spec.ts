@@ -30,14 +30,14 @@ test('units typed their own way: SI vs IEC, a decimal comma, did-you-mean', asyn
   await expect(feedback(page)).toHaveAttribute('data-verdict', 'invalid');
   await expect(feedback(page)).toContainText(`with a decimal comma it is ${size}.0 GiB`);
   await expect(feedback(page)).toContainText(`with the comma separating thousands it is ${size}0 GiB`);
-  await expect(page.locator('.meta')).toContainText('attempts 0');
+  await expect(page.locator('.meta')).toContainText('0 answer(s)');
 
   // "N GB" is SI: N × 10^9 bytes, wrong for N GiB — and the feedback says GiB would be right
   await answer(page, `${size} GB`);
   await expect(feedback(page)).toHaveAttribute('data-verdict', 'incorrect');
   await expect(feedback(page)).toContainText(`${(size * 1e9).toLocaleString('en-US')} bytes`);
   await expect(page.getByTestId('diagnosis')).toContainText(`Did you mean ${size} GiB?`);
-  await expect(page.locator('.meta')).toContainText('attempts 1');
+  await expect(page.locator('.meta')).toContainText('1 answer(s)');
 
   // "3.22 GB" for 3 GiB: SI, rounded to the digits typed — right
   const gb = ((size * 2 ** 30) / 1e9).toFixed(2);

@@ -6,6 +6,7 @@ import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
 import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
+import { createPolicyHandlers } from './policy.js';
 import { createSimHandlers } from './sim.js';
 
 export interface ServiceDeps {
@@ -43,6 +44,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...createSimHandlers(deps, packs.scenarios),
     ...packs.handlers,
     ...host.handlers,
+    ...createPolicyHandlers(),
   };
   return {
     handlers,

@@ -9,6 +9,7 @@ import { Runner } from '../kernel/simulate.js';
 import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
 import { evaluate, ExprError, type Lookup } from './expr.js';
 import type { ParamValues } from './params.js';
+import { checkPolicy } from './policy.js';
 import type { Exercise } from './schema.js';
 
 export type Verdict = 'correct' | 'incorrect' | 'invalid';
@@ -257,6 +258,8 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       if (ok) return { verdict: 'correct', message: 'Correct.' };
       return { verdict: 'incorrect', message: 'That is not what we were looking for.', diagnosis: misconception(ex, (m) => typeof m === 'string' && m.toLowerCase() === t.toLowerCase()) };
     }
+    case 'policy':
+      return checkPolicy(ex, 'value' in answer ? answer.value : undefined, ctx.params);
     case 'tune': {
       if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };
       for (const k of ex.knobs) {

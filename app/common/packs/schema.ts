@@ -3,6 +3,7 @@
  * published for authors (exercises/schema/) is generated from these.
  */
 import { z } from 'zod';
+import { policyShape } from './policy.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an id is lower-case letters, digits and dashes');
 const text = (max = 4000) => z.string().min(1).max(max);
@@ -132,6 +133,8 @@ const kindShapes = {
     solution: z.record(z.string(), z.number()),
   },
   observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer },
+  /** page replacement on a reference string (policy.ts) */
+  policy: policyShape,
 } as const;
 
 const question = <K extends keyof typeof kindShapes>(k: K) =>
@@ -199,9 +202,10 @@ export const Exercise = z.discriminatedUnion('kind', [
   z.object({ ...base, ...kindShapes.predict }).strict(),
   z.object({ ...base, ...kindShapes.tune }).strict(),
   z.object({ ...base, ...kindShapes.observe }).strict(),
+  z.object({ ...base, ...kindShapes.policy }).strict(),
   /** a guided lab: one scenario walked through stage by stage (issue 6 builds its view on this) */
   z.object({ ...base, kind: z.literal('guided'), scenario: z.string().max(200), stages: z.array(GuidedStage).min(1).max(100) }).strict(),
 ]);
 export type Exercise = z.output<typeof Exercise>;
 export type ExerciseKind = Exercise['kind'];
-export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'table', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe', 'guided'];
+export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'table', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe', 'guided', 'policy'];

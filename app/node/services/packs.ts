@@ -14,6 +14,7 @@ import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
+import { policySolution, policyWidget } from '../../common/packs/policy.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
@@ -183,6 +184,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     switch (ex.kind) {
       case 'observe':
         return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+      case 'policy':
+        return policyWidget(ex, drawParams(ex.params, seed));
       case 'guided': {
         let step = 0;
         const stages = ex.stages.map((st, i) => {
@@ -227,6 +230,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
         return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
       }
+      case 'policy':
+        return policySolution(ex, params);
       case 'guided':
         return ex.stages
           .filter((st) => st.question)

@@ -1,7 +1,8 @@
-/** Which section is shown, kept in the URL hash (#/exercises, #/simulator, #/host) so back/forward work. */
+/** Which section is shown, kept in the URL hash (#/exercises, #/simulator, #/policies, #/host) so back/forward work. */
 export const sections = [
   { id: 'exercises', label: 'Exercises' },
   { id: 'simulator', label: 'Simulator' },
+  { id: 'policies', label: 'Policies' },
   { id: 'host', label: 'Host' },
 ] as const;
 export type SectionId = (typeof sections)[number]['id'];

@@ -253,10 +253,7 @@ export function runPolicy(req: PolicyRequest, opts: { explain?: boolean } = {}):
 export function countHits(policy: PolicyName, ids: Int32Array, pages: number, cacheSize: number, opts: { seed?: string | number; clockbits?: number; nextUse?: Int32Array; rng?: PyRandom } = {}): number {
   const rng = opts.rng ?? new PyRandom(parseSeed(opts.seed ?? 0));
   const r = makeReplacer(policy, { ids, pages, cacheSize, clockbits: opts.clockbits ?? 2, rng, nextUse: opts.nextUse });
-  let hits = 0;
-  const n = ids.length;
-  for (let i = 0; i < n; i++) if (r.access(i) === HIT) hits++;
-  return hits;
+  return r.countAll();
 }
 
 export interface SweepRow {

@@ -106,6 +106,11 @@ export class TwoList implements Replacer {
     this.referenced[p] = 1;
     return victim;
   }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
+  }
   /** the inactive list from its tail (reclaimed next) to its head, then the active list likewise */
   order(): number[] {
     const out: number[] = [];

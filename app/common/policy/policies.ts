@@ -28,6 +28,8 @@ export interface Explained {
 export interface Replacer {
   /** access the reference at index i (page ids[i]); returns HIT, FILLED or the victim's id */
   access(i: number): number;
+  /** access every reference in turn; the number of hits (a loop inside each class, so its calls stay monomorphic) */
+  countAll(): number;
   /** resident pages in the policy's own order (OSTEP's memory list where OSTEP has one) */
   order(): number[];
   /** why the last access did what it did; `name` turns a dense id into the page number */
@@ -76,6 +78,11 @@ export class Fifo implements Replacer {
     this.ring[this.head] = p;
     if (++this.head === c) this.head = 0;
     return victim;
+  }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
   }
   order(): number[] {
     const out: number[] = [];
@@ -138,6 +145,11 @@ export class Recency implements Replacer {
     this.resident[p] = 1;
     this.pushMru(p);
     return victim;
+  }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
   }
   order(): number[] {
     const out: number[] = [];
@@ -271,6 +283,11 @@ export class Belady implements Replacer {
     this.push(k + s, p);
     return victim;
   }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
+  }
   order(): number[] {
     const out: number[] = [];
     for (let p = 0; p < this.in_.pages; p++) if (this.key[p]! >= 0) out.push(p);
@@ -300,30 +317,123 @@ export class Belady implements Replacer {
   }
 }
 
+
+/**
+ * OSTEP's memory list for RAND and CLOCK: pages in arrival order, read and removed by index
+ * (list.pop(i)) and appended at the end. Each arrival takes the next slot; a Fenwick tree over
+ * the slots finds the i-th live one in O(log c), and when the slots run out the live entries are
+ * renumbered in order (every c arrivals, O(c)), so the tree stays small enough for the cache.
+ */
+class RankedList {
+  private tree: Int32Array;
+  private page: Int32Array;
+  private live: Uint8Array;
+  private top: number;
+  private slots = 0;
+  private first = 0;
+  size = 0;
+  constructor(private readonly cacheSize: number) {
+    const cap = 2 * cacheSize + 2;
+    this.tree = new Int32Array(cap + 1);
+    this.page = new Int32Array(cap);
+    this.live = new Uint8Array(cap);
+    let t = 1;
+    while (t * 2 <= cap) t *= 2;
+    this.top = t;
+  }
+  private add(slot: number, d: number): void {
+    const n = this.tree.length;
+    for (let i = slot + 1; i < n; i += i & -i) this.tree[i]! += d;
+  }
+  push(p: number): void {
+    if (this.slots === this.page.length) this.compact();
+    const s = this.slots++;
+    this.page[s] = p;
+    this.live[s] = 1;
+    this.add(s, 1);
+    this.size++;
+  }
+  /** renumber the live entries 0..size-1, in order, and rebuild the tree in O(cap) */
+  private compact(): void {
+    const pages = this.pages();
+    this.live.fill(0);
+    this.tree.fill(0);
+    for (let k = 0; k < pages.length; k++) {
+      this.page[k] = pages[k]!;
+      this.live[k] = 1;
+      this.tree[k + 1] = 1;
+    }
+    // linear-time Fenwick build
+    const n = this.tree.length;
+    for (let i = 1; i < n; i++) {
+      const j = i + (i & -i);
+      if (j < n) this.tree[j]! += this.tree[i]!;
+    }
+    this.slots = pages.length;
+    this.first = 0;
+  }
+  /** the slot of the live entry at index k (0-based) */
+  slotAt(k: number): number {
+    let pos = 0;
+    let rem = k + 1;
+    const n = this.tree.length - 1;
+    for (let step = this.top; step > 0; step >>= 1) {
+      const q = pos + step;
+      if (q <= n && this.tree[q]! < rem) {
+        pos = q;
+        rem -= this.tree[q]!;
+      }
+    }
+    return pos;
+  }
+  pageOf(slot: number): number {
+    return this.page[slot]!;
+  }
+  removeSlot(s: number): void {
+    this.add(s, -1);
+    this.live[s] = 0;
+    this.size--;
+    while (this.first < this.slots && !this.live[this.first]) this.first++;
+  }
+  pages(): number[] {
+    const out: number[] = [];
+    for (let s = this.first; s < this.slots; s++) if (this.live[s]) out.push(this.page[s]!);
+    return out;
+  }
+}
+
 /** RAND: OSTEP's memory list in arrival order; the victim is index int(random() * count). */
 export class Random implements Replacer {
-  private readonly mem: number[] = [];
+  private readonly mem: RankedList;
   private readonly resident: Uint8Array;
   private lastDraw = 0;
   constructor(private readonly in_: ReplacerInput) {
     this.resident = new Uint8Array(in_.pages);
+    this.mem = new RankedList(in_.cacheSize);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
     if (this.resident[p]) return HIT;
     let victim = FILLED;
-    if (this.mem.length === this.in_.cacheSize) {
+    const count = this.mem.size;
+    if (count === this.in_.cacheSize) {
       this.lastDraw = this.in_.rng.random();
-      const idx = Math.floor(this.lastDraw * this.mem.length);
-      victim = this.mem.splice(idx, 1)[0]!;
+      const slot = this.mem.slotAt(Math.floor(this.lastDraw * count));
+      victim = this.mem.pageOf(slot);
+      this.mem.removeSlot(slot);
       this.resident[victim] = 0;
     }
     this.resident[p] = 1;
     this.mem.push(p);
     return victim;
   }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
+  }
   order(): number[] {
-    return [...this.mem];
+    return this.mem.pages();
   }
   explain(_i: number, r: number, name: (id: number) => string): Explained {
     if (r === HIT) return { why: 'hit' };
@@ -339,13 +449,16 @@ export class Random implements Replacer {
  * page at index int(random() * count): a counter ≥ 1 is decremented, a 0 is the victim.
  */
 export class OstepClock implements Replacer {
-  private readonly mem: number[] = [];
+  private readonly mem: RankedList;
   private readonly ref: Int32Array;
   private readonly resident: Uint8Array;
   private probes: Array<[number, number]> = [];
+  /** keep the probes for explain(): off on the fast path */
+  record = true;
   constructor(private readonly in_: ReplacerInput) {
     this.ref = new Int32Array(in_.pages);
     this.resident = new Uint8Array(in_.pages);
+    this.mem = new RankedList(in_.cacheSize);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
@@ -357,17 +470,17 @@ export class OstepClock implements Replacer {
       return HIT;
     }
     let victim = FILLED;
-    const count = this.mem.length;
+    const count = this.mem.size;
     if (count === this.in_.cacheSize) {
-      this.probes.length = 0;
+      if (this.record) this.probes.length = 0;
       for (;;) {
-        const idx = Math.floor(rng.random() * count);
-        const page = this.mem[idx]!;
-        this.probes.push([page, this.ref[page]!]);
+        const slot = this.mem.slotAt(Math.floor(rng.random() * count));
+        const page = this.mem.pageOf(slot);
+        if (this.record) this.probes.push([page, this.ref[page]!]);
         if (this.ref[page]! >= 1) this.ref[page]!--;
         else {
           victim = page;
-          this.mem.splice(idx, 1);
+          this.mem.removeSlot(slot);
           break;
         }
       }
@@ -378,12 +491,18 @@ export class OstepClock implements Replacer {
     this.mem.push(p);
     return victim;
   }
+  countAll(): number {
+    this.record = false;
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
+  }
   order(): number[] {
-    return [...this.mem];
+    return this.mem.pages();
   }
   explain(_i: number, r: number, name: (id: number) => string): Explained {
     const notes = new Map<number, string>();
-    for (const p of this.mem) notes.set(p, `counter ${this.ref[p]}`);
+    for (const p of this.mem.pages()) notes.set(p, `counter ${this.ref[p]}`);
     if (r === HIT) return { why: `hit: the page's counter goes up by one, to at most ${this.in_.clockbits}`, notes };
     if (r === FILLED) return { why: 'fault: a free frame takes it; its counter starts at 1', notes };
     const steps = this.probes.map(([p, b]) => (b >= 1 ? `${name(p)} (${b}→${b - 1})` : `${name(p)} (0: evicted)`));
@@ -399,6 +518,8 @@ export class SecondChance implements Replacer {
   private filled = 0;
   private hand = 0;
   private cleared: number[] = [];
+  /** keep the cleared pages for explain(): off on the fast path */
+  private record = true;
   constructor(private readonly in_: ReplacerInput) {
     this.frames = new Int32Array(in_.cacheSize);
     this.used = new Uint8Array(in_.pages);
@@ -417,13 +538,13 @@ export class SecondChance implements Replacer {
       this.frames[this.filled++] = p;
       return FILLED;
     }
-    this.cleared.length = 0;
+    if (this.record) this.cleared.length = 0;
     let h = this.hand;
     for (;;) {
       const q = this.frames[h]!;
       if (!this.used[q]) break;
       this.used[q] = 0;
-      this.cleared.push(q);
+      if (this.record) this.cleared.push(q);
       if (++h === c) h = 0;
     }
     const victim = this.frames[h]!;
@@ -431,6 +552,12 @@ export class SecondChance implements Replacer {
     this.frames[h] = p;
     this.hand = h + 1 === c ? 0 : h + 1;
     return victim;
+  }
+  countAll(): number {
+    this.record = false;
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
   }
   order(): number[] {
     return Array.from(this.frames.subarray(0, this.filled));
@@ -479,6 +606,11 @@ export class Lfu implements Replacer {
     this.uses[p] = 1;
     this.mem.push(p);
     return victim;
+  }
+  countAll(): number {
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
   }
   order(): number[] {
     return [...this.mem];

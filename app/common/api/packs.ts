@@ -103,6 +103,19 @@ export const Widget = z.discriminatedUnion('kind', [
   ...questionWidgets,
   /** live: the host panel measured the probe; otherwise a simulated run of the same probe is used */
   z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number().optional(), live: z.boolean(), scenario: z.string().optional() }),
+  /** page replacement: the reference string, the policy and frames, and what is asked (hits, misses, victim at `at`, final_cache, anomaly in `sizes`) */
+  z.object({
+    kind: z.literal('policy'),
+    reference: z.array(z.number().int()),
+    policy: z.string(),
+    cacheSize: z.number().int().nullable(),
+    ask: z.string(),
+    at: z.number().int().nullable(),
+    sizes: z.tuple([z.number().int(), z.number().int()]),
+    compare: z.array(z.string()),
+    clockbits: z.number().int(),
+    seed: z.string(),
+  }),
   /** a guided lab: stages over one scenario; `stage` is the index the learner has reached */
   z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int(), policy: z.object({ hintCost: z.number(), pointsAfterSolution: z.number() }) }),
 ]);

@@ -11,6 +11,7 @@ import { evaluate, ExprError, type Lookup } from './expr.js';
 import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
 import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
+import { checkPolicy } from './policy.js';
 import { type CompiledPattern, compilePattern } from './pattern.js';
 import type { Exercise } from './schema.js';
 
@@ -279,6 +280,8 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
       return textFeedback(ex, t, ok);
     }
+    case 'policy':
+      return checkPolicy(ex, 'value' in answer ? answer.value : undefined, ctx.params);
     case 'tune': {
       if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };
       for (const k of ex.knobs) {

@@ -7,6 +7,7 @@ import { createCoreHandlers } from './core.js';
 import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
 import { createRealServices } from './real.js';
+import { createPolicyHandlers } from './policy.js';
 import { setReportComputer } from '../../common/packs/checkers.js';
 import { SimWorkers, WorkerPool } from '../work/host.js';
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from '../work/limits.js';
@@ -62,6 +63,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...packs.handlers,
     ...host.handlers,
     ...real.handlers,
+    ...createPolicyHandlers(),
   };
   return {
     handlers,

@@ -19,6 +19,7 @@ import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
+import { policySolution, policyWidget } from '../../common/packs/policy.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import type { WorkerPool } from '../work/host.js';
@@ -276,6 +277,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
     if (ex.kind === 'observe') return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, ...(ex.size_mib !== undefined ? { sizeMib: ex.size_mib } : {}), live: false, ...(ex.probe === 'scenario' && ex.scenario ? { scenario: ex.scenario } : {}) };
     if (ex.kind === 'guided') throw new Error('a lab is drawn by labWidget');
+    if (ex.kind === 'policy') return policyWidget(ex, drawParams(ex.params, seed));
     return questionWidget(ex, seed);
   };
 
@@ -303,6 +305,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
         return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
       }
+      case 'policy':
+        return policySolution(ex, params);
       case 'guided':
         return ex.stages
           .filter((st) => st.question)

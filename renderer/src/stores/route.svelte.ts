@@ -1,8 +1,9 @@
-/** Which section is shown, kept in the URL hash (#/start, #/exercises, #/simulator, #/host) so back/forward work. */
+/** Which section is shown, kept in the URL hash (#/start, #/exercises, #/simulator, #/policies, #/host) so back/forward work. */
 export const sections = [
   { id: 'start', label: 'Start' },
   { id: 'exercises', label: 'Exercises' },
   { id: 'simulator', label: 'Simulator' },
+  { id: 'policies', label: 'Policies' },
   { id: 'host', label: 'Host' },
 ] as const;
 export type SectionId = (typeof sections)[number]['id'];

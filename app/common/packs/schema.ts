@@ -127,7 +127,7 @@ const kindShapes = {
     scenario: z.string().max(200),
     knobs: z.array(Knob).min(1),
     /** every goal must hold at the end of the run, e.g. "vmstat.oom_kill == 0", "b.state == killed:oom" */
-    goals: z.array(text(300)).min(1),
+    goals: z.array(z.union([text(300), z.object({ goal: text(300), label: text(200).optional().describe('what students read instead of the comparison') }).strict()])).min(1),
     /** knob values that meet the goals (pack check proves it) */
     solution: z.record(z.string(), z.number()),
   },

@@ -9,7 +9,7 @@ import type { DomainHandlers } from '../../common/api/dispatch.js';
 import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { packScenarioId } from '../../common/api/sim.js';
-import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
+import { type Answer, check, expectedFields, expectedValue, goalLabel, stageExercise } from '../../common/packs/checkers.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
@@ -173,7 +173,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       case 'text':
         return { kind: 'text' };
       case 'tune':
-        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals };
+        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals.map(goalLabel) };
       default:
         throw new Error(`no question widget for ${ex.kind}`);
     }

@@ -6,7 +6,7 @@
  * tune goal comparing a size with a bare number. Each finding names the field and the fix.
  */
 import type { SimReport } from '../kernel/index.js';
-import { readAnswer, toleranceOf, type Quantity } from './answer.js';
+import { formatBytesHuman, readAnswer, toleranceOf, type Quantity } from './answer.js';
 import { GOAL, goalText, lookupFor, namesAvailable, runScenarioText, scenarioFor } from './checkers.js';
 import { evaluateQ, type Dim, type ExprNote, type ExprValue, ExprError } from './expr.js';
 import type { ParamValues } from './params.js';
@@ -86,7 +86,7 @@ export function lintExercise(ex: Exercise, ctx: LintContext, prefix = ''): LintF
       const m = /^\s*(.+?)\s+-\s+(.+?)\s*$/.exec(t.expr);
       out.push({
         field: f(t.field),
-        message: `the expected value is negative (${v.v}${t.quantity === 'bytes' ? ' bytes' : ''}) for every learner who draws these parameters, so a student who answers the size they saw is marked wrong${m ? `: did you subtract the wrong way round? Write "${m[2]} - ${m[1]}"` : ''}`,
+        message: `the expected value is negative (${t.quantity === 'bytes' ? formatBytesHuman(v.v) : v.v}), so a student who answers the ${t.quantity === 'bytes' ? 'size' : 'number'} they saw is marked wrong${m ? `: did you subtract the wrong way round? Write "${m[2]} - ${m[1]}"` : ''}`,
       });
     }
     // misconceptions for this number

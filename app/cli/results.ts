@@ -1,9 +1,12 @@
 /** `memlab results merge FILES… -o class.csv`: one class table from learners' exported results (JSON or CSV). */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CSV_HEADER, csvLine, ProgressFile, toCsv } from '../node/progress/store.js';
 
-const usage = 'memlab results merge FILES… -o class.csv';
+const usage = `usage: memlab results merge FILES… -o class.csv
+  Joins learners' exported results (JSON or CSV) into one class table, one row per learner and
+  exercise. A file that cannot be read stops the merge: nothing is written, and each bad file
+  and line is named. Exit 0 when written, 1 when an input is bad, 2 on a wrong command line.`;
 
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -34,6 +37,10 @@ function parseCsv(text: string): string[][] {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h' || sub === 'help' || (sub === 'merge' && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (sub !== 'merge') {
     process.stderr.write(`${usage}\n`);
     return 2;
@@ -112,10 +119,24 @@ export async function run(argv: string[]): Promise<number> {
       if (i >= 0 && b[i]! > a[i]!) best.set(k, r);
     }
   }
+  if (bad) {
+    // never a partial class table: the teacher would not know rows are missing
+    process.stderr.write(`memlab results: ${badFiles} of ${positionals.length} file(s) could not be read; nothing was written to ${values.output}\n`);
+    return 1;
+  }
   const dup = out.length - 1 - best.size;
   const rows = [header, ...[...best.values()].sort((x, y) => x.slice(0, 3).join('\u0000').localeCompare(y.slice(0, 3).join('\u0000')))];
   const csv = rows.map(csvLine).join('\n') + '\n';
-  writeFileSync(values.output, csv);
+  // write beside the target and rename, so a failure leaves no partial file
+  const tmp = `${values.output}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, csv);
+    renameSync(tmp, values.output);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    process.stderr.write(`memlab results: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 1;
+  }
   process.stdout.write(`wrote ${values.output}: ${rows.length - 1} rows from ${positionals.length - badFiles} file(s)${dup ? `; ${dup} repeated row(s) of the same learner and exercise kept once` : ''}\n`);
-  return bad ? 1 : 0;
+  return 0;
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { appRoot, defaultDataDir, rendererDir } from '../node/paths.js';
 import { startServer } from '../node/serve/server.js';
 
-export const usage = `memlab serve [--port N] [--host ADDR] [--open] [--data-dir DIR]
+export const usage = `usage: memlab serve [--port N] [--host ADDR] [--open] [--data-dir DIR]
   Serve the lab on http://127.0.0.1:PORT (default port 5178; 0 picks a free one).
   --host ADDR   bind another address (warns: anyone who can reach it could use the lab)
   --open        open the lab in the default browser

@@ -290,7 +290,8 @@ export function parseScenario(text: string, file?: string, opts: { params?: Reco
     if (!r.success) {
       const issue = r.error.issues[0]!;
       const { path, message } = issueText(r.error);
-      const takes = Object.keys(Steps[verb].shape);
+      const keys0 = Object.keys(Steps[verb].shape);
+      const takes = [verb, ...keys0.filter((k) => k !== verb && k !== 'proc' && k !== 'note'), 'proc', 'note'];
       if (issue.code === 'unrecognized_keys') {
         const keys = (issue as { keys: string[] }).keys;
         const hint = didYouMean(keys[0]!, takes);

@@ -358,8 +358,9 @@ export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<s
       if (!p) return { error: `the scenario has no process '${a}'` };
       (p as Record<string, unknown>)[b!] = v;
     } else if (root === 'steps') {
-      const st = s.steps[Number(a)];
-      if (!st) return { error: `the scenario has no step ${a}` };
+      // steps count from 1, as the simulator shows them
+      const st = s.steps[Number(a) - 1];
+      if (!st) return { error: `the scenario has no step ${a} (steps count from 1; it has ${s.steps.length})` };
       (st as Record<string, unknown>)[b!] = v;
     }
   }

@@ -125,6 +125,11 @@ export function lintExercise(ex: Exercise, ctx: LintContext, prefix = ''): LintF
       else if (!Array.isArray(m.answer)) out.push({ field: f(`misconceptions.${i}.answer`), message: `the misconception ${JSON.stringify(m.answer)} can never match: a multiple misconception is a list of option indices, e.g. [0, 2]` });
     });
   if (ex.kind === 'tune') {
+    ex.knobs.forEach((k, i) => {
+      const m = /^steps\.(\d+)\./.exec(k.path);
+      if (m && ctx.legacyUnits)
+        out.push({ field: f(`knobs.${i}.path`), message: `memlab 0.2 counts steps.N from 1, as the simulator shows them (memlab 0.1 counted from 0): ${k.path} is now step ${m[1]}; if you meant the step after it, write steps.${Number(m[1]) + 1}, then require memlab ">=0.2" in pack.yaml` });
+    });
     ex.goals.forEach((gl, i) => {
       const g = goalText(gl);
       const m = GOAL.exec(g);

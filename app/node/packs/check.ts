@@ -327,6 +327,6 @@ function wrongFromExample(ex: Exercise): Answer {
 }
 
 export function formatProblem(p: PackProblem): string {
-  return `${p.file}${p.line ? `:${p.line}` : ''}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
+  return `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
 }
 

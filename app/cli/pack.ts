@@ -9,13 +9,14 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
-import { checkPack, formatProblem } from '../node/packs/check.js';
+import { formatCoverage } from '../common/packs/claims.js';
+import { checkPack, checkPackClaims, formatProblem, isBuiltinPack, probeExists } from '../node/packs/check.js';
 import { loadPack, type Pack, PackRefused } from '../node/packs/loader.js';
 
-export { checkPack, formatProblem };
+export { checkPack, checkPackClaims, formatProblem, isBuiltinPack, probeExists };
 
 const usage = `usage: memlab pack <command> …
-  memlab pack check PATH [--json]      validate a pack folder or .memlab file (PATH/FILE.md: one exercise)
+  memlab pack check PATH [--json] [--claims]  validate a pack folder or .memlab file (PATH/FILE.md: one exercise)
   memlab pack new NAME                 scaffold a pack: one exercise of each kind, an example scenario, the schemas
   memlab pack build DIR -o FILE.memlab check a pack folder and zip it
   memlab pack schema -o DIR            write the JSON Schemas of pack.yaml, front matter and scenarios
@@ -23,10 +24,12 @@ The format: exercises/FORMAT.md (packs) and exercises/SCENARIOS.md (scenarios).
 Exit 0 when clean, 1 on problems, 2 on a wrong command line.`;
 
 const HELP: Record<string, string> = {
-  check: `usage: memlab pack check PATH [--json]
+  check: `usage: memlab pack check PATH [--json] [--claims]
   PATH is a pack folder, a .memlab file, or one exercise file (PACK/x.md: that exercise and pack.yaml).
   Prints each problem as FILE:LINE (FIELD): MESSAGE, then a summary; --json prints
-  { pack, exercises, problems: [{ file, line, column, field, message }] } instead (for CI).
+  { pack, exercises, problems: [{ file, line, column, field, message, level }] } instead (for CI).
+  --claims also prints which claims are measured, simulated, sourced or history (claims.yaml).
+  Warnings (level: warning) are printed but do not fail the check.
   Exit 0 when there is no problem, 1 otherwise.`,
   new: `usage: memlab pack new NAME
   Scaffolds NAME/ (the last part of the path is the pack id: lower-case letters, digits, dashes)
@@ -52,7 +55,7 @@ function exerciseFile(path: string): { pack: string; file: string } | undefined 
   return undefined;
 }
 
-async function cmdCheck(path: string, json: boolean): Promise<number> {
+async function cmdCheck(path: string, json: boolean, claims = false): Promise<number> {
   const one = exerciseFile(path);
   if (/\.md$/i.test(path) && existsSync(path) && !one) {
     process.stderr.write(`memlab pack check: ${path} is not inside a pack (no pack.yaml in its folder or above)\n`);
@@ -69,22 +72,28 @@ async function cmdCheck(path: string, json: boolean): Promise<number> {
     process.stderr.write(`memlab pack check: ${one.file} is not listed in ${join(one.pack, 'pack.yaml')}'s chapters\n`);
     return 1;
   }
-  const problems = checkPack(p, one ? { only: new Set([one.file]) } : {});
+  const all = checkPack(p, one ? { only: new Set([one.file]) } : {});
+  const problems = all.filter((x) => x.level !== 'warning');
+  const warnings = all.length - problems.length;
   const exercises = one ? 1 : p.exercises.size;
-  if (json) process.stdout.write(`${JSON.stringify({ pack: p.id, exercises, problems }, null, 2)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ pack: p.id, exercises, problems: all }, null, 2)}\n`);
   else {
-    for (const pr of problems) process.stdout.write(`${formatProblem(pr)}\n`);
-    process.stdout.write(`${p.id}${one ? ` (${one.file})` : ''}: ${exercises} exercise${exercises === 1 ? '' : 's'}, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+    if (claims) {
+      const c = checkPackClaims(p);
+      process.stdout.write(c.coverage ? `${formatCoverage(c.coverage)}\n` : `${p.id}: no claims.yaml: the pack lists no claims\n`);
+    }
+    for (const pr of all) process.stdout.write(`${formatProblem(pr)}\n`);
+    process.stdout.write(`${p.id}${one ? ` (${one.file})` : ''}: ${exercises} exercise${exercises === 1 ? '' : 's'}, ${problems.length} problem${problems.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
   }
   return problems.length ? 1 : 0;
 }
 
 const SCAFFOLD: Record<string, string> = {
   'pack.yaml': `# yaml-language-server: $schema=schema/pack.schema.json\nid: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.2"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
-  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: virt, label: VIRT grows by, expr: "size GiB", tolerance: "2%" }\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "size GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
-  'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first 1 GiB.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a 1 GiB memset.\n`,
-  'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB.\nmisconceptions: [{ answer: "0 B", says: "That is RES: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program calls \`malloc({{size}} GiB)\` and touches nothing. By how much does VIRT grow?\n`,
-  'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: ["brk (the heap)", "mmap", "the stack"]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
+  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\n  - { name: pages, label: pages made resident, expr: "size GiB / 2 / 4 KiB", quantity: count, tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "size GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
+  'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first half of it.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a memset of half of it.\n`,
+  'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB + 300 MiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB, to {{size}} GiB + 300 MiB.\nmisconceptions: [{ answer: "300 MiB", says: "That is VIRT *before* the call: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program whose VIRT is 300 MiB calls \`malloc({{size}} GiB)\` and touches nothing. What is its VIRT now?\n`,
+  'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: [\n    { text: brk (the heap), why: "Below the mmap threshold glibc carves the chunk from the heap, growing it with brk when it must." },\n    { text: mmap, why: "glibc mmaps only requests at or above M_MMAP_THRESHOLD (128 KiB by default)." },\n    { text: the stack, why: "The stack holds a function's locals; malloc never takes memory from it." },\n  ]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
   'multiple.md': `---\nid: multiple\ntitle: What counts in RES\nkind: multiple\noptions: ["touched heap pages", "untouched malloc'd pages", "shared library pages in RAM", "pages in swap"]\nanswer: [0, 2]\nhints: ["RES is what is in RAM now."]\nexplanation: Only pages resident in RAM count; swapped and never-touched pages do not.\n---\nWhich of these count in RES?\n`,
   'ordering.md': `---\nid: ordering\ntitle: Reclaim in order\nkind: ordering\nitems: ["free memory falls below low", "kswapd wakes", "free memory falls below min", "direct reclaim", "the OOM killer"]\nhints: ["kswapd comes before the allocator helps itself."]\nexplanation: kswapd wakes at low; below min the allocating task reclaims itself; only when that fails does the OOM killer run.\n---\nPut these in the order they happen under growing pressure.\n`,
   'matching.md': `---\nid: matching\ntitle: status fields\nkind: matching\npairs: [["VmSize", "virtual size"], ["VmRSS", "resident size"], ["VmSwap", "swapped out"]]\nhints: ["Vm = virtual memory."]\nexplanation: VmSize is VIRT, VmRSS is RES, VmSwap is what is in swap.\n---\nMatch each /proc/PID/status field to its meaning.\n`,
@@ -92,7 +101,7 @@ const SCAFFOLD: Record<string, string> = {
   'scenarios/example.yaml': `# yaml-language-server: $schema=../schema/scenario.schema.json\n# The format, every verb and option: exercises/SCENARIOS.md in memlab's source, or memlab sim --help\ntitle: RES after touching part of a block\nparams: { m: 64, n: 16 }\nmachine: { ram: 1 GiB }\nprocesses:\n  - { name: a.out }\nsteps:\n  - { proc: a.out, malloc: "{{m}} MiB", as: buf, note: "malloc({{m}} MiB): address space only" }\n  - { snapshot: after-malloc }\n  - { proc: a.out, touch: buf, length: "{{n}} MiB", note: "memset the first {{n}} MiB" }\n  - { snapshot: after-touch }\n`,
   'predict.md': `---\nid: predict\ntitle: Predict RES\nkind: predict\nscenario: scenarios/example.yaml\nparams:\n  m: { choices: [64, 128] }\n  n: { range: [8, 32], step: 8 }\nshow_step: 3\nanswer: { expr: "sim.after-touch.a.out.VmRSS - sim.after-malloc.a.out.VmRSS", quantity: bytes, tolerance: "2%" }\nmisconceptions: [{ answer: "m MiB", says: "That is VIRT: malloc reserved {{m}} MiB, but only written pages are resident." }]\nhints: ["Only written pages are resident."]\nexplanation: "About {{n}} MiB: the {{n * 256}} pages of 4 KiB that memset wrote."\n---\nA program mallocs {{m}} MiB and memsets the first {{n}} MiB. By how much does its RES grow? Predict, then run the scenario.\n`,
   'tune.md': `---\nid: tune\ntitle: No OOM\nkind: tune\nscenario: builtin:oom-killer\nknobs: [{ path: machine.swap, label: Swap, min: 0, max: 1024, step: 64, unit: MiB }]\ngoals: ["vmstat.oom_kill == 0"]\nsolution: { machine.swap: 512 }\nhints: ["More swap gives reclaim somewhere to put anonymous pages."]\nexplanation: With enough swap, reclaim succeeds and the OOM killer never runs.\n---\nGive the machine just enough swap that nobody is killed.\n`,
-  'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates and touches 64 MiB. By how much did its RES grow?\n`,
+  'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates a buffer and writes all of it (the button says how big). By how much did its RES grow?\n`,
 };
 
 /** `memlab pack new NAME` or `memlab pack new some/dir/NAME`: the last part is the pack id. */
@@ -129,7 +138,7 @@ async function cmdBuild(dir: string, out: string): Promise<number> {
     process.stderr.write(`memlab pack build: ${dir} has no pack.yaml\n`);
     return 1;
   }
-  const problems = checkPack(await loadPack(dir));
+  const problems = checkPack(await loadPack(dir)).filter((x) => x.level !== 'warning');
   if (problems.length) {
     for (const pr of problems) process.stderr.write(`${formatProblem(pr)}\n`);
     process.stderr.write(`memlab pack build: fix the ${problems.length} problem(s) first\n`);
@@ -173,8 +182,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     if (sub === 'check') {
-      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
-      if (positionals.length === 1) return cmdCheck(positionals[0]!, values.json);
+      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, claims: { type: 'boolean', default: false } }, allowPositionals: true });
+      if (positionals.length === 1) return cmdCheck(positionals[0]!, values.json, values.claims);
     }
     if (sub === 'new') {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });

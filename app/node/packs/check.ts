@@ -4,10 +4,11 @@
  * fails, an unreadable one is invalid — plus the lint for mistakes that would mark right answers
  * wrong (lint.ts). Author mode runs the same check on every save, so both report the same problems.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario, ScenarioError, simulate } from '../../common/kernel/index.js';
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, scenarioFor, stageExercise } from '../../common/packs/checkers.js';
+import { checkClaims, type ClaimCoverage, parseClaims } from '../../common/packs/claims.js';
 import { checkHighlights } from '../../common/packs/guided.js';
 import { lintExercise, lintShowStep, requireCycles } from '../../common/packs/lint.js';
 import { readAnswer } from '../../common/packs/answer.js';
@@ -19,6 +20,8 @@ import type { Exercise } from '../../common/packs/schema.js';
 import type { Pack } from './loader.js';
 import { satisfies } from './loader.js';
 import { appRoot } from '../paths.js';
+// the answer-leak warnings live with the command for now (#12); they are part of what pack check reports
+import { exerciseWarnings } from '../../cli/pack-warnings.js';
 
 const PARAM_DRAWS = 20;
 
@@ -35,6 +38,9 @@ export function scenarioTextFor(p: Pack) {
   };
 }
 
+/** Something a learner might type that cannot be read: a count may name what it counts (12 faults), so it gets words only. */
+const unreadableFor = (q: string) => (q === 'count' ? 'a dozen or so' : '12 potatoes');
+
 /** The reference answer in the shape the learner would send it, and a clearly wrong one. */
 function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string, number>): { right: Answer; wrong: Answer; unreadable: Answer } {
   switch (ex.kind) {
@@ -44,7 +50,7 @@ function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string
       return {
         right: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, t[f.name] ?? 0)])) },
         wrong: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, (t[f.name] ?? 0) * 3 + (f.quantity === 'bytes' ? 12345 * 4096 : 977))])) },
-        unreadable: { values: Object.fromEntries(ex.fields.map((f) => [f.name, '12 potatoes'])) },
+        unreadable: { values: Object.fromEntries(ex.fields.map((f) => [f.name, unreadableFor(f.quantity)])) },
       };
     }
     case 'guided':
@@ -54,7 +60,7 @@ function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string
     case 'observe': {
       const v = expected ?? 0;
       const asText = ex.answer.quantity === 'bytes' ? `${v} B` : String(v);
-      return { right: { value: asText }, wrong: { value: ex.answer.quantity === 'bytes' ? `${v * 3 + 12345 * 4096} B` : String(v * 3 + 977) }, unreadable: { value: '12 potatoes' } };
+      return { right: { value: asText }, wrong: { value: ex.answer.quantity === 'bytes' ? `${v * 3 + 12345 * 4096} B` : String(v * 3 + 977) }, unreadable: { value: unreadableFor(ex.answer.quantity) } };
     }
     case 'choice':
       return { right: { choice: ex.answer }, wrong: { choice: (ex.answer + 1) % ex.options.length }, unreadable: { choice: 99 } };
@@ -293,8 +299,41 @@ export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DR
         if ('error' in r) where(it.prefix + 'scenario', r.error);
       }
     }
+    problems.push(...exerciseWarnings(le, p.files.get(le.file)?.toString('utf8') ?? '', text, n === 1 ? 1 : draws));
   }
+  if (!opts.only) problems.push(...checkPackClaims(p).problems);
   return problems;
+}
+
+/** Is this the pack memlab ships (exercises/linux-process-memory of this checkout)? Only it is held to the claim rule. */
+export function isBuiltinPack(p: Pack): boolean {
+  try {
+    return realpathSync(p.source) === realpathSync(join(appRoot(), 'exercises', 'linux-process-memory'));
+  } catch {
+    return false;
+  }
+}
+
+/** The fidelity probes that exist in this checkout; undefined where memlab was installed without its tests. */
+export function probeExists(): ((name: string) => boolean) | undefined {
+  const dir = join(appRoot(), 'test', 'fidelity', 'probes');
+  if (!existsSync(join(appRoot(), 'test'))) return undefined;
+  return (name) => existsSync(join(dir, `${name}.c`)) || existsSync(join(dir, `${name}.sh`));
+}
+
+/**
+ * The claim manifest (claims.yaml): read and checked when the pack has one; the built-in pack must
+ * have one covering every exercise, with a probe for every measured claim.
+ */
+export function checkPackClaims(p: Pack, builtin = isBuiltinPack(p)): { coverage?: ClaimCoverage[]; problems: PackProblem[] } {
+  const text = p.files.get('claims.yaml')?.toString('utf8');
+  if (text === undefined) return { problems: builtin ? [{ file: 'claims.yaml', message: 'the built-in pack needs a claim manifest: every factual claim of every exercise and how it is checked' }] : [] };
+  const parsed = parseClaims(text);
+  if (!parsed.value) return { problems: parsed.problems };
+  const exercises = new Map([...p.exercises.values()].map((le) => [le.exercise.id, le.exercise]));
+  const r = checkClaims(parsed.value, exercises, { lineOf: parsed.lineOf, probeExists: builtin ? probeExists() : undefined });
+  // an instructor's manifest is advice: only the built-in pack fails on a gap
+  return { coverage: r.coverage, problems: builtin ? r.problems : r.problems.filter((x) => !/has no entry|makes claims no entry covers/.test(x.message)) };
 }
 
 function lineOfManifest(p: Pack, field: string): { line?: number } {

@@ -201,7 +201,7 @@ export const Highlight = z.union([
   z.object({ frame: z.number().int().min(0) }).strict(),
   z.object({ counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>') }).strict(),
   z.object({ state: z.string().min(1).max(100) }).strict(),
-  z.object({ log: z.string().min(1).max(300) }).strict(),
+  z.object({ log: z.string().min(1).max(300), in: z.enum(['dmesg', 'strace', 'faults']).optional().describe('the log to search: the kernel log, the system calls or the page faults; left out, all of them') }).strict(),
 ]);
 
 export const GuidedStage = z

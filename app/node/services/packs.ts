@@ -16,6 +16,7 @@ import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
+import { checkPack } from '../packs/check.js';
 import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
 import type { PackScenarios } from './sim.js';
@@ -156,7 +157,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     return pr.attempts > 0 ? 'tried' : 'new';
   };
 
-  const questionWidget = (ex: Exercise | StageQuestion, seed: number): QuestionWidget => {
+  const questionWidget = (ex: Exercise | StageQuestion, seed: number, lastKnobs?: Record<string, number>): QuestionWidget => {
     switch (ex.kind) {
       case 'numeric':
       case 'predict':
@@ -173,13 +174,13 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       case 'text':
         return { kind: 'text' };
       case 'tune':
-        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals.map(goalLabel) };
+        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: typeof lastKnobs?.[k.path] === 'number' && lastKnobs[k.path]! >= k.min && lastKnobs[k.path]! <= k.max ? lastKnobs[k.path]! : k.min })), goals: ex.goals.map(goalLabel) };
       default:
         throw new Error(`no question widget for ${ex.kind}`);
     }
   };
 
-  const widgetOf = (p: Pack, ex: Exercise, seed: number, render: (s: string) => string, stage: number): Widget => {
+  const widgetOf = (p: Pack, ex: Exercise, seed: number, render: (s: string) => string, stage: number, lastKnobs?: Record<string, number>): Widget => {
     switch (ex.kind) {
       case 'observe':
         return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
@@ -199,7 +200,17 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         return { kind: 'guided', scenario: ex.scenario, stages, stage: Math.min(stage, ex.stages.length - 1) };
       }
       default:
-        return questionWidget(ex, seed);
+        return questionWidget(ex, seed, lastKnobs);
+    }
+  };
+  /** the knob values of the learner's last tune answer: the sliders stay where they were after a run */
+  const lastKnobsOf = (last: string | undefined): Record<string, number> | undefined => {
+    if (!last) return undefined;
+    try {
+      const a = JSON.parse(last) as { knobs?: unknown };
+      return a.knobs && typeof a.knobs === 'object' ? (a.knobs as Record<string, number>) : undefined;
+    } catch {
+      return undefined;
     }
   };
 
@@ -222,7 +233,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       case 'text':
         return ex.reference;
       case 'tune':
-        return Object.entries(ex.solution).map(([k, v]) => `${ex.knobs.find((x) => x.path === k)?.label ?? k} = ${v}`).join(', ');
+        return Object.entries(ex.solution).map(([k, v]) => { const kn = ex.knobs.find((x) => x.path === k); return `${kn?.label ?? k} = ${v}${kn?.unit ? ` ${kn.unit}` : ''}`; }).join(', ');
       case 'table': {
         const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
         return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
@@ -269,7 +280,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       kind: ex.kind,
       chapter: le.chapter,
       html: render(le.prose),
-      widget: widgetOf(p, ex, seed, render, pr?.stage ?? 0),
+      widget: widgetOf(p, ex, seed, render, pr?.stage ?? 0, lastKnobsOf(pr?.lastAnswer)),
       ...(scenarioId ? { simulator: { scenarioId, step: ex.show_step ?? 0 } } : {}),
       status,
       attempts,
@@ -357,7 +368,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         exercises: c.exercises
           .map((f) => [...p.exercises.values()].find((e) => e.file === f))
           .filter((e): e is NonNullable<typeof e> => !!e)
-          .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id) })),
+          .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id), file: e.file })),
       }));
       const resume = chapters.filter((c) => !c.locked).flatMap((c) => c.exercises).find((e) => e.status !== 'correct' && e.status !== 'gave-up')?.id;
       return { ...summary(p), description: m.description ?? '', ...(resume ? { resume } : {}), chapters };
@@ -429,6 +440,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
           ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });
           return;
         }
+        // author mode runs pack check itself: the same problems, the same count, as the command line
+        if (fresh.id === packId) fresh.problems = checkPack(fresh);
         // the pack keeps its id while it is open, even if pack.yaml is broken mid-edit
         if (fresh.id !== packId)
           fresh.problems.unshift(fresh.id === 'unknown' ? { file: 'pack.yaml', message: 'pack.yaml cannot be read; the last good exercises stay open' } : { file: 'pack.yaml', field: 'id', message: `the id changed to '${fresh.id}'; reopen the pack to use it` });
@@ -442,6 +455,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       });
       w.on('error', () => w.close());
       watchers.set(k, { close: () => (clearTimeout(timer), w.close()) });
+      // from the moment author mode is on, the pack shows what pack check says
+      await reload();
       ctx.onClose(() => {
         watchers.get(k)?.close();
         watchers.delete(k);

@@ -26,6 +26,9 @@ async function openPath(page: Page, path: string): Promise<void> {
   await page.getByRole('button', { name: 'Open', exact: true }).click();
 }
 
+// pack check and pack build run as child processes (20 parameter draws each): slow on a shared machine
+test.describe.configure({ timeout: 300_000 });
+
 test('the README Authoring section, word for word: pack new → edit → pack check → pack build → open in the lab', async ({ page, lab }) => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = /^## Authoring\n([\s\S]*?)^## /m.exec(readme)![1]!;

@@ -7,7 +7,7 @@
 /** the simulator's logs a `log` highlight may search: the kernel log, the system calls, the page faults */
 export type LogPane = 'dmesg' | 'strace' | 'faults';
 export const LOG_PANES: readonly LogPane[] = ['dmesg', 'strace', 'faults'];
-export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string } | { state: string } | { log: string; in?: LogPane };
+export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string; value?: false } | { state: string } | { log: string; in?: LogPane };
 
 /** words a log line also answers to: perf's "minfault" is a minor fault */
 const LOG_WORDS: Array<[RegExp, string]> = [
@@ -41,6 +41,10 @@ export const isVmaMarked = (hs: readonly Highlight[], process: string, row: { la
 /** owner: 'vmstat', 'meminfo' or a process name */
 export const isCounterMarked = (hs: readonly Highlight[], owner: string, field: string): boolean =>
   hs.some((h) => 'counter' in h && h.counter === `${owner}.${field}`);
+
+/** a counter marked with `value: false`: its value is hidden while the stage's question is open */
+export const isCounterHidden = (hs: readonly Highlight[], owner: string, field: string): boolean =>
+  hs.some((h) => 'counter' in h && h.counter === `${owner}.${field}` && h.value === false);
 
 export const isStateMarked = (hs: readonly Highlight[], state: string): boolean => hs.some((h) => 'state' in h && h.state === state);
 
@@ -78,7 +82,7 @@ export function toHighlights(raw: unknown): Highlight[] {
     const o = h as Record<string, unknown>;
     if (str(o.vma)) return [{ vma: o.vma as string, ...(str(o.process) ? { process: o.process as string } : {}) }];
     if (Number.isInteger(o.frame) && (o.frame as number) >= 0) return [{ frame: o.frame as number }];
-    if (str(o.counter)) return [{ counter: o.counter as string }];
+    if (str(o.counter)) return [{ counter: o.counter as string, ...(o.value === false ? { value: false as const } : {}) }];
     if (str(o.state)) return [{ state: o.state as string }];
     if (str(o.log)) return [{ log: o.log as string, ...(LOG_PANES.includes(o.in as LogPane) ? { in: o.in as LogPane } : {}) }];
     return [];

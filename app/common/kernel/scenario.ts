@@ -188,6 +188,8 @@ export type Step = { [V in StepVerb]: z.output<(typeof Steps)[V]> & { verb: V } 
 export interface Scenario {
   title?: string;
   description?: string;
+  /** what the run shows; kept apart from the description so a question over the run does not give its answer */
+  outcome?: string;
   machine: Machine;
   processes: z.output<typeof ProcessDecl>[];
   steps: Step[];
@@ -204,6 +206,7 @@ const Top = z
     description: z.string().max(5000).optional(),
     /** parameters with their defaults, used as {{name}} in values; an exercise's drawn parameters replace them */
     params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a parameter name is lower-case letters, digits and _'), z.number()).optional(),
+    outcome: z.string().max(5000).optional(),
     machine: Machine.default(Machine.parse({})),
     processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
     steps: z.array(z.record(z.string(), z.unknown())).max(300_000),
@@ -320,7 +323,7 @@ export function parseScenario(text: string, file?: string, opts: { params?: Reco
     steps.push(step);
     stepLines.push(lineOf(['steps', i]).line ?? 0);
   });
-  return { title: t.title, description: t.description, machine: t.machine, processes: t.processes, steps, stepLines, file, ...(warnings.length ? { warnings } : {}) };
+  return { title: t.title, description: t.description, ...(t.outcome !== undefined ? { outcome: t.outcome } : {}), machine: t.machine, processes: t.processes, steps, stepLines, file, ...(warnings.length ? { warnings } : {}) };
 }
 
 function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): { range?: [number, number, number] } | undefined {

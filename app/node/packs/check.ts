@@ -17,6 +17,7 @@ import { didYouMean } from '../../common/packs/suggest.js';
 import { drawParams } from '../../common/packs/params.js';
 import { type PackProblem, parseManifest } from '../../common/packs/parse.js';
 import type { Exercise } from '../../common/packs/schema.js';
+import { type CompiledPattern, compilePattern } from '../../common/packs/pattern.js';
 import type { Pack } from './loader.js';
 import { satisfies } from './loader.js';
 import { appRoot } from '../paths.js';
@@ -141,7 +142,11 @@ function structural(ex: Exercise | NonNullable<ReturnType<typeof stageExercise>>
       if (why) where(f(`fields.${i}.tolerance`), why);
     });
   if (ex.kind === 'text' && !ex.patterns.some((pt) => safeRegexOk(pt)?.test(ex.reference))) where(f('patterns'), 'no pattern accepts the reference answer');
-  if (ex.kind === 'text') for (const pt of ex.patterns) if (!safeRegexOk(pt)) where(f('patterns'), `the pattern ${pt} is not a safe regular expression (invalid, or a nested repeat like (a+)+)`);
+  if (ex.kind === 'text')
+    for (const pt of ex.patterns) {
+      const c = compilePattern(pt);
+      if (!c.ok) where(f('patterns'), `the pattern ${pt} cannot be used: ${c.why}`);
+    }
   if (ex.kind === 'tune') {
     for (const k of ex.knobs) {
       if (!(k.path in ex.solution)) where(f('solution'), `the solution gives no value for ${k.path}`);
@@ -176,7 +181,7 @@ function unknownPlaceholders(texts: Array<[string, string | undefined]>, params:
   return out;
 }
 
-function safeRegexOk(p: string): RegExp | null {
+function safeRegexOk(p: string): CompiledPattern | null {
   return safeRegex(p);
 }
 

@@ -6,13 +6,16 @@
  * export (said on stderr); two exports of one learner that disagree are a conflict, named. On any
  * error nothing is written.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CSV_HEADER, OLD_HEADERS, type Row, rowsOf } from '../node/progress/results.js';
 import { csvLine, type ExerciseProgress, parseProgress } from '../node/progress/store.js';
 
-const usage = 'memlab results merge FILES… -o class.csv [--totals learners.csv]';
+const usage = `usage: memlab results merge FILES… -o class.csv [--totals learners.csv]
+  Joins learners' exported results (JSON or CSV) into one class table, one row per learner and
+  exercise, and a table of totals per learner. On any error nothing is written, and each bad file
+  and line is named. Exit 0 when written, 1 when an input is bad, 2 on a wrong command line.`;
 
 export const TOTALS_HEADER = ['learner_id', 'learner', 'pack', 'exercises', 'correct', 'after_solution', 'gave_up', 'points', 'max_points', 'percent'];
 
@@ -70,6 +73,10 @@ function extends_(a: Entry, b: Entry): boolean {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h' || sub === 'help' || (sub === 'merge' && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (sub !== 'merge') {
     process.stderr.write(`${usage}\n`);
     return 2;
@@ -194,8 +201,19 @@ export async function run(argv: string[]): Promise<number> {
     totals.set(k, t);
   }
   const totalsFile = values.totals ?? values.output.replace(/(\.csv)?$/i, '-learners.csv');
-  writeFileSync(values.output, [[...CSV_HEADER], ...rows.map((r) => CSV_HEADER.map((c) => r[c]))].map(csvLine).join('\n') + '\n');
-  writeFileSync(totalsFile, [TOTALS_HEADER, ...totals.values()].map(csvLine).join('\n') + '\n');
+  // written beside their targets and renamed: a failure (a full disk) never leaves a partial table
+  const outputs: Array<[string, string]> = [
+    [values.output, [[...CSV_HEADER], ...rows.map((r) => CSV_HEADER.map((c) => r[c]))].map(csvLine).join('\n') + '\n'],
+    [totalsFile, [TOTALS_HEADER, ...totals.values()].map(csvLine).join('\n') + '\n'],
+  ];
+  try {
+    for (const [f, text] of outputs) writeFileSync(`${f}.tmp-${process.pid}`, text);
+    for (const [f] of outputs) renameSync(`${f}.tmp-${process.pid}`, f);
+  } catch (err) {
+    for (const [f] of outputs) rmSync(`${f}.tmp-${process.pid}`, { force: true });
+    say(`cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was written`);
+    return 1;
+  }
   const learners = new Set(rows.map((r) => r.learner_id)).size;
   process.stdout.write(`wrote ${values.output}: ${rows.length} rows of ${learners} learner(s) from ${positionals.length} file(s)${repeated ? `; ${repeated} identical repeated row(s) kept once` : ''}${kept.length ? `; ${kept.length} row(s) replaced by a further export of the same learner` : ''}\nwrote ${totalsFile}: one total per learner and pack\n`);
   return 0;

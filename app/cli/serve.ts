@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { appRoot, defaultDataDir, rendererDir } from '../node/paths.js';
 import { startServer } from '../node/serve/server.js';
 
-export const usage = `memlab serve [--port N] [--host ADDR] [--open] [--data-dir DIR]
+export const usage = `usage: memlab serve [--port N] [--host ADDR] [--open] [--data-dir DIR]
   Serve the lab on http://127.0.0.1:PORT (default port 5178; 0 picks a free one). The printed
   link carries this run's key (as Jupyter's does): open it; the lab answers no one without it,
   and on Linux no other user's program even with it.

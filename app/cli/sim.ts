@@ -19,13 +19,17 @@ function faults(trace: FaultTrace): string {
   return out.join('\n');
 }
 
-const usage = `memlab sim FILE [--json] [--seed N] [--faults] [--real [--executor c|python]]
+const usage = `usage: memlab sim FILE [--json] [--seed N] [--faults] [--param NAME=VALUE …] [--real [--executor c|python]]
   Run a scenario (YAML or JSON) on the kernel simulator. Per snapshot: every process's
   /proc/PID/status fields, /proc/vmstat and /proc/meminfo; then the system calls and the kernel log.
+  --json    the whole report as JSON
   --faults  also print every page fault, as perf trace -F all would (the newest 262,144).
+  --param   a value for one of the scenario's {{parameters}} (over its params: default)
   --real    also run it for real on this machine's kernel, in a memory cgroup of its own, and
             print the kernel's numbers beside the simulator's after every step (with --json:
             the report gains "real", of the same shape). --executor picks the C or Python one.
+  The scenario format, every verb and option, with worked examples: exercises/SCENARIOS.md
+  (JSON Schema: exercises/schema/scenario.schema.json).
   Exit 0; 2 when the scenario is invalid or a step cannot run (the message names the step);
   3 when it cannot run for real here (the message says why and what to install).`;
 
@@ -62,7 +66,7 @@ function table(report: SimReport): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { real: { type: 'boolean', default: false }, executor: { type: 'string' }, json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: { real: { type: 'boolean', default: false }, executor: { type: 'string' }, json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, param: { type: 'string', multiple: true, default: [] }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     process.stderr.write(`memlab sim: ${(err as Error).message}\n${usage}\n`);
     return 2;
@@ -99,9 +103,18 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.real) return runRealCli(text, file, values.json, values.executor);
+  const params: Record<string, number> = {};
+  for (const p of values.param) {
+    const m = /^([a-z_][a-z0-9_]*)=(-?\d+(?:\.\d+)?)$/.exec(p);
+    if (!m) {
+      process.stderr.write(`memlab sim: --param is NAME=NUMBER, like --param m=128, not '${p}'\n`);
+      return 2;
+    }
+    params[m[1]!] = Number(m[2]);
+  }
   let runner: Runner;
   try {
-    runner = new Runner(parseScenario(text, file), { seed });
+    runner = new Runner(parseScenario(text, file, { params }), { seed });
   } catch (err) {
     if (err instanceof ScenarioError) {
       process.stderr.write(`memlab sim: ${err.describe()}\n`);

@@ -47,3 +47,30 @@ describe('memlab pack check exits 0 or 1', () => {
     expect(err.join('')).toMatch(/no-such-pack: no such file or folder/);
   });
 });
+
+describe('the mistakes that used to pass silently (issue 15): pack check exits 1 naming file, line and field', () => {
+  const silent = [
+    'proc-size-without-unit',
+    'unit-after-kb-field',
+    'count-over-size',
+    'misconception-never-matches',
+    'misconception-is-the-answer',
+    'predict-sign-flipped',
+    'negative-expected-size',
+    'show-step-beyond-scenario',
+    'tune-goal-bare-number',
+    'cyclic-requires',
+    'file-verb-names-allocation',
+  ];
+  afterEach(() => vi.restoreAllMocks());
+  for (const name of silent) {
+    it(name, async () => {
+      const out: string[] = [];
+      vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+      expect(await run(['check', join(root, name)])).toBe(1);
+      const lines = out.join('').trim().split('\n').slice(0, -1);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/^[\w./-]+\.(md|yaml):\d+ \([\w.]+\): \S/);
+    });
+  }
+});

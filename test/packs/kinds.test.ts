@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SimReport } from '../../app/common/kernel/index.js';
-import { check, lookupFor, stageExercise } from '../../app/common/packs/checkers.js';
+import { check, goalLabel, lookupFor, stageExercise } from '../../app/common/packs/checkers.js';
 import { parseExerciseFile } from '../../app/common/packs/parse.js';
 import type { Exercise } from '../../app/common/packs/schema.js';
+import { evaluateQ } from '../../app/common/packs/expr.js';
 
 const ex = (front: string): Exercise => {
   const r = parseExerciseFile(`---\n${front}\n---\nQuestion?\n`, 'x.md');
@@ -107,15 +108,28 @@ describe('names over the simulator report', () => {
     log: [],
   } as unknown as SimReport;
   const look = lookupFor({ n: 3 }, report);
-  it('reads the short and the long forms, and process names with dots', () => {
-    expect(look('sim.end.a.out.VmRSS')).toBe(1048712);
-    expect(look('snapshots.end.processes.a.out.VmRSS')).toBe(1048712);
-    expect(look('snapshots.start.processes.a.out.VmRSS')).toBe(1000);
-    expect(look('vmstat.end.pgfault')).toBe(262151);
-    expect(look('snapshots.end.vmstat.pgfault')).toBe(262151);
-    expect(look('snapshots.end.meminfo.MemFree')).toBe(2950000);
+  it('reads the short and the long forms, and process names with dots; /proc sizes come in bytes, counts as counts', () => {
+    const kB = (n: number, field: string) => ({ v: n * 1024, d: 'size', field });
+    expect(look('sim.end.a.out.VmRSS')).toEqual(kB(1048712, 'sim.end.a.out.VmRSS'));
+    expect(look('snapshots.end.processes.a.out.VmRSS')).toEqual(kB(1048712, 'snapshots.end.processes.a.out.VmRSS'));
+    expect(look('snapshots.start.processes.a.out.VmRSS')).toEqual(kB(1000, 'snapshots.start.processes.a.out.VmRSS'));
+    expect(look('vmstat.end.pgfault')).toEqual({ v: 262151, d: 'count', field: 'vmstat.end.pgfault' });
+    expect(look('snapshots.end.vmstat.pgfault')).toEqual({ v: 262151, d: 'count', field: 'snapshots.end.vmstat.pgfault' });
+    expect(look('snapshots.end.meminfo.MemFree')).toEqual(kB(2950000, 'snapshots.end.meminfo.MemFree'));
+    expect(look('sim.end.a.out.minflt')).toEqual({ v: 262150, d: 'count', field: 'sim.end.a.out.minflt' });
     expect(look('snapshots.end.step')).toBe(4);
     expect(look('n')).toBe(3);
+  });
+  it('"FIELD kB" (memlab 0.1) and a bare FIELD (0.2) are the same bytes; forgetting kB is no longer possible', () => {
+    const q = (src: string) => evaluateQ(src, look);
+    expect(q('meminfo.start.MemFree - meminfo.end.MemFree').v).toBe((4000000 - 2950000) * 1024);
+    expect(q('meminfo.start.MemFree kB - meminfo.end.MemFree kB').v).toBe((4000000 - 2950000) * 1024);
+    expect(q('meminfo.start.MemFree kB').notes).toEqual([]);
+    expect(q('sim.end.a.out.VmRSS MiB').notes.map((n) => n.code)).toEqual(['unit-after-size-field']);
+    expect(q('sim.end.a.out.minflt kB').notes.map((n) => n.code)).toEqual(['unit-after-count']);
+    expect(q('sim.end.a.out.minflt * 4 KiB')).toMatchObject({ d: 'size', notes: [] });
+    expect(q('sim.end.a.out.VmRSS - 4096').notes.map((n) => n.code)).toContain('size-plus-number');
+    expect(q('sim.end.a.out.VmRSS / 4 KiB')).toMatchObject({ d: 'none' });
   });
   it('anything else is unknown, never a crash', () => {
     for (const n of ['snapshots.middle.processes.a.out.VmRSS', 'snapshots.end.processes.b.VmRSS', 'snapshots.end.processes.a.out.state', 'sim.end', 'snapshots.end.vmstat', 'constructor', 'snapshots.end.processes.a.out.__proto__'])
@@ -161,7 +175,13 @@ describe('tune goals', () => {
     const t = tune(['cache.state == killed:oom', 'database.state == running']);
     const r = check(t, { knobs: { 'processes.cache.oom_score_adj': -1000 } }, { params: {}, scenarioText });
     expect(r).toMatchObject({ verdict: 'incorrect', partial: 0 });
-    expect(r.message).toContain('cache.state == killed:oom (it was running)');
+    expect(r.message).toContain("cache's state is killed:oom (it was running)");
+  });
+  it('a size goal reads a bare number in kB (memlab 0.1) and a number with a unit in bytes; students read a label, not the comparison', () => {
+    const both = ['sim.full.database.VmRSS > 250 MiB / 1 KiB', 'sim.full.database.VmRSS > 250 MiB'];
+    expect(check(tune(both), { knobs: { 'processes.cache.oom_score_adj': 500 } }, { params: {}, scenarioText }).verdict).toBe('correct');
+    expect(goalLabel('meminfo.SwapTotal <= 163840')).toBe('SwapTotal (/proc/meminfo) ≤ 160 MiB');
+    expect(goalLabel({ goal: 'meminfo.SwapTotal <= 160 MiB', label: 'at most 160 MiB of swap' })).toBe('at most 160 MiB of swap');
   });
   it('an unknown name on the left is never satisfied', () => {
     const r = check(tune(['nobody.state == running']), { knobs: { 'processes.cache.oom_score_adj': 0 } }, { params: {}, scenarioText });

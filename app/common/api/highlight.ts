@@ -4,7 +4,25 @@
  * (which proves each highlight exists at its stage) and for the simulator views (which mark it).
  * Plain TypeScript, shared by the main process and the renderer.
  */
-export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string; value?: false } | { state: string } | { log: string };
+/** the simulator's logs a `log` highlight may search: the kernel log, the system calls, the page faults */
+export type LogPane = 'dmesg' | 'strace' | 'faults';
+export const LOG_PANES: readonly LogPane[] = ['dmesg', 'strace', 'faults'];
+export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string; value?: false } | { state: string } | { log: string; in?: LogPane };
+
+/** words a log line also answers to: perf's "minfault" is a minor fault */
+const LOG_WORDS: Array<[RegExp, string]> = [
+  [/\bminfault\b/g, 'minor fault'],
+  [/\bmajfault\b/g, 'major fault'],
+];
+/** Does a log line contain a highlight's text (any case, perf's fault names also in words)? */
+export function logLineMatches(text: string, line: string): boolean {
+  const t = text.toLowerCase();
+  const l = line.toLowerCase();
+  if (l.includes(t)) return true;
+  let words = l;
+  for (const [re, w] of LOG_WORDS) words = words.replace(re, w);
+  return words.includes(t);
+}
 
 /** the names a pmap row answers to: its allocation's label, its kind, its mapping, the mapping without brackets ("heap") */
 export const vmaNames = (row: { label?: string; kind: string; mapping: string }): string[] =>
@@ -30,7 +48,9 @@ export const isCounterHidden = (hs: readonly Highlight[], owner: string, field: 
 
 export const isStateMarked = (hs: readonly Highlight[], state: string): boolean => hs.some((h) => 'state' in h && h.state === state);
 
-export const isLogMarked = (hs: readonly Highlight[], line: string): boolean => hs.some((h) => 'log' in h && line.includes(h.log));
+/** `pane`: the log the line is in; a highlight without `in` marks its text in every log */
+export const isLogMarked = (hs: readonly Highlight[], line: string, pane?: LogPane): boolean =>
+  hs.some((h) => 'log' in h && (!h.in || !pane || h.in === pane) && logLineMatches(h.log, line));
 
 /** the process a stage's highlights are about, if they name one (its address space is the one to show) */
 export function highlightedProcess(hs: readonly Highlight[]): string | undefined {
@@ -64,7 +84,7 @@ export function toHighlights(raw: unknown): Highlight[] {
     if (Number.isInteger(o.frame) && (o.frame as number) >= 0) return [{ frame: o.frame as number }];
     if (str(o.counter)) return [{ counter: o.counter as string, ...(o.value === false ? { value: false as const } : {}) }];
     if (str(o.state)) return [{ state: o.state as string }];
-    if (str(o.log)) return [{ log: o.log as string }];
+    if (str(o.log)) return [{ log: o.log as string, ...(LOG_PANES.includes(o.in as LogPane) ? { in: o.in as LogPane } : {}) }];
     return [];
   });
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { method } from './protocol.js';
 
-export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string(), level: z.literal('warning').optional() });
+export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), message: z.string(), level: z.literal('warning').optional() });
 
 export const PackSummary = z.object({
   id: z.string(),
@@ -33,7 +33,7 @@ export const PackDetail = PackSummary.extend({
       title: z.string(),
       requires: z.array(z.string()),
       locked: z.boolean(),
-      exercises: z.array(z.object({ id: z.string(), title: z.string(), kind: z.string(), status: ExerciseStatus })),
+      exercises: z.array(z.object({ id: z.string(), title: z.string(), kind: z.string(), status: ExerciseStatus, /** the exercise's file in the pack, so problems can be shown beside it */ file: z.string().optional() })),
     }),
   ),
 });

@@ -5,6 +5,8 @@
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatBytes, parseSize } from './units.js';
+import { expandTemplate } from './scenario_params.js';
+import { didYouMean } from '../packs/suggest.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -128,12 +130,25 @@ const Steps = {
     .strict(),
   tick: z.object({ ...common, tick: z.number().min(0).max(3_600_000) }).strict(),
   snapshot: z.object({ ...common, snapshot: z.string().min(1).max(80) }).strict(),
+  /** read(2) of a file into a buffer: fills the page cache, maps nothing (reading an allocation is touch with write: false) */
+  read_file: z.object({ ...common, read_file: z.string().min(1).max(200), length: size }).strict(),
+  /** write(2) to a file: dirty page cache */
+  write_file: z.object({ ...common, write_file: z.string().min(1).max(200), length: size }).strict(),
+  /** memlab 0.1's spelling of read_file, kept working; pack check asks to rename it */
   read: z.object({ ...common, read: z.string().min(1).max(200), length: size }).strict(),
+  /** memlab 0.1's spelling of write_file, kept working; pack check asks to rename it */
   write: z.object({ ...common, write: z.string().min(1).max(200), length: size }).strict(),
 } as const;
+/** old verb → its new name */
+export const DEPRECATED_VERBS: Partial<Record<string, StepVerb>> = { read: 'read_file', write: 'write_file' };
+const DEPRECATED_VERBS_SET = { read: 1, write: 1 };
 
 export type StepVerb = keyof typeof Steps;
 export const STEP_VERBS = Object.keys(Steps) as StepVerb[];
+/** the verbs to document and suggest (without the deprecated spellings) */
+export const CURRENT_VERBS = STEP_VERBS.filter((v) => !(v in DEPRECATED_VERBS_SET));
+/** the zod schema of each verb's step, for the JSON Schema export */
+export const STEP_SCHEMAS = Steps;
 
 /** What a form needs to edit a step of each verb: its fields in order (the verb's own first), read off the schema. */
 export interface StepFieldInfo {
@@ -181,12 +196,16 @@ export interface Scenario {
   /** 1-based source line of each step, for messages */
   stepLines: number[];
   file?: string;
+  /** things that run but should be written differently (a deprecated verb): pack check reports them */
+  warnings?: Array<{ line?: number; step?: number; field?: string; message: string }>;
 }
 
 const Top = z
   .object({
     title: z.string().max(200).optional(),
     description: z.string().max(5000).optional(),
+    /** parameters with their defaults, used as {{name}} in values; an exercise's drawn parameters replace them */
+    params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a parameter name is lower-case letters, digits and _'), z.number()).optional(),
     outcome: z.string().max(5000).optional(),
     machine: Machine.default(Machine.parse({})),
     processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
@@ -203,8 +222,11 @@ function issueText(e: z.ZodError): { path: (string | number)[]; message: string 
   return { path: [...i.path, ...(inner?.path ?? [])] as (string | number)[], message: inner?.message ?? i.message };
 }
 
-/** Parse and validate a scenario. Throws ScenarioError naming file, line, step and field. */
-export function parseScenario(text: string, file?: string): Scenario {
+/** Parse and validate a scenario. Throws ScenarioError naming file, line, step and field. `params` fill its {{…}} placeholders (over its own defaults). */
+export function parseScenario(text: string, file?: string, opts: { params?: Record<string, number | string> } = {}): Scenario {
+  const expanded = expandTemplate(text, opts.params);
+  if ('error' in expanded) throw new ScenarioError(expanded.error.message, { file, line: expanded.error.line, column: expanded.error.column });
+  text = expanded.text;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -248,34 +270,60 @@ export function parseScenario(text: string, file?: string): Scenario {
   });
   const steps: Step[] = [];
   const stepLines: number[] = [];
+  const warnings: NonNullable<Scenario['warnings']> = [];
+  // names the program gives its allocations (as:), so a file verb naming one is caught
+  const allocations = new Set(t.steps.map((s) => s.as).filter((x): x is string => typeof x === 'string'));
   t.steps.forEach((s, i) => {
     const here = (field?: string) => ({ file, ...lineOf(field ? ['steps', i, field] : ['steps', i]), step: i + 1, field });
     const verbs = STEP_VERBS.filter((v) => v in s);
-    // `write` is both a verb (write to a file) and a touch option
+    // `write` is both memlab 0.1's file verb and a touch option
     const verbsReal = verbs.includes('touch') ? verbs.filter((v) => v !== 'write') : verbs;
     if (verbsReal.length !== 1) {
+      const unknown = Object.keys(s).filter((k) => k !== 'proc' && k !== 'note');
+      const guess = verbsReal.length === 0 && unknown.length ? didYouMean(unknown[0]!, CURRENT_VERBS) : '';
       throw new ScenarioError(
-        verbsReal.length === 0 ? `a step needs one action: ${STEP_VERBS.join(', ')}` : `a step does one thing, not ${verbsReal.join(' and ')}`,
-        here(),
+        verbsReal.length === 0
+          ? `a step needs one action${unknown.length ? `, and '${unknown[0]}' is not one${guess}` : ''}: ${CURRENT_VERBS.join(', ')} (see exercises/SCENARIOS.md)`
+          : `a step does one thing, not ${verbsReal.join(' and ')}`,
+        here(verbsReal.length === 0 && unknown.length ? unknown[0] : undefined),
       );
     }
     const verb = verbsReal[0]!;
     const r = Steps[verb].safeParse(s);
     if (!r.success) {
+      const issue = r.error.issues[0]!;
       const { path, message } = issueText(r.error);
-      throw new ScenarioError(
-        r.error.issues[0]!.code === 'unrecognized_keys' ? `'${verb}' does not take ${(r.error.issues[0] as { keys: string[] }).keys.map((k) => `'${k}'`).join(', ')}` : message,
-        here(String(path[0] ?? verb)),
-      );
+      const keys0 = Object.keys(Steps[verb].shape);
+      const takes = [verb, ...keys0.filter((k) => k !== verb && k !== 'proc' && k !== 'note'), 'proc', 'note'];
+      if (issue.code === 'unrecognized_keys') {
+        const keys = (issue as { keys: string[] }).keys;
+        const hint = didYouMean(keys[0]!, takes);
+        throw new ScenarioError(`'${verb}' does not take ${keys.map((k) => `'${k}'`).join(', ')}${hint}; it takes ${takes.join(', ')}`, here(keys[0]));
+      }
+      const fieldName = String(path[0] ?? verb);
+      if (issue.code === 'invalid_type' && s[fieldName] === undefined)
+        throw new ScenarioError(`'${verb}' needs ${fieldName}:${fieldName === 'as' ? ' the name the program keeps the pointer under (e.g. as: buf), used by later touch, free, mlock … steps' : ''}`, here(verb));
+      throw new ScenarioError(message, here(fieldName));
     }
     const step = { ...r.data, verb } as Step;
     if (!NO_PROC.has(verb) && !(verb === 'set' && !('oom_score_adj' in (step as { set: object }).set))) {
       if (!step.proc) throw new ScenarioError(`'${verb}' needs proc: the process that does it`, here(verb));
     }
+    if (verb === 'read' || verb === 'write' || verb === 'read_file' || verb === 'write_file') {
+      const target = (step as Record<string, unknown>)[verb] as string;
+      const isWrite = verb === 'write' || verb === 'write_file';
+      if (allocations.has(target))
+        throw new ScenarioError(
+          `'${target}' is an allocation of the program, not a file: ${verb} is file I/O (read(2)/write(2) through the page cache). To ${isWrite ? 'write to' : 'read'} the memory, write { proc: ${step.proc}, touch: ${target}${isWrite ? '' : ', write: false'}${'length' in step ? `, length: ${String((s as Record<string, unknown>).length)}` : ''} }`,
+          here(verb),
+        );
+      const renamed = DEPRECATED_VERBS[verb];
+      if (renamed) warnings.push({ ...here(verb), message: `'${verb}:' is memlab 0.1's spelling of file I/O and still works; rename it to '${renamed}:' so it cannot be mistaken for ${isWrite ? 'writing' : 'reading'} memory (that is touch${isWrite ? '' : ' with write: false'})` });
+    }
     steps.push(step);
     stepLines.push(lineOf(['steps', i]).line ?? 0);
   });
-  return { title: t.title, description: t.description, ...(t.outcome !== undefined ? { outcome: t.outcome } : {}), machine: t.machine, processes: t.processes, steps, stepLines, file };
+  return { title: t.title, description: t.description, ...(t.outcome !== undefined ? { outcome: t.outcome } : {}), machine: t.machine, processes: t.processes, steps, stepLines, file, ...(warnings.length ? { warnings } : {}) };
 }
 
 function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): { range?: [number, number, number] } | undefined {

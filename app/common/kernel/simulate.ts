@@ -339,10 +339,12 @@ export class Runner {
         return;
       }
       case 'read':
-      case 'write': {
+      case 'write':
+      case 'read_file':
+      case 'write_file': {
         const t = this.task(s);
-        const name = s.verb === 'read' ? s.read : s.write;
-        yield* this.fileIo(t, name, s.length, s.verb === 'write', n);
+        const name = s.verb === 'read' ? s.read : s.verb === 'write' ? s.write : s.verb === 'read_file' ? s.read_file : s.write_file;
+        yield* this.fileIo(t, name, s.length, s.verb === 'write' || s.verb === 'write_file', n);
         return;
       }
     }

@@ -3,11 +3,12 @@
  * expressions (expr.ts) over the drawn parameters and, for predict/tune/observe, the
  * simulator's own result. An answer that cannot be read is 'invalid' and costs no attempt.
  */
-import { parseScenario, type SimReport, simulate } from '../kernel/index.js';
+import { parseScenario, ScenarioError, type SimReport, simulate } from '../kernel/index.js';
+import { expandTemplate } from '../kernel/scenario_params.js';
 import type { Scenario } from '../kernel/scenario.js';
 import { Runner } from '../kernel/simulate.js';
 import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
-import { evaluate, ExprError, type Lookup } from './expr.js';
+import { evaluate, evaluateQ, ExprError, type ExprValue, type Lookup } from './expr.js';
 import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
 import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
@@ -51,7 +52,21 @@ export interface CheckContext {
   measured?: number;
 }
 
-/** Names the expressions may use: parameters and sim.<snapshot>.<proc>.<field>, vmstat.<snapshot>.<key>, meminfo.<snapshot>.<key>. */
+/** /proc/PID/status fields that are sizes (kB in /proc); the rest (minflt, majflt, oom_score) are counts */
+export const STATUS_SIZES = new Set(['VmSize', 'VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM', 'VmSwap', 'VmLck', 'VmPTE', 'VmData', 'VmStk']);
+/** what a /proc field measures: every /proc/meminfo line here is in kB, every /proc/vmstat line a count */
+export function procDim(source: 'status' | 'vmstat' | 'meminfo', field: string): 'size' | 'count' {
+  if (source === 'meminfo') return 'size';
+  if (source === 'vmstat') return 'count';
+  return STATUS_SIZES.has(field) ? 'size' : 'count';
+}
+const procQ = (name: string, source: 'status' | 'vmstat' | 'meminfo', field: string, raw: unknown): ExprValue | undefined => {
+  if (typeof raw !== 'number') return undefined;
+  const d = procDim(source, field);
+  return { v: d === 'size' ? raw * 1024 : raw, d, field: name };
+};
+
+/** Names the expressions may use: parameters and sim.<snapshot>.<proc>.<field>, vmstat.<snapshot>.<key>, meminfo.<snapshot>.<key>. Sizes come in bytes, with their dimension. */
 export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
   return (name) => {
     if (Object.prototype.hasOwnProperty.call(params, name)) {
@@ -61,29 +76,46 @@ export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
     if (!report) return undefined;
     const parts = name.split('.');
     const snap = (label: string) => report.snapshots.find((s) => s.label === label) ?? (label === 'start' ? report.snapshots[0] : undefined);
+    const own = (o: object | undefined, k: string): unknown => (o && Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined);
     // long form: snapshots.<label>.processes.<name>.<field>, snapshots.<label>.vmstat.<key>
     if (parts[0] === 'snapshots' && parts.length >= 3) {
       const s = snap(parts[1]!);
       if (!s) return undefined;
-      let v: unknown;
-      const own = (o: object | undefined, k: string): unknown => (o && Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined);
-      if (parts[2] === 'processes' && parts.length >= 5) v = own(own(s.processes, parts.slice(3, -1).join('.')) as object | undefined, parts.at(-1)!);
-      else if ((parts[2] === 'vmstat' || parts[2] === 'meminfo') && parts.length === 4) v = own(s[parts[2]], parts[3]!);
-      else if (parts[2] === 'step' && parts.length === 3) v = s.step;
-      return typeof v === 'number' ? v : undefined;
+      if (parts[2] === 'processes' && parts.length >= 5) return procQ(name, 'status', parts.at(-1)!, own(own(s.processes, parts.slice(3, -1).join('.')) as object | undefined, parts.at(-1)!));
+      if ((parts[2] === 'vmstat' || parts[2] === 'meminfo') && parts.length === 4) return procQ(name, parts[2], parts[3]!, own(s[parts[2]], parts[3]!));
+      if (parts[2] === 'step' && parts.length === 3) return s.step;
+      return undefined;
     }
     if (parts[0] === 'sim' && parts.length >= 4) {
       // process names may hold dots (a.out): everything between the label and the field
-      const v = snap(parts[1]!)?.processes[parts.slice(2, -1).join('.')]?.[parts.at(-1)! as 'VmRSS'];
-      return typeof v === 'number' ? v : undefined;
+      return procQ(name, 'status', parts.at(-1)!, own(snap(parts[1]!)?.processes[parts.slice(2, -1).join('.')], parts.at(-1)!));
     }
     if ((parts[0] === 'vmstat' || parts[0] === 'meminfo') && parts.length === 3) {
       const s = snap(parts[1]!);
-      const v = s ? (s[parts[0]] as Record<string, number>)[parts[2]!] : undefined;
-      return typeof v === 'number' ? v : undefined;
+      return s ? procQ(name, parts[0], parts[2]!, own(s[parts[0]], parts[2]!)) : undefined;
     }
     return undefined;
   };
+}
+
+/** Every name an expression could use here, for "did you mean". */
+export function namesAvailable(params: ParamValues, report?: SimReport): string[] {
+  const out = Object.keys(params);
+  if (!report) return out;
+  for (const s of report.snapshots) {
+    for (const [p, st] of Object.entries(s.processes)) for (const f of Object.keys(st)) if (f !== 'state') out.push(`sim.${s.label}.${p}.${f}`);
+    for (const k of Object.keys(s.vmstat)) out.push(`vmstat.${s.label}.${k}`);
+    for (const k of Object.keys(s.meminfo)) out.push(`meminfo.${s.label}.${k}`);
+  }
+  return out;
+}
+
+/** A scenario's text for this learner: its {{…}} placeholders filled with the drawn parameters. */
+export function scenarioFor(ctx: Pick<CheckContext, 'params' | 'scenarioText'>, ref: string): string {
+  const text = ctx.scenarioText(ref);
+  const r = expandTemplate(text, ctx.params);
+  if ('error' in r) throw new ScenarioError(r.error.message, { file: ref, line: r.error.line, column: r.error.column });
+  return r.text;
 }
 
 const reportCache = new Map<string, SimReport | Error>();
@@ -119,7 +151,7 @@ export function setReportComputer(fn: (text: string) => SimReport): void {
 export function expectedValue(ex: Extract<Exercise, { answer: { expr: string } }>, ctx: CheckContext): { value: number; quantity: Quantity } {
   let report: SimReport | undefined;
   if (ex.kind === 'observe' && ctx.measured !== undefined) return { value: ctx.measured, quantity: ex.answer.quantity };
-  if (ex.kind === 'predict' || (ex.scenario && usesSim(ex.answer.expr))) report = runScenarioText(ctx.scenarioText(ex.scenario!));
+  if (ex.kind === 'predict' || (ex.scenario && usesSim(ex.answer.expr))) report = runScenarioText(scenarioFor(ctx, ex.scenario!));
   return { value: evaluate(ex.answer.expr, lookupFor(ctx.params, report)), quantity: ex.answer.quantity };
 }
 
@@ -129,7 +161,7 @@ function misconceptionLookup(ex: Exercise, ctx: CheckContext): Lookup {
   let report: SimReport | undefined;
   if (needsSim) {
     try {
-      report = runScenarioText(ctx.scenarioText(ex.scenario!));
+      report = runScenarioText(scenarioFor(ctx, ex.scenario!));
     } catch {
       report = undefined;
     }
@@ -141,7 +173,7 @@ const usesSim = (expr: string) => /\b(sim|vmstat|meminfo|snapshots)\./.test(expr
 
 /** Expected values of a table exercise's fields. */
 export function expectedFields(ex: Extract<Exercise, { kind: 'table' }>, ctx: CheckContext): Record<string, { value: number; quantity: Quantity }> {
-  const report = ex.scenario && ex.fields.some((f) => usesSim(f.expr)) ? runScenarioText(ctx.scenarioText(ex.scenario)) : undefined;
+  const report = ex.scenario && ex.fields.some((f) => usesSim(f.expr)) ? runScenarioText(scenarioFor(ctx, ex.scenario)) : undefined;
   const look = lookupFor(ctx.params, report);
   return Object.fromEntries(ex.fields.map((f) => [f.name, { value: evaluate(f.expr, look), quantity: f.quantity }]));
 }
@@ -291,10 +323,10 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       const results = runTune(ex, answer.knobs, ctx);
       if ('error' in results) return { verdict: 'invalid', message: results.error };
       const failed = results.goals.filter((g) => !g.ok);
-      if (!failed.length) return { verdict: 'correct', message: `Every goal holds: ${results.goals.map((g) => g.goal).join('; ')}.`, partial: 1 };
+      if (!failed.length) return { verdict: 'correct', message: `Every goal holds: ${results.goals.map((g) => g.label).join('; ')}.`, partial: 1 };
       return {
         verdict: 'incorrect',
-        message: `Not yet: ${failed.map((g) => `${g.goal} (it was ${g.actual})`).join('; ')}.`,
+        message: `Not yet: ${failed.map((g) => `${g.label} (it was ${g.actual})`).join('; ')}.`,
         partial: (results.goals.length - failed.length) / results.goals.length,
       };
     }
@@ -315,8 +347,8 @@ export function safeRegex(p: string): CompiledPattern | null {
 export const MAX_TEXT_ANSWER = 300;
 
 /** Apply knob values to a scenario (as data) and run it; evaluate the goals on the result. */
-export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<string, number>, ctx: CheckContext): { goals: Array<{ goal: string; ok: boolean; actual: string }> } | { error: string } {
-  const base = parseScenario(ctx.scenarioText(ex.scenario));
+export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<string, number>, ctx: CheckContext): { goals: Array<{ goal: string; ok: boolean; actual: string; label: string }> } | { error: string } {
+  const base = parseScenario(scenarioFor(ctx, ex.scenario));
   const s = JSON.parse(JSON.stringify(base)) as typeof base;
   for (const k of ex.knobs) {
     const v = knobs[k.path]! * (k.unit === 'GiB' ? 1024 ** 3 : k.unit === 'MiB' ? 1024 ** 2 : 1);
@@ -327,8 +359,9 @@ export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<s
       if (!p) return { error: `the scenario has no process '${a}'` };
       (p as Record<string, unknown>)[b!] = v;
     } else if (root === 'steps') {
-      const st = s.steps[Number(a)];
-      if (!st) return { error: `the scenario has no step ${a}` };
+      // steps count from 1, as the simulator shows them
+      const st = s.steps[Number(a) - 1];
+      if (!st) return { error: `the scenario has no step ${a} (steps count from 1; it has ${s.steps.length})` };
       (st as Record<string, unknown>)[b!] = v;
     }
   }
@@ -340,39 +373,71 @@ export function runTune(ex: Extract<Exercise, { kind: 'tune' }>, knobs: Record<s
     return { error: err instanceof Error ? err.message : String(err) };
   }
   const end = report.snapshots.at(-1)!;
-  const value = (left: string): string | number | undefined => {
+  const look = lookupFor(ctx.params, report);
+  /** the left side at the end of the run, with its dimension (a state is a string) */
+  const value = (left: string): string | ExprValue | undefined => {
     const [a, b] = left.split('.');
-    if (a === 'vmstat') return (end.vmstat as Record<string, number>)[b!];
-    if (a === 'meminfo') return (end.meminfo as unknown as Record<string, number>)[b!];
-    if (a === 'ran') return visited.has(left.slice(4)) ? 1 : 0;
+    if (a === 'vmstat') return procQ(left, 'vmstat', b!, (end.vmstat as Record<string, number>)[b!]);
+    if (a === 'meminfo') return procQ(left, 'meminfo', b!, (end.meminfo as unknown as Record<string, number>)[b!]);
+    if (a === 'ran') return { v: visited.has(left.slice(4)) ? 1 : 0, d: 'none' };
     const p = end.processes[a!];
-    return p ? (p as unknown as Record<string, number | string>)[b!] : undefined;
+    const raw = p && b ? (p as unknown as Record<string, number | string>)[b] : undefined;
+    return typeof raw === 'string' ? raw : procQ(left, 'status', b ?? '', raw);
+  };
+  const asExpr = (src: string): ExprValue | undefined => {
+    try {
+      return evaluateQ(src, look);
+    } catch {
+      return undefined;
+    }
   };
   return {
-    goals: ex.goals.map((goal) => {
-      const m = /^\s*([\w.:-]+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$/.exec(goal);
-      if (!m) return { goal, ok: false, actual: 'unreadable goal' };
-      const look = lookupFor(ctx.params, report);
-      const asExpr = (src: string): number | undefined => {
-        try {
-          return evaluate(src, look);
-        } catch {
-          return undefined;
-        }
-      };
+    goals: ex.goals.map((g) => {
+      const goal = goalText(g);
+      const m = GOAL.exec(goal);
+      if (!m) return { goal, ok: false, actual: 'unreadable goal', label: goalLabel(g) };
       // the end of the run (vmstat.oom_kill, b.state, ran.cpu.oomKill) or any expression name (sim.full.cache.VmRSS)
       const actual = value(m[1]!) ?? asExpr(m[1]!);
-      if (actual === undefined) return { goal, ok: false, actual: 'unknown' };
+      if (actual === undefined) return { goal, ok: false, actual: 'unknown', label: goalLabel(g) };
       const rhs = m[3]!;
-      // the right side may be an expression too: "meminfo.SwapFree < 64 MiB / 1 KiB"
-      const num = typeof actual === 'number' ? (Number.isFinite(Number(rhs)) ? Number(rhs) : (asExpr(rhs) ?? NaN)) : NaN;
-      const cmp = typeof actual === 'number' && Number.isFinite(num) ? actual - num : String(actual).localeCompare(rhs);
-      const ok = { '==': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '<=': cmp <= 0, '>': cmp > 0, '>=': cmp >= 0 }[m[2] as '==']!;
-      return { goal, ok, actual: String(actual) };
+      let cmp: number;
+      let shown: string;
+      if (typeof actual === 'string') {
+        cmp = actual.localeCompare(rhs);
+        shown = actual;
+      } else {
+        // the right side may be an expression too: "meminfo.SwapFree < 64 MiB"
+        const r = asExpr(rhs);
+        // a size against a bare number: the number is in kB, the /proc unit (memlab 0.1's reading; pack check asks for a unit)
+        const left = actual.d === 'size' && r?.d === 'none' ? actual.v / 1024 : actual.v;
+        cmp = r && Number.isFinite(r.v) ? left - r.v : NaN;
+        shown = actual.d === 'size' ? formatBytesHuman(actual.v) : String(actual.v);
+      }
+      const ok = Number.isNaN(cmp) ? false : { '==': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '<=': cmp <= 0, '>': cmp > 0, '>=': cmp >= 0 }[m[2] as '==']!;
+      return { goal, ok, actual: shown, label: goalLabel(g) };
     }),
   };
 }
 
+export const GOAL = /^\s*([\w.:-]+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$/;
+/** a goal is "LEFT OP VALUE" or { goal: "LEFT OP VALUE", label: "what students read" } */
+export type Goal = string | { goal: string; label?: string };
+export const goalText = (g: Goal): string => (typeof g === 'string' ? g : g.goal);
+/** what students read for a goal: its label, or the comparison with /proc names and units made readable */
+export function goalLabel(g: Goal): string {
+  if (typeof g !== 'string' && g.label) return g.label;
+  const t = goalText(g);
+  const m = GOAL.exec(t);
+  if (!m) return t;
+  const op = { '==': 'is', '!=': 'is not', '<': '<', '<=': '≤', '>': '>', '>=': '≥' }[m[2]!]!;
+  const parts = m[1]!.split('.');
+  const left = parts[0] === 'vmstat' || parts[0] === 'meminfo' ? `${parts.slice(1).join('.')} (/proc/${parts[0]})` : parts[0] === 'ran' ? `the kernel ran ${parts.slice(1).join('.')}` : `${parts.slice(0, -1).join('.')}'s ${parts.at(-1)}`;
+  let right = m[3]!;
+  const isSize = parts[0] === 'meminfo' || STATUS_SIZES.has(parts.at(-1)!);
+  if (isSize && /^\d+(\.\d+)?$/.test(right)) right = formatBytesHuman(Number(right) * 1024);
+  if (parts[0] === 'ran') return `${left}${right === '0' ? ' never' : ''}`.replace(/^the kernel ran (.*) never$/, 'the kernel never ran $1');
+  return `${left} ${op} ${right}`;
+}
 
 function simulateWithStates(s: Scenario, visited: Set<string>): SimReport {
   const r = new Runner(s);

@@ -4,7 +4,8 @@
  * the machine, a counter, a statechart state entered so far, a kernel log line written so far).
  * pack check uses this; the guided view (issue 6) can use walkStages for where each stage stands.
  */
-import { splitCounter, vmaNames } from '../api/highlight.js';
+import { LOG_PANES, logLineMatches, splitCounter, vmaNames } from '../api/highlight.js';
+import { formatFault } from '../kernel/trace.js';
 import { parseScenario, pmap, Runner, ScenarioError } from '../kernel/index.js';
 import type { Exercise } from './schema.js';
 
@@ -66,7 +67,13 @@ export function checkHighlights(lab: Lab, scenarioText: (ref: string) => string)
       } else if ('state' in h) {
         if (!visited.has(h.state)) bad(`the state '${h.state}', which the kernel has not entered by then (entered: ${[...visited].sort().join(', ')})`);
       } else if ('log' in h) {
-        if (!r.report.log.some((l) => l.step <= target && l.text.includes(h.log))) bad(`the log line '${h.log}', which has not been written by then`);
+        const panes = h.in ? [h.in] : LOG_PANES;
+        const lines: string[] = [];
+        if (panes.includes('dmesg')) lines.push(...r.report.log.filter((l) => l.step <= target).map((l) => l.text));
+        if (panes.includes('strace')) lines.push(...r.report.syscalls.filter((c) => c.step <= target).map((c) => `${c.proc}: ${c.text}`));
+        if (panes.includes('faults')) for (let k = 0; k < r.k.trace.length; k++) lines.push(formatFault(r.k.trace.entry(k)));
+        if (!lines.some((l) => logLineMatches(h.log, l)))
+          bad(`the log line '${h.log}', which ${h.in ? `the ${h.in} log does not show` : 'none of the logs (dmesg, strace, faults) shows'} by then`);
       }
     });
   }

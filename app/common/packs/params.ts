@@ -1,6 +1,7 @@
 /** Parameters drawn per student from a seed, so neighbours get different numbers (and the same student always the same). */
 import type { z } from 'zod';
 import type { Param } from './schema.js';
+import { evaluate } from './expr.js';
 
 /** FNV-1a: a stable 32-bit hash of a string */
 export function hash32(s: string): number {
@@ -41,7 +42,16 @@ export function drawParams(params: Record<string, z.output<typeof Param>>, seed:
   return out;
 }
 
-/** "{{size}} GiB" -> "3 GiB" */
+/** "{{size}} GiB" -> "3 GiB"; "{{n * 256}}" -> "768" (the safe expression language over the parameters) */
 export function substitute(text: string, values: ParamValues): string {
-  return text.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g, (m, name: string) => (name in values ? String(values[name]) : m));
+  return text.replace(/\{\{([^{}]*)\}\}/g, (m, inner: string) => {
+    const name = inner.trim();
+    if (Object.prototype.hasOwnProperty.call(values, name)) return String(values[name]);
+    try {
+      const v = evaluate(name, (n) => (Object.prototype.hasOwnProperty.call(values, n) && Number.isFinite(Number(values[n])) ? Number(values[n]) : undefined));
+      return String(Math.round(v * 1e6) / 1e6);
+    } catch {
+      return m;
+    }
+  });
 }

@@ -4,12 +4,15 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { didYouMean } from './suggest.js';
 import { markdownTooHeavy, yamlTooHeavy } from './limits.js';
 import { Exercise, PackManifest } from './schema.js';
 
 export interface PackProblem {
   file: string;
   line?: number;
+  /** 1-based column, for YAML syntax errors */
+  column?: number;
   field?: string;
   message: string;
   /** a warning does not fail `pack check` (an answer shown before it is asked, a reason on one option only) */
@@ -47,7 +50,8 @@ export function parseYaml<T extends z.ZodType>(text: string, file: string, schem
   };
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    return { problems: [{ file, line: lc.linePos(e.pos[0]).line + lineOffset, message: e.message.split('\n')[0]! }], lineOf };
+    const pos = lc.linePos(e.pos[0]);
+    return { problems: [{ file, line: pos.line + lineOffset, column: pos.col, message: `YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }], lineOf };
   }
   let raw: unknown;
   try {
@@ -59,12 +63,46 @@ export function parseYaml<T extends z.ZodType>(text: string, file: string, schem
   if (r.success) return { value: r.data, problems: [], lineOf };
   return {
     problems: r.error.issues.slice(0, 5).map((i) => {
-      const path = i.path as (string | number)[];
+      const { path, message } = friendly(i, raw);
       const line = locate(doc, lc, path);
-      return { file, line: line === undefined ? undefined : line + lineOffset, field: path.join('.') || undefined, message: i.message };
+      return { file, line: line === undefined ? undefined : line + lineOffset, field: path.join('.') || undefined, message };
     }),
     lineOf,
   };
+}
+
+/** the fields an object schema at this path takes, when it is one (for "did you mean" and "it takes") */
+function shapeKeys(value: unknown): string[] {
+  return value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+}
+
+/** fields of the exercise kinds' nested objects, to say where a key put at the wrong level belongs */
+const NESTED_HOMES: Record<string, string> = { expr: 'answer', quantity: 'answer', tolerance: 'answer', goal: 'goals', label: 'knobs or fields', back_to: 'on_wrong' };
+
+/** zod's issue in plain words, at the path where the author should look (an unknown key: the key itself) */
+function friendly(i: z.core.$ZodIssue, raw: unknown): { path: (string | number)[]; message: string } {
+  const path = i.path as (string | number)[];
+  const at = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), raw);
+  if (i.code === 'invalid_union' && (i as { discriminator?: string }).discriminator) {
+    const opts = ((i as { options?: unknown[] }).options ?? []).map(String);
+    const got = at === undefined ? undefined : String(at);
+    const name = (i as { discriminator?: string }).discriminator!;
+    return { path, message: got === undefined ? `${name} is missing: one of ${opts.join(', ')}` : `'${got}' is not a ${name}${didYouMean(got, opts)}; the ${name}s are ${opts.join(', ')}` };
+  }
+  if (i.code === 'unrecognized_keys') {
+    const keys = (i as { keys: string[] }).keys;
+    const k = keys[0]!;
+    const parentFields = shapeKeys(at).filter((x) => !keys.includes(x));
+    const home = NESTED_HOMES[k];
+    const where = path.length ? `under ${path.join('.')}` : 'here';
+    return {
+      path: [...path, k],
+      message: `'${k}' is not a field ${where}${didYouMean(k, parentFields.concat(Object.keys(NESTED_HOMES)).filter((x) => x !== k))}${home && !path.includes(home) ? `; it belongs inside ${home}:` : ''}`,
+    };
+  }
+  if (i.code === 'invalid_type' && at === undefined) return { path, message: `${String(path.at(-1) ?? 'a field')} is missing (expected ${(i as { expected?: string }).expected ?? 'a value'})` };
+  if (i.code === 'invalid_type') return { path, message: `expected ${(i as { expected?: string }).expected ?? 'another type'}, not ${Array.isArray(at) ? 'a list' : at === null ? 'nothing' : typeof at === 'object' ? 'a mapping' : `${typeof at} ${JSON.stringify(at)}`}` };
+  return { path, message: i.message };
 }
 
 export function parseManifest(text: string, file = 'pack.yaml') {

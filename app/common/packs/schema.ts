@@ -162,7 +162,7 @@ const kindShapes = {
     scenario: z.string().max(200),
     knobs: z.array(Knob).min(1),
     /** every goal must hold at the end of the run, e.g. "vmstat.oom_kill == 0", "b.state == killed:oom" */
-    goals: z.array(text(300)).min(1),
+    goals: z.array(z.union([text(300), z.object({ goal: text(300), label: text(200).optional().describe('what students read instead of the comparison') }).strict()])).min(1),
     /** knob values that meet the goals (pack check proves it) */
     solution: z.record(z.string(), z.number()),
   },
@@ -216,7 +216,7 @@ export const Highlight = z.union([
     })
     .strict(),
   z.object({ state: z.string().min(1).max(100) }).strict(),
-  z.object({ log: z.string().min(1).max(300) }).strict(),
+  z.object({ log: z.string().min(1).max(300), in: z.enum(['dmesg', 'strace', 'faults']).optional().describe('the log to search: the kernel log, the system calls or the page faults; left out, all of them') }).strict(),
 ]);
 
 export const GuidedStage = z

@@ -221,7 +221,7 @@ export function buildPack(source: string, raw: Map<string, Buffer>, opts: { meml
       problems.push(...r.problems);
       if (!r.exercise) return;
       if (exercises.has(r.exercise.id)) {
-        problems.push({ file: f, line: r.lineOf('id'), field: 'id', message: `the id '${r.exercise.id}' is used twice` });
+        problems.push({ file: f, line: r.lineOf('id'), field: 'id', message: `the id '${r.exercise.id}' is used twice: ${exercises.get(r.exercise.id)!.file} has it too; ids must be unique in the pack` });
         return;
       }
       if (r.exercise.scenario && !r.exercise.scenario.startsWith('builtin:') && !files.has(r.exercise.scenario)) {

@@ -10,8 +10,9 @@ import type { z } from 'zod';
 import type { AnswerResult, ExerciseStatus, ExerciseView, Outcome, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { packScenarioId } from '../../common/api/sim.js';
-import { type Answer, check, type CheckResult, expectedFields, expectedValue, lookupFor, stageExercise } from '../../common/packs/checkers.js';
+import { type Answer, check, type CheckResult, expectedFields, expectedValue, goalLabel, lookupFor, stageExercise } from '../../common/packs/checkers.js';
 import { evaluate } from '../../common/packs/expr.js';
+import { checkPack } from '../packs/check.js';
 import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
 import { parseScenario, type SimReport } from '../../common/kernel/index.js';
 import { finishedRun } from '../real/registry.js';
@@ -213,7 +214,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     return STATUS[outcomeFor(ex, pr)] ?? (pr.attempts > 0 ? 'tried' : 'new');
   };
 
-  const questionWidget = (ex: Exercise | StageQuestion, seed: number): QuestionWidget => {
+  const questionWidget = (ex: Exercise | StageQuestion, seed: number, lastKnobs?: Record<string, number>): QuestionWidget => {
     switch (ex.kind) {
       case 'numeric':
       case 'predict':
@@ -230,7 +231,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       case 'text':
         return { kind: 'text' };
       case 'tune':
-        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: k.min })), goals: ex.goals };
+        return { kind: 'tune', knobs: ex.knobs.map((k) => ({ ...k, value: typeof lastKnobs?.[k.path] === 'number' && lastKnobs[k.path]! >= k.min && lastKnobs[k.path]! <= k.max ? lastKnobs[k.path]! : k.min })), goals: ex.goals.map(goalLabel) };
       default:
         throw new Error(`no question widget for ${ex.kind}`);
     }
@@ -274,11 +275,21 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     return { kind: 'guided', scenario: ex.scenario, stages, stage: Math.min(pr?.stage ?? 0, ex.stages.length - 1), policy: { hintCost: policy.hint_cost, pointsAfterSolution: policy.points_after_solution } };
   };
 
-  const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
+  const widgetOf = (p: Pack, ex: Exercise, seed: number, lastKnobs?: Record<string, number>): Widget => {
     if (ex.kind === 'observe') return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, ...(ex.size_mib !== undefined ? { sizeMib: ex.size_mib } : {}), live: false, ...(ex.probe === 'scenario' && ex.scenario ? { scenario: ex.scenario } : {}) };
     if (ex.kind === 'guided') throw new Error('a lab is drawn by labWidget');
     if (ex.kind === 'policy') return policyWidget(ex, drawParams(ex.params, seed));
-    return questionWidget(ex, seed);
+    return questionWidget(ex, seed, lastKnobs);
+  };
+  /** the knob values of the learner's last tune answer: the sliders stay where they were after a run */
+  const lastKnobsOf = (last: string | undefined): Record<string, number> | undefined => {
+    if (!last) return undefined;
+    try {
+      const a = JSON.parse(last) as { knobs?: unknown };
+      return a.knobs && typeof a.knobs === 'object' ? (a.knobs as Record<string, number>) : undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   const solutionOf = (p: Pack, ex: Exercise, params: Record<string, number | string>): string => {
@@ -300,7 +311,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       case 'text':
         return ex.reference;
       case 'tune':
-        return Object.entries(ex.solution).map(([k, v]) => `${ex.knobs.find((x) => x.path === k)?.label ?? k} = ${v}`).join(', ');
+        return Object.entries(ex.solution).map(([k, v]) => { const kn = ex.knobs.find((x) => x.path === k); return `${kn?.label ?? k} = ${v}${kn?.unit ? ` ${kn.unit}` : ''}`; }).join(', ');
       case 'table': {
         const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
         return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
@@ -385,7 +396,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       kind: ex.kind,
       chapter: le.chapter,
       html: render(le.prose),
-      widget: ex.kind === 'guided' ? labWidget(p, ex, pr, seed, params, render) : widgetOf(p, ex, seed),
+      widget: ex.kind === 'guided' ? labWidget(p, ex, pr, seed, params, render) : widgetOf(p, ex, seed, lastKnobsOf(pr?.lastAnswer)),
       ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown } } : {}),
       status,
       outcome,
@@ -519,7 +530,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         exercises: c.exercises
           .map((f) => [...p.exercises.values()].find((e) => e.file === f))
           .filter((e): e is NonNullable<typeof e> => !!e)
-          .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id) })),
+          .map((e) => ({ id: e.exercise.id, title: e.exercise.title, kind: e.exercise.kind, status: statusOf(p, e.exercise.id), file: e.file })),
       }));
       const resume = chapters.filter((c) => !c.locked).flatMap((c) => c.exercises).find((e) => e.status !== 'correct' && e.status !== 'gave-up')?.id;
       return { ...summary(p), description: m.description ?? '', ...(resume ? { resume } : {}), chapters };
@@ -639,6 +650,14 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
           ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });
           return;
         }
+        // author mode runs pack check itself: the same problems, the same count, as the command line
+        if (fresh.id === packId) {
+          try {
+            fresh.problems = checkPack(await loadPack(p.source));
+          } catch (err) {
+            fresh.problems = [...fresh.problems, { file: 'pack.yaml', message: `pack check could not run: ${(err as Error).message}` }];
+          }
+        }
         // the pack keeps its id while it is open, even if pack.yaml is broken mid-edit
         if (fresh.id !== packId)
           fresh.problems.unshift(fresh.id === 'unknown' ? { file: 'pack.yaml', message: 'pack.yaml cannot be read; the last good exercises stay open' } : { file: 'pack.yaml', field: 'id', message: `the id changed to '${fresh.id}'; reopen the pack to use it` });
@@ -652,6 +671,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       });
       w.on('error', () => w.close());
       watchers.set(k, { close: () => (clearTimeout(timer), w.close()) });
+      // from the moment author mode is on, the pack shows what pack check says
+      void reload();
       ctx.onClose(() => {
         watchers.get(k)?.close();
         watchers.delete(k);

@@ -30,7 +30,10 @@ class ExercisesStore {
   constructor() {
     // a watched pack folder was saved (author mode), or the Electron menu opened a pack
     api.on('pack.changed', (e) => {
-      this.reloaded = `Reloaded ${e.packId}: ${e.exercises} exercise(s), ${e.problems.length} problem(s).`;
+      const errors = e.problems.filter((x) => x.level !== 'warning').length;
+      const warnings = e.problems.length - errors;
+      // counted as memlab pack check counts them
+      this.reloaded = `Reloaded ${e.packId}: ${e.exercises} exercise(s), ${errors} problem(s)${warnings ? `, ${warnings} warning(s)` : ''}.`;
       void this.refresh();
       if (this.pack?.id === e.packId) {
         void this.openPack(e.packId).then(() => {

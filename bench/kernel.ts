@@ -117,7 +117,7 @@ export async function run(): Promise<BenchRow[]> {
   const fr = big.k.frames as unknown as Record<string, unknown>;
   let bytes = big.k.swap.map.byteLength;
   for (const v of Object.values(fr)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-  for (const t of big.k.tasks) for (const v of t.mm.vmas) bytes += v.pte.byteLength;
+  for (const t of big.k.tasks) bytes += t.mm.pt.bytes;
   const pages = big.k.frames.total + big.k.swap.slots;
   rows.push({
     group: 'kernel',

@@ -130,7 +130,8 @@ describe('limits instead of hangs', () => {
   it('a run beyond its page budget stops with a clear error', () => {
     const r = new Runner(parseScenario(JSON.stringify({ machine: { ram: '8GiB' }, processes: [{ name: 'p' }], steps: [{ proc: 'p', malloc: '4GiB', as: 'm' }, { proc: 'p', touch: 'm', repeat: 1000 }] })), { pageBudget: 10_000_000 });
     r.step();
-    expect(() => r.step()).toThrow(/budget of 10000000 page touches/);
+    expect(() => r.step()).toThrow(/the run used up its budget of 10,000,000 work units/);
+    expect(r.report.error?.step).toBe(2);
   });
 });
 

@@ -153,7 +153,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const ncells = Math.ceil(total / per);
     const cells = new Uint8Array(ncells);
     const owners = new Int32Array(ncells).fill(-1);
-    const pidOfVma = (id: number) => k.vmas.get(id)?.mm;
+    // an anonymous frame's owner is its anon_vma: the process of its first mapping
+    const pidOfVma = (id: number) => k.anonVmas.get(id)?.members.values().next().value?.mm;
     const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
     const counts = new Uint32Array(7);
     for (let c = 0; c < ncells; c++) {

@@ -236,6 +236,14 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   };
   const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
 
+  /** A short text rendered as one paragraph is shown inline: without its <p>. */
+  const oneParagraph = (html: string) => /^<p>((?:(?!<\/?p>)[\s\S])*)<\/p>\n?$/.exec(html)?.[1] ?? html;
+  /** Pack Markdown of one exercise file to HTML, its {{params}} filled in. */
+  const markdownOf = (p: Pack, file: string, params: Record<string, number | string>) => {
+    const baseDir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+    return (s: string) => oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
+  };
+
   const view = (p: Pack, exId: string): ExerciseView => {
     const le = p.exercises.get(exId);
     if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
@@ -266,7 +274,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       status,
       attempts,
       attemptsLeft: Math.max(0, policy.attempts_before_solution - attempts),
-      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => substitute(h, params)),
+      // hints are Markdown like the explanation (HTML off), rendered here as HTML
+      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => oneParagraph(render(h))),
       hintsTotal: ex.hints.length,
       hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
@@ -394,9 +403,10 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         verdict: r.verdict,
         message: r.message + ran,
         ...(r.unitRead ? { unitRead: r.unitRead } : {}),
-        ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+        // misconceptions and option reasons are Markdown: rendered as HTML like the explanation
+        ...(r.diagnosis ? { diagnosis: markdownOf(p, le.file, params)(r.diagnosis) } : {}),
         ...(r.partial !== undefined ? { partial: r.partial } : {}),
-        ...(r.fields ? { fields: r.fields } : {}),
+        ...(r.fields ? { fields: Object.fromEntries(Object.entries(r.fields).map(([k, f]) => [k, f.diagnosis ? { ...f, diagnosis: markdownOf(p, le.file, params)(f.diagnosis) } : f])) } : {}),
         ...(r.backTo ? { backTo: r.backTo } : {}),
         exercise: view(p, exerciseId),
       };

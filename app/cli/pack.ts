@@ -17,6 +17,7 @@ import { readAnswer } from '../common/packs/answer.js';
 import { drawParams } from '../common/packs/params.js';
 import type { PackProblem } from '../common/packs/parse.js';
 import type { Exercise } from '../common/packs/schema.js';
+import { type CompiledPattern, compilePattern } from '../common/packs/pattern.js';
 import { loadPack, type Pack, PackRefused } from '../node/packs/loader.js';
 import { appRoot } from '../node/paths.js';
 import { exerciseWarnings } from './pack-warnings.js';
@@ -145,7 +146,11 @@ function structural(ex: Exercise | NonNullable<ReturnType<typeof stageExercise>>
       if (why) where(f(`fields.${i}.tolerance`), why);
     });
   if (ex.kind === 'text' && !ex.patterns.some((pt) => safeRegexOk(pt)?.test(ex.reference))) where(f('patterns'), 'no pattern accepts the reference answer');
-  if (ex.kind === 'text') for (const pt of ex.patterns) if (!safeRegexOk(pt)) where(f('patterns'), `the pattern ${pt} is not a safe regular expression (invalid, or a nested repeat like (a+)+)`);
+  if (ex.kind === 'text')
+    for (const pt of ex.patterns) {
+      const c = compilePattern(pt);
+      if (!c.ok) where(f('patterns'), `the pattern ${pt} cannot be used: ${c.why}`);
+    }
   if (ex.kind === 'tune') {
     for (const k of ex.knobs) {
       if (!(k.path in ex.solution)) where(f('solution'), `the solution gives no value for ${k.path}`);
@@ -171,7 +176,7 @@ function unknownPlaceholders(texts: Array<[string, string | undefined]>, params:
   return out;
 }
 
-function safeRegexOk(p: string): RegExp | null {
+function safeRegexOk(p: string): CompiledPattern | null {
   return safeRegex(p);
 }
 

@@ -206,6 +206,8 @@ export type Step = { [V in StepVerb]: z.output<(typeof Steps)[V]> & { verb: V } 
 export interface Scenario {
   title?: string;
   description?: string;
+  /** what the run shows; kept apart from the description so a question over the run does not give its answer */
+  outcome?: string;
   machine: Machine;
   processes: z.output<typeof ProcessDecl>[];
   steps: Step[];
@@ -218,6 +220,7 @@ const Top = z
   .object({
     title: z.string().max(200).optional(),
     description: z.string().max(5000).optional(),
+    outcome: z.string().max(5000).optional(),
     machine: Machine.default(Machine.parse({})),
     processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
     steps: z.array(z.record(z.string(), z.unknown())).max(300_000),
@@ -307,7 +310,7 @@ export function parseScenario(text: string, file?: string): Scenario {
     steps.push(step);
     stepLines.push(lineOf(['steps', i]).line ?? 0);
   });
-  return { title: t.title, description: t.description, machine: t.machine, processes: t.processes, steps, stepLines, file };
+  return { title: t.title, description: t.description, ...(t.outcome !== undefined ? { outcome: t.outcome } : {}), machine: t.machine, processes: t.processes, steps, stepLines, file };
 }
 
 function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): { range?: [number, number, number] } | undefined {

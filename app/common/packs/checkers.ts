@@ -11,6 +11,7 @@ import { evaluate, ExprError, type Lookup } from './expr.js';
 import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
 import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
+import { type CompiledPattern, compilePattern } from './pattern.js';
 import type { Exercise } from './schema.js';
 
 export type Verdict = 'correct' | 'incorrect' | 'invalid';
@@ -84,15 +85,33 @@ export function lookupFor(params: ParamValues, report?: SimReport): Lookup {
   };
 }
 
-const reportCache = new Map<string, SimReport>();
+const reportCache = new Map<string, SimReport | Error>();
+let computeReport = (text: string): SimReport => simulate(parseScenario(text));
 export function runScenarioText(text: string): SimReport {
   let r = reportCache.get(text);
   if (!r) {
-    r = simulate(parseScenario(text));
+    r = computeReport(text);
     if (reportCache.size > 64) reportCache.clear();
     reportCache.set(text, r);
   }
+  if (r instanceof Error) throw r;
   return r;
+}
+
+/**
+ * A host that simulates off its event loop (memlab serve, Electron: worker threads) hands the
+ * reports in here, and makes any report it did not hand in an error rather than a simulation run
+ * on the thread that answers the learner.
+ */
+export function primeReport(text: string, report: SimReport | Error): void {
+  if (reportCache.size > 64) reportCache.clear();
+  reportCache.set(text, report);
+}
+export function hasReport(text: string): boolean {
+  return reportCache.has(text);
+}
+export function setReportComputer(fn: (text: string) => SimReport): void {
+  computeReport = fn;
 }
 
 /** The expected value of a numeric-like exercise, with its quantity. */
@@ -280,37 +299,13 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
 }
 
 /**
- * A pack's text pattern, or null when it is unsafe: too long, invalid, a backreference, or a
- * repeated group that itself repeats or alternates — (a+)+, ((a*))*, (a|aa)+ — the shapes that
- * backtrack catastrophically (ReDoS). Answers matched against them are short, too.
+ * A pack's text pattern, compiled for the linear-time matcher (RE2, see pattern.ts), or null when
+ * it cannot be used (invalid, too long, a backreference or a lookaround). Matching is linear in
+ * the answer's length whatever the pattern: (a+)+ and ^a*a*a*b cannot backtrack.
  */
-export function safeRegex(p: string): RegExp | null {
-  if (p.length > 300 || /\\[1-9]|\\k</.test(p)) return null;
-  const open: number[] = [];
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      // a character class: skip to its end (quantifier characters in it are literal)
-      for (i++; i < p.length && p[i] !== ']'; i++) if (p[i] === '\\') i++;
-      continue;
-    }
-    if (c === '(') open.push(i);
-    else if (c === ')') {
-      const start = open.pop();
-      if (start === undefined) return null;
-      const body = p.slice(start + 1, i).replace(/\\./g, '').replace(/\[[^\]]*\]/g, 'x');
-      if (/^[+*{]/.test(p.slice(i + 1)) && /[+*{|]/.test(body)) return null;
-    }
-  }
-  try {
-    return new RegExp(p, 'i');
-  } catch {
-    return null;
-  }
+export function safeRegex(p: string): CompiledPattern | null {
+  const r = compilePattern(p);
+  return r.ok ? r.pattern : null;
 }
 
 /** The longest short-text answer that is matched against a pack's patterns. */

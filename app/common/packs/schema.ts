@@ -13,6 +13,8 @@ export const PackPolicy = z
     attempts_before_solution: z.number().int().min(0).max(100).default(3).describe('wrong attempts after which the solution may be shown; 0: only after giving up'),
     /** points a hint costs (0 = hints are free) */
     hint_cost: z.number().min(0).max(100).default(0).describe('points each hint costs out of 100; 0: hints are free'),
+    /** points (out of 100) a right answer earns after the learner asked to see the solution */
+    points_after_solution: z.number().min(0).max(100).default(0).describe('points out of 100 for a right answer given after the solution was shown (default 0); hints still cost'),
   })
   .strict();
 
@@ -199,7 +201,13 @@ export type StageQuestion = z.output<typeof StageQuestion>;
 export const Highlight = z.union([
   z.object({ vma: z.string().min(1).max(100), process: z.string().max(100).optional() }).strict(),
   z.object({ frame: z.number().int().min(0) }).strict(),
-  z.object({ counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>') }).strict(),
+  z
+    .object({
+      counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>'),
+      /** false: mark the counter without printing its value (while the stage's question is open) */
+      value: z.literal(false).optional().describe('false: mark the counter but hide its value until the stage is answered (when the question asks for it)'),
+    })
+    .strict(),
   z.object({ state: z.string().min(1).max(100) }).strict(),
   z.object({ log: z.string().min(1).max(300) }).strict(),
 ]);

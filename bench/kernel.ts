@@ -50,15 +50,18 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // touching 4 GiB (1,048,576 faults) on an 8 GiB machine
   const touch = (size: string, ram: string) => `machine: { ram: ${ram} }\nprocesses: [{ name: p }]\nsteps:\n  - { proc: p, malloc: ${size}, as: m }\n  - { proc: p, touch: m }\n`;
-  const t4 = best(3, () => time(() => runScenario(touch('4GiB', '8GiB'))));
+  const runs4 = Array.from({ length: 3 }, () => time(() => runScenario(touch('4GiB', '8GiB'))));
+  const t4 = Math.min(...runs4);
   const floor4 = plainLoop(1 << 20, 2 << 20);
+  const spread = Math.max(...runs4) / t4;
   rows.push({
     group: 'kernel',
-    name: 'touch 4 GiB in 4 KiB pages (1,048,576 minor faults) on an 8 GiB machine',
+    name: 'touch 4 GiB in 4 KiB pages (1,048,576 minor faults, page tables made per 2 MiB) on an 8 GiB machine',
     value: t4,
     unit: 'ms',
     ratio: { value: t4 / floor4, against: `plain typed-array loop (${floor4.toFixed(1)} ms)` },
-    target: { text: 'within 10x of the plain loop', met: t4 / floor4 <= 10 },
+    target: { text: 'within 6x of the plain loop', met: t4 / floor4 <= 6 },
+    note: `three runs: slowest/fastest ${spread.toFixed(2)}`,
   });
   const t1 = best(3, () => time(() => runScenario(touch('1GiB', '8GiB'))));
   // the real kernel doing the same touches: a C probe timed in this run
@@ -93,11 +96,11 @@ export async function run(): Promise<BenchRow[]> {
   const floorT = plainLoop(131072 * 10, 65536);
   rows.push({
     group: 'kernel',
-    name: `thrash: 256 MiB RAM, 1 GiB swap, 512 MiB working set x10 (${swaps.toLocaleString('en')} swap I/Os)`,
+    name: `thrash: 256 MiB RAM, 1 GiB swap, 512 MiB working set x10 (${swaps.toLocaleString('en')} swap I/Os, readahead 8 pages)`,
     value: tt,
     unit: 'ms',
-    ratio: { value: tt / floorT, against: 'plain loop over the same page visits' },
-    target: { text: 'under 1 s', met: tt < 1000 },
+    ratio: { value: tt / floorT, against: `plain loop over the same 1,310,720 page visits (${floorT.toFixed(1)} ms)` },
+    target: { text: 'within 20x of the plain loop', met: tt / floorT <= 20 },
   });
 
   const procs = Array.from({ length: 200 }, (_, i) => `  - { name: p${i} }`).join('\n');
@@ -115,17 +118,17 @@ export async function run(): Promise<BenchRow[]> {
   // memory: a 16 GiB machine with 16 GiB of swap — every typed array of the data plane, counted
   const big = new Runner(parseScenario('machine: { ram: 16GiB, swap: 16GiB }\nprocesses: [{ name: p }]\nsteps: []\n'));
   const fr = big.k.frames as unknown as Record<string, unknown>;
-  let bytes = big.k.swap.map.byteLength;
+  let bytes = big.k.swap.map.byteLength + big.k.swap.cache.byteLength + big.k.swap.slotOfFrame.byteLength;
   for (const v of Object.values(fr)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-  for (const t of big.k.tasks) for (const v of t.mm.vmas) bytes += v.pte.byteLength;
+  for (const t of big.k.tasks) bytes += t.mm.pt.bytes;
   const pages = big.k.frames.total + big.k.swap.slots;
   rows.push({
     group: 'kernel',
     name: 'data plane for 16 GiB RAM + 16 GiB swap (8M pages)',
     value: bytes / 1024 / 1024,
     unit: 'MiB',
-    target: { text: 'under 64 MiB', met: bytes / 1024 / 1024 < 64 },
-    note: `${(bytes / pages).toFixed(2)} B per page (frames ${FrameTable.BYTES_PER_FRAME} B, swap slots 2 B); heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB`,
+    target: { text: 'under 96 MiB', met: bytes / 1024 / 1024 < 96 },
+    note: `${(bytes / pages).toFixed(2)} B per page (frames ${FrameTable.BYTES_PER_FRAME} B + 4 B of swap-cache index when there is swap, swap slots 5 B: count and swap cache); heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB`,
   });
   return rows;
 }

@@ -40,6 +40,29 @@ describe('memlab sim', () => {
     expect(faults.some((l) => /\[step 8\] child/.test(l))).toBe(false);
   });
 
+  it('--json carries the statechart\'s state and the zone\'s watermarks in pages; --seed turns ASLR on, the same seed the same run', async () => {
+    const j = await sim(builtin('pressure-kswapd'), '--json');
+    expect(j.code).toBe(0);
+    const report = JSON.parse(j.out) as { snapshots: Array<{ label: string; kernel: { cpu: string; kswapd: string }; zone: { min: number; low: number; high: number; free: number } }> };
+    for (const s of report.snapshots) {
+      expect(s.kernel.cpu).toBe('running');
+      expect(['asleep', 'balancing']).toContain(s.kernel.kswapd);
+      expect(s.zone.min).toBeLessThan(s.zone.low);
+      expect(s.zone.low).toBeLessThan(s.zone.high);
+      // the chart and the zone agree, from outside
+      if (s.kernel.kswapd === 'asleep') expect(s.zone.free).toBeGreaterThanOrEqual(s.zone.low);
+      else expect(s.zone.free).toBeLessThan(s.zone.high);
+    }
+    expect(report.snapshots.map((s) => s.kernel.kswapd)).toContain('balancing');
+    const plain = (await sim(builtin('malloc-strace'))).out;
+    const a = await sim(builtin('malloc-strace'), '--seed', '7');
+    const b = await sim(builtin('malloc-strace'), '--seed', '7');
+    expect(a.code).toBe(0);
+    expect(b.out).toBe(a.out);
+    expect(a.out).not.toBe(plain);
+    expect((await sim(builtin('malloc-strace'), '--seed', '1e308')).code).toBe(2);
+  });
+
   it('exits 2 naming the line of a broken scenario, and of a missing file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
     const f = join(dir, 'bad.yaml');

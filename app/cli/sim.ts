@@ -1,4 +1,4 @@
-/** `memlab sim FILE [--json] [--seed N]`: run a scenario and print /proc as it would read. */
+/** `memlab sim FILE [--json] [--seed N] [--faults]`: run a scenario and print /proc as it would read. */
 import { parseArgs } from 'node:util';
 import { parseScenario, Runner, ScenarioError, type SimReport } from '../common/kernel/index.js';
 import { formatFault, type FaultTrace } from '../common/kernel/trace.js';
@@ -22,7 +22,12 @@ function faults(trace: FaultTrace): string {
 const usage = `usage: memlab sim FILE [--json] [--seed N] [--faults] [--param NAME=VALUE …] [--real [--executor c|python]]
   Run a scenario (YAML or JSON) on the kernel simulator. Per snapshot: every process's
   /proc/PID/status fields, /proc/vmstat and /proc/meminfo; then the system calls and the kernel log.
-  --json    the whole report as JSON
+  --json    the report as JSON: per snapshot the statechart's state ("kernel": {"cpu", "kswapd"}), the
+            zone's min/low/high watermarks and free memory in pages ("zone"), /proc/PID/status,
+            /proc/vmstat and /proc/meminfo; then the system calls and the kernel log.
+  --seed N  turn on address-space layout randomisation (ASLR), drawn from N: the same N gives the
+            same addresses and the same run. Without it, addresses are those of ASLR off
+            (setarch -R, or gdb), the same every run.
   --faults  also print every page fault, as perf trace -F all would (the newest 262,144).
   --param   a value for one of the scenario's {{parameters}} (over its params: default)
   --real    also run it for real on this machine's kernel, in a memory cgroup of its own, and
@@ -66,7 +71,7 @@ function table(report: SimReport): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { real: { type: 'boolean', default: false }, executor: { type: 'string' }, json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, param: { type: 'string', multiple: true, default: [] }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: { real: { type: 'boolean', default: false }, executor: { type: 'string' }, json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string' }, param: { type: 'string', multiple: true, default: [] }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     process.stderr.write(`memlab sim: ${(err as Error).message}\n${usage}\n`);
     return 2;
@@ -81,8 +86,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0]!;
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) {
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && (!/^\d+$/.test(values.seed!.trim()) || !Number.isSafeInteger(seed))) {
     process.stderr.write(`memlab sim: --seed must be a whole number, not '${values.seed}'\n`);
     return 2;
   }
@@ -114,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let runner: Runner;
   try {
-    runner = new Runner(parseScenario(text, file, { params }), { seed });
+    runner = new Runner(parseScenario(text, file, { params }), seed === undefined ? {} : { seed });
   } catch (err) {
     if (err instanceof ScenarioError) {
       process.stderr.write(`memlab sim: ${err.describe()}\n`);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Runner, type Scenario } from '../../app/common/kernel/index.js';
+import { Runner, type Scenario, ScenarioError } from '../../app/common/kernel/index.js';
 import { FrameKind } from '../../app/common/kernel/page_alloc.js';
 import { parseScenario } from '../../app/common/kernel/scenario.js';
 
@@ -95,16 +95,48 @@ describe(`kernel invariants over random scenarios (seed ${SEED}; replay with MEM
           while (!r.done) {
             try {
               r.step();
-            } catch {
-              break;
+            } catch (e) {
+              // a step may stop the run with a ScenarioError (it is in the report); anything else is a crash
+              if (!(e instanceof ScenarioError)) throw e;
             }
           }
-          return JSON.stringify(r.finish());
+          return JSON.stringify({ report: r.finish(), pos: r.pos, active: r.activeStates() });
         };
-        expect(once()).toBe(once());
+        const a = once();
+        expect(JSON.parse(a).report.snapshots.length).toBeGreaterThan(0);
+        expect(once()).toBe(a);
       }),
       { seed: SEED + 1, numRuns: 25 },
     );
+  });
+});
+
+describe('the seed', () => {
+  const text = 'processes: [{ name: p }]\nsteps:\n  - { proc: p, malloc: 1MiB, as: m }\n  - { proc: p, touch: m }\n';
+  const layout = (seed?: number) => {
+    const r = new Runner(parseScenario(text), seed === undefined ? {} : { seed });
+    while (!r.done) r.step();
+    return { maps: r.k.task('p')!.mm.vmas.map((v) => v.start), report: JSON.stringify(r.finish()), syscalls: r.report.syscalls.map((c) => c.text) };
+  };
+  it('without one, addresses are those of ASLR off (setarch -R), every run', () => {
+    const a = layout();
+    expect(a.maps[0]).toBe(0x555555554000);
+    expect(a.syscalls[1]).toMatch(/= 0x7ffff7[0-9a-f]{6}$/);
+    expect(layout().report).toBe(a.report);
+  });
+  it('with one, the layout is randomised as ASLR does: the same seed gives the same run, another seed another layout', () => {
+    const a = layout(1);
+    const b = layout(1);
+    const c = layout(2);
+    expect(b.report).toBe(a.report);
+    expect(a.maps).not.toEqual(layout().maps);
+    expect(c.maps).not.toEqual(a.maps);
+    // the PIE base moves in whole pages above ELF_ET_DYN_BASE; the mmap area stays below the stack's reach
+    for (const l of [a, c]) {
+      expect(l.maps[0]! % 4096).toBe(0);
+      expect(l.maps[0]!).toBeGreaterThanOrEqual(0x555555554000);
+      expect(l.maps.at(-1)!).toBeGreaterThan(l.maps.at(-2)!);
+    }
   });
 });
 
@@ -130,7 +162,8 @@ describe('limits instead of hangs', () => {
   it('a run beyond its page budget stops with a clear error', () => {
     const r = new Runner(parseScenario(JSON.stringify({ machine: { ram: '8GiB' }, processes: [{ name: 'p' }], steps: [{ proc: 'p', malloc: '4GiB', as: 'm' }, { proc: 'p', touch: 'm', repeat: 1000 }] })), { pageBudget: 10_000_000 });
     r.step();
-    expect(() => r.step()).toThrow(/budget of 10000000 page touches/);
+    expect(() => r.step()).toThrow(/the run used up its budget of 10,000,000 work units/);
+    expect(r.report.error?.step).toBe(2);
   });
 });
 

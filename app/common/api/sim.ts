@@ -284,7 +284,7 @@ export const simMethods = {
       z.object({ text: z.string().max(2_000_000), seed: z.number().int().optional() }).strict(),
     ]),
     z.object({
-      snapshots: z.array(z.object({ label: z.string(), step: z.number(), processes: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))), vmstat: counters, meminfo: counters })),
+      snapshots: z.array(z.object({ label: z.string(), step: z.number(), kernel: z.object({ cpu: z.string(), kswapd: z.string() }).optional(), zone: z.object({ min: z.number(), low: z.number(), high: z.number(), free: z.number() }).optional(), processes: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))), vmstat: counters, meminfo: counters })),
       syscalls: z.array(z.object({ step: z.number(), proc: z.string(), call: z.string(), size: z.number(), text: z.string() })),
       log: z.array(z.object({ step: z.number(), text: z.string() })),
       error: z.object({ step: z.number(), message: z.string(), field: z.string().optional(), line: z.number().optional() }).optional(),

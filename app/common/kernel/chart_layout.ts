@@ -14,7 +14,7 @@
  * (insertion order in, numbers rounded out), so two runs give identical JSON.
  */
 import dagre from '@dagrejs/dagre';
-import { kernelMachine, processMachine } from './machine.js';
+import { guardName, kernelMachine, processMachine } from './machine.js';
 
 /** font sizes (user units) the renderer draws with; the estimates below assume them */
 export const STATE_FONT = 13;
@@ -143,8 +143,7 @@ interface TransitionLike {
 export function transitionsOf(node: StateNodeLike): ChartTransition[] {
   const evented = node.transitions instanceof Map ? [...node.transitions.values()].flat() : [...(node.transitions ?? [])];
   return [...evented, ...(node.always ?? [])].map((t) => {
-    const g = t.guard as string | { type?: string } | undefined;
-    const guard = typeof g === 'string' ? g : g?.type;
+    const guard = guardName(t.guard);
     const out: ChartTransition = { event: t.eventType || 'always', target: (t.target ?? []).map((s) => s.id) };
     if (guard) out.guard = guard;
     return out;

@@ -1,23 +1,37 @@
 /**
- * The kernel's memory-management activities as an xstate statechart: it decides what happens
- * next; the data plane (memory.ts, vmscan.ts, oom_kill.ts over page_alloc's typed arrays) does
- * the per-page work and the counting.
+ * The kernel's memory-management control flow as an xstate statechart: the one owner of the
+ * kernel's control state. It decides what happens next; the data plane (memory.ts, vmscan.ts,
+ * swap_state.ts, oom_kill.ts over page_alloc's typed arrays) does the per-page work, counts, and
+ * reports a result that the chart's guards read.
  *
- *   cpu:    running ──ACCESS──▶ pageFault ─(a page came from swap)─▶ swapIn
+ *   cpu:    running ──ACCESS──▶ pageFault ──(next page is in swap)──▶ swapIn
  *             ▲                  │  ▲                                  │
- *             │   done / SIGSEGV │  │ progress                         │
+ *             │ done / SIGSEGV   │  │ reclaim made progress            │
  *             ├──────────────────┘  │                                  ▼
  *             │                directReclaim ◀──(free < min)── (pageFault | swapIn)
  *             │                     │ no progress
  *             └──── victim was ─── oomKill ──▶ pageFault (retry the allocation)
  *                   the faulter
  *   kswapd: asleep ──(free < low)──▶ balancing ──(free ≥ high)──▶ asleep
+ *
+ * kswapd's state is the kswapd region's and nothing else's: the data plane is told it (it reclaims
+ * beside the allocator only while the chart has kswapd balancing) and reports when free memory
+ * crosses low or high; the region's guards take the transition, and the cpu region resumes the
+ * fault only once the kswapd region has moved. Every SIGSEGV is delivered by the chart.
  */
-import { createActor, setup } from 'xstate';
+import { and, assign, createActor, enqueueActions, type InspectionEvent, setup, stateIn } from 'xstate';
+import { exitTask } from './exit.js';
 import type { Kernel, Task } from './kernel.js';
 import { type Access, accountFaults, type FaultStatus, type FaultTally, runAccess } from './memory.js';
 import { oomKill } from './oom_kill.js';
-import { directReclaim, kswapdBalance, writebackDirty } from './vmscan.js';
+import { kswapdBalance, writebackDirty } from './vmscan.js';
+
+/** A transition xstate took, as its inspection reported it (source and target state ids without the machine's). */
+export interface TakenTransition {
+  from: string;
+  to: string[];
+  event: string;
+}
 
 /** Mutable per-run scratch the data plane and the chart share (the counting stays in typed arrays). */
 export interface RunState {
@@ -28,24 +42,32 @@ export interface RunState {
   /** direct reclaim rounds without progress for the current allocation */
   stalls: number;
   victim: Task | null;
-  /** states entered since the last reset, in order (for the UI to light them) */
+  /** states entered since the last reset, in order (from xstate's inspection of its microsteps) */
   visited: string[];
+  /** transitions taken since the last reset (from xstate's inspection) */
+  taken: TakenTransition[];
   /** set when the kernel panics (no victim left) */
   panic: string | null;
   /** the task killed by SIGSEGV in this access */
   segvTask: Task | null;
-  /** major faults in the last batch (lights swapIn) */
-  lastMajor?: number;
+  /** the access went through swapIn: direct reclaim may go on swapping pages in */
+  swapping: boolean;
 }
 
 export interface KernelContext {
   k: Kernel;
   run: RunState;
+  /** times the fault handler was re-entered in this run (a self-transition must change the snapshot, or xstate stops looking for eventless transitions) */
+  resumed: number;
 }
 
 export type KernelEvent =
   | { type: 'ACCESS'; access: Access }
-  | { type: 'TICK'; ms: number };
+  | { type: 'TICK'; ms: number }
+  /** a sysctl changed the watermarks (min_free_kbytes, watermark_scale_factor) */
+  | { type: 'SYSCTL'; minFreeKbytes?: number; watermarkScaleFactor?: number }
+  /** the kernel freed or took pages outside a fault (munmap, exit, fork's page tables): the regions look at the watermarks again */
+  | { type: 'ZONE_CHANGED' };
 
 /** How many pages kswapd can reclaim per millisecond of simulated time (about 1 GB/s). */
 export const KSWAPD_PAGES_PER_MS = 256;
@@ -53,15 +75,11 @@ export const KSWAPD_PAGES_PER_MS = 256;
 export const MAX_RECLAIM_RETRIES = 16;
 
 export function newRunState(): RunState {
-  return { status: 'idle', access: null, tally: { minor: 0, major: 0, cow: 0, zero: 0 }, reclaimed: 0, stalls: 0, victim: null, visited: [], panic: null, segvTask: null };
+  return { status: 'idle', access: null, tally: { minor: 0, major: 0, cow: 0, zero: 0 }, reclaimed: 0, stalls: 0, victim: null, visited: [], taken: [], panic: null, segvTask: null, swapping: false };
 }
 
-const afterFaults = [
-  { guard: 'accessDone', target: 'running', actions: 'finishAccess' },
-  { guard: 'segv', target: 'running', actions: 'deliverSigsegv' },
-  { guard: 'kswapdStatusChanged', target: 'pageFault', reenter: true },
-  { guard: 'belowMinWatermark', target: 'directReclaim' },
-] as const;
+const KSWAPD_BALANCING = '#kernel.kswapd.balancing';
+const KSWAPD_ASLEEP = '#kernel.kswapd.asleep';
 
 export const kernelMachine = setup({
   types: {
@@ -70,56 +88,52 @@ export const kernelMachine = setup({
     input: {} as { kernel: Kernel; run: RunState },
   },
   actions: {
-    visit: ({ context }, params: { state: string }) => {
-      context.run.visited.push(params.state);
-    },
     beginAccess: ({ context, event }) => {
       if (event.type !== 'ACCESS') return;
       context.run.access = event.access;
       context.run.stalls = 0;
+      context.run.swapping = false;
       context.run.segvTask = null;
     },
-    /** the data plane faults pages in until the access is done or the kernel must act */
-    handleFaults: ({ context }) => {
+    /** the data plane faults pages in until the access is done or the kernel must act; told what the chart says of kswapd */
+    handleFaults: ({ context }, params: { kswapdAwake: boolean; swapIn: boolean; reclaim?: boolean }) => {
       const { k, run } = context;
       const a = run.access!;
-      const tally: FaultTally = { minor: 0, major: 0, cow: 0, zero: 0 };
-      run.status = runAccess(k, a, tally);
+      const tally: FaultTally = { minor: 0, major: 0, cow: 0, zero: 0, reclaimed: 0 };
+      run.status = runAccess(k, a, tally, params);
+      run.reclaimed += tally.reclaimed!;
+      // did_some_progress: a round that freed pages ends the count of rounds that did not
+      if (tally.reclaimed! > 0) run.stalls = 0;
       accountFaults(k, a.task, tally);
       run.tally.minor += tally.minor;
       run.tally.major += tally.major;
       run.tally.cow += tally.cow;
       run.tally.zero += tally.zero;
-      run.lastMajor = tally.major;
     },
-    blockOnIo: ({ context }) => {
-      // the task sleeps in D state while the pages are read from swap; it is running again after
-      const t = context.run.access?.task;
-      t?.lifecycle.send({ type: 'BLOCK' });
-      t?.lifecycle.send({ type: 'WAKE' });
-    },
+    resume: assign({ resumed: ({ context }) => context.resumed + 1 }),
     finishAccess: ({ context }) => {
       context.run.access = null;
     },
     deliverSigsegv: ({ context }) => {
-      const t = context.run.access!.task;
-      context.k.log_(`${t.name}[${t.pid}]: segfault (SIGSEGV): write to a read-only mapping`);
-      context.k.exitTask(t, 'killed:sigsegv');
-      context.run.segvTask = t;
-      context.run.access = null;
+      const { k, run } = context;
+      const a = run.access!;
+      const t = a.task;
+      const addr = (a.vma ? a.vma.start + a.pos * k.pageSize : a.addr).toString(16);
+      if (!a.vma) k.log_(`${t.name}[${t.pid}]: segfault at ${addr} ip 0000555555555189 sp 00007fffffffe3f0 error ${a.write ? 6 : 4} in ${t.name}[555555555000+1000]${a.why ? `: ${a.why}` : ''}`);
+      else k.log_(`${t.name}[${t.pid}]: segfault at ${addr} (SIGSEGV): ${a.write ? 'write to' : 'read of'} a mapping that does not allow it (${a.vma.mapping})`);
+      exitTask(k, t, 'killed:sigsegv');
+      run.segvTask = t;
+      run.access = null;
     },
     wakeKswapd: ({ context }) => {
-      context.k.kswapdAwake = true;
       context.k.kswapdCredit = 0;
       context.k.vmstat.pageoutrun++;
     },
-    sleepKswapd: ({ context }) => {
-      context.k.kswapdAwake = false;
+    noteSwapping: ({ context }) => {
+      context.run.swapping = true;
     },
-    reclaimDirectly: ({ context }) => {
-      const got = directReclaim(context.k);
-      context.run.reclaimed += got;
-      context.run.stalls = got > 0 ? 0 : context.run.stalls + 1;
+    countStall: ({ context }) => {
+      context.run.stalls++;
     },
     killVictim: ({ context }) => {
       const { k, run } = context;
@@ -133,68 +147,111 @@ export const kernelMachine = setup({
     },
     abandonAccess: ({ context }) => {
       context.run.access = null;
-      context.run.status = 'killed';
+      if (context.run.status !== 'budget' && context.run.status !== 'panic') context.run.status = 'killed';
     },
     passTime: ({ context, event }) => {
       if (event.type !== 'TICK') return;
-      const { k, run } = context;
+      const k = context.k;
       k.now += event.ms;
       if (event.ms >= 5000) writebackDirty(k);
-      if (k.frames.free < k.wmark.low && !k.kswapdAwake) {
-        k.kswapdAwake = true;
-        k.vmstat.pageoutrun++;
-      }
-      if (k.kswapdAwake) kswapdBalance(k, event.ms * KSWAPD_PAGES_PER_MS);
-      run.status = k.kswapdAwake && k.frames.free >= k.wmark.high ? 'kswapd-sleep' : 'idle';
+      context.run.status = 'idle';
+    },
+    balanceForTick: ({ context, event }) => {
+      if (event.type !== 'TICK') return;
+      kswapdBalance(context.k, event.ms * KSWAPD_PAGES_PER_MS);
+    },
+    applySysctl: ({ context, event }) => {
+      if (event.type !== 'SYSCTL') return;
+      const k = context.k;
+      if (event.minFreeKbytes !== undefined) k.minFreeKbytes = event.minFreeKbytes;
+      if (event.watermarkScaleFactor !== undefined) k.cfg.watermarkScaleFactor = event.watermarkScaleFactor;
+      k.recomputeWatermarks();
     },
   },
   guards: {
     accessDone: ({ context }) => context.run.status === 'done',
     segv: ({ context }) => context.run.status === 'segv',
-    hadMajorFaults: ({ context }) => (context.run.lastMajor ?? 0) > 0,
-    kswapdStatusChanged: ({ context }) => context.run.status === 'kswapd-wake' || context.run.status === 'kswapd-sleep',
-    belowMinWatermark: ({ context }) => context.run.status === 'need-memory',
-    /** should_reclaim_retry: progress was made, or not yet MAX_RECLAIM_RETRIES rounds without it */
-    reclaimMayRetry: ({ context }) => context.run.stalls === 0 || (context.run.stalls < MAX_RECLAIM_RETRIES && context.k.frames.free > context.k.wmark.min),
+    budgetSpent: ({ context }) => context.run.status === 'budget',
+    nextPageInSwap: ({ context }) => context.run.status === 'swap',
+    crossedLow: ({ context }) => context.run.status === 'below-low',
+    crossedHigh: ({ context }) => context.run.status === 'balanced',
+    belowMinWatermark: ({ context }) => context.run.status === 'below-min',
+    noProgress: ({ context }) => context.run.status === 'no-progress',
+    /** should_reclaim_retry: not yet MAX_RECLAIM_RETRIES rounds without progress, and free memory above min */
+    reclaimMayRetry: ({ context }) => context.run.stalls + 1 < MAX_RECLAIM_RETRIES && context.k.frames.free > context.k.wmark.min,
     noVictim: ({ context }) => context.run.victim === null,
     faulterWasKilled: ({ context }) => context.run.victim === context.run.access?.task,
-    freeBelowLow: ({ context }) => context.run.status === 'kswapd-wake',
-    balancedAboveHigh: ({ context }) => context.run.status === 'kswapd-sleep',
+    /** kswapd is woken when free memory falls below the low watermark (wakeup_kswapd from the allocator) */
+    freeBelowLow: ({ context }) => context.k.frames.free < context.k.wmark.low,
+    /** balance_pgdat is done once free memory is above the high watermark (pgdat_balanced) */
+    freeAboveHigh: ({ context }) => context.k.frames.free >= context.k.wmark.high,
   },
 }).createMachine({
   id: 'kernel',
   type: 'parallel',
-  context: ({ input }) => ({ k: input.kernel, run: input.run }),
+  context: ({ input }) => ({ k: input.kernel, run: input.run, resumed: 0 }),
   states: {
     cpu: {
       initial: 'running',
       states: {
         running: {
           description: 'User code runs; no kernel memory activity.',
-          entry: { type: 'visit', params: { state: 'cpu.running' } },
           on: {
             ACCESS: { target: 'pageFault', actions: 'beginAccess' },
             TICK: { actions: 'passTime' },
+            SYSCTL: { actions: 'applySysctl' },
           },
         },
         pageFault: {
-          description: 'do_page_fault: faulting in the pages the task touched (minor faults, copy-on-write).',
-          entry: [{ type: 'visit', params: { state: 'cpu.pageFault' } }, 'handleFaults'],
-          always: [{ guard: 'hadMajorFaults', target: 'swapIn' }, ...afterFaults],
+          description: 'do_page_fault: faulting in the pages the task touched (minor faults, copy-on-write, the swap cache, file pages).',
+          entry: enqueueActions(({ enqueue, check }) => enqueue({ type: 'handleFaults', params: { kswapdAwake: check(stateIn(KSWAPD_BALANCING)), swapIn: false } })),
+          always: [
+            { guard: 'accessDone', target: 'running', actions: 'finishAccess' },
+            { guard: 'segv', target: 'running', actions: 'deliverSigsegv' },
+            { guard: 'budgetSpent', target: 'running', actions: 'abandonAccess' },
+            { guard: 'nextPageInSwap', target: 'swapIn' },
+            // the data plane stopped for kswapd: resume once the kswapd region has woken it (or put it to sleep)
+            { guard: and(['crossedLow', stateIn(KSWAPD_BALANCING)]), target: 'pageFault', reenter: true, actions: 'resume' },
+            { guard: and(['crossedHigh', stateIn(KSWAPD_ASLEEP)]), target: 'pageFault', reenter: true, actions: 'resume' },
+            { guard: 'belowMinWatermark', target: 'directReclaim' },
+          ],
         },
         swapIn: {
-          description: 'do_swap_page: a major fault; the task blocks while its page is read back from swap.',
-          entry: [{ type: 'visit', params: { state: 'cpu.swapIn' } }, 'blockOnIo'],
-          always: [...afterFaults],
+          description: 'do_swap_page: the next page is in swap; the task waits while it (and the slots around it, vm.page-cluster) is read, then faulting goes on.',
+          entry: [
+            'noteSwapping',
+            enqueueActions(({ enqueue, check }) => enqueue({ type: 'handleFaults', params: { kswapdAwake: check(stateIn(KSWAPD_BALANCING)), swapIn: true } })),
+          ],
+          always: [
+            { guard: 'accessDone', target: 'running', actions: 'finishAccess' },
+            { guard: 'segv', target: 'running', actions: 'deliverSigsegv' },
+            { guard: 'budgetSpent', target: 'running', actions: 'abandonAccess' },
+            { guard: and(['crossedLow', stateIn(KSWAPD_BALANCING)]), target: 'swapIn', reenter: true, actions: 'resume' },
+            { guard: and(['crossedHigh', stateIn(KSWAPD_ASLEEP)]), target: 'swapIn', reenter: true, actions: 'resume' },
+            { guard: 'belowMinWatermark', target: 'directReclaim' },
+          ],
         },
         directReclaim: {
-          description: 'Free memory fell below the min watermark: the allocating task reclaims pages itself.',
-          entry: [{ type: 'visit', params: { state: 'cpu.directReclaim' } }, 'reclaimDirectly'],
-          always: [{ guard: 'reclaimMayRetry', target: 'pageFault' }, { target: 'oomKill' }],
+          description:
+            'Free memory is below the min watermark: before each allocation the task reclaims SWAP_CLUSTER_MAX (32) pages itself (__alloc_pages_direct_reclaim), and faulting goes on while rounds free something.',
+          entry: enqueueActions(({ enqueue, check, context }) =>
+            enqueue({ type: 'handleFaults', params: { kswapdAwake: check(stateIn(KSWAPD_BALANCING)), swapIn: context.run.swapping, reclaim: true } }),
+          ),
+          always: [
+            { guard: 'accessDone', target: 'running', actions: 'finishAccess' },
+            { guard: 'segv', target: 'running', actions: 'deliverSigsegv' },
+            { guard: 'budgetSpent', target: 'running', actions: 'abandonAccess' },
+            { guard: 'nextPageInSwap', target: 'swapIn' },
+            { guard: and(['crossedLow', stateIn(KSWAPD_BALANCING)]), target: 'directReclaim', reenter: true, actions: 'resume' },
+            { guard: and(['crossedHigh', stateIn(KSWAPD_ASLEEP)]), target: 'directReclaim', reenter: true, actions: 'resume' },
+            // should_reclaim_retry: a round freed nothing; retry up to MAX_RECLAIM_RETRIES times while free memory is above min, then the OOM killer
+            { guard: and(['noProgress', 'reclaimMayRetry']), target: 'directReclaim', reenter: true, actions: ['countStall', 'resume'] },
+            { guard: 'noProgress', target: 'oomKill', actions: 'countStall' },
+          ],
         },
         oomKill: {
           description: 'Reclaim failed: the OOM killer picks the task with the highest badness and kills it.',
-          entry: [{ type: 'visit', params: { state: 'cpu.oomKill' } }, 'killVictim'],
+          entry: 'killVictim',
           always: [
             { guard: 'noVictim', target: 'running', actions: 'abandonAccess' },
             { guard: 'faulterWasKilled', target: 'running', actions: 'abandonAccess' },
@@ -208,13 +265,12 @@ export const kernelMachine = setup({
       states: {
         asleep: {
           description: 'kswapd sleeps while free memory is above the low watermark.',
-          entry: { type: 'visit', params: { state: 'kswapd.asleep' } },
           always: { guard: 'freeBelowLow', target: 'balancing', actions: 'wakeKswapd' },
         },
         balancing: {
-          description: 'kswapd reclaims in the background until free memory is above the high watermark.',
-          entry: { type: 'visit', params: { state: 'kswapd.balancing' } },
-          always: { guard: 'balancedAboveHigh', target: 'asleep', actions: 'sleepKswapd' },
+          description: 'kswapd reclaims in the background (beside the allocator, and on its own as time passes) until free memory is above the high watermark.',
+          on: { TICK: { actions: 'balanceForTick' } },
+          always: { guard: 'freeAboveHigh', target: 'asleep' },
         },
       },
     },
@@ -223,23 +279,39 @@ export const kernelMachine = setup({
 
 /** The per-process lifecycle, drawn beside the kernel's chart. */
 export const processMachine = setup({
-  types: { events: {} as { type: 'BLOCK' } | { type: 'WAKE' } | { type: 'EXIT' } | { type: 'OOM_KILL' } | { type: 'SIGSEGV' } },
+  types: { events: {} as { type: 'EXIT' } | { type: 'OOM_KILL' } | { type: 'SIGSEGV' } },
 }).createMachine({
   id: 'process',
   initial: 'running',
   states: {
-    running: { on: { BLOCK: 'blocked', EXIT: 'exited', OOM_KILL: 'killedOom', SIGSEGV: 'killedSigsegv' } },
-    blocked: { on: { WAKE: 'running', OOM_KILL: 'killedOom' } },
+    running: { on: { EXIT: 'exited', OOM_KILL: 'killedOom', SIGSEGV: 'killedSigsegv' } },
     exited: { type: 'final' },
     killedOom: { type: 'final' },
     killedSigsegv: { type: 'final' },
   },
 });
 
+const stripId = (id: string) => id.replace(/^kernel\./, '');
+
 export function startKernelActor(kernel: Kernel, run: RunState) {
-  const actor = createActor(kernelMachine, { input: { kernel, run } });
+  const inspect = (e: InspectionEvent) => {
+    if (e.type !== '@xstate.microstep') return;
+    for (const t of e._transitions) {
+      if (!t.target?.length) continue;
+      const to = t.target.map((s) => stripId(s.id));
+      run.taken.push({ from: stripId(t.source.id), to, event: t.eventType || 'always' });
+      run.visited.push(...to);
+    }
+  };
+  const actor = createActor(kernelMachine, { input: { kernel, run }, inspect });
   actor.start();
   return actor;
+}
+
+/** The chart's state as `memlab sim --json` and the views carry it: { cpu: 'running', kswapd: 'asleep' }. */
+export function chartState(actor: ReturnType<typeof startKernelActor>): { cpu: string; kswapd: string } {
+  const v = actor.getSnapshot().value as { cpu: string; kswapd: string };
+  return { cpu: v.cpu, kswapd: v.kswapd };
 }
 
 /** The chart's states as plain JSON for the renderer to draw. */
@@ -252,6 +324,18 @@ export interface ChartNode {
   transitions: Array<{ event: string; target: string[]; guard?: string }>;
 }
 
+/** A guard as the chart reads it: 'crossedLow && in kswapd.balancing' for and([...]) and stateIn(...) */
+/** A guard as the chart reads it: its name, 'crossedLow && in kswapd.balancing' for and([...]) with stateIn(...) */
+export const guardName = (g: unknown): string | undefined => {
+  if (!g) return undefined;
+  if (typeof g === 'string') return g;
+  // xstate's and()/stateIn() are functions carrying their parts
+  const o = g as { type?: string; guards?: unknown[]; stateValue?: unknown; check?: { name?: string } };
+  if (Array.isArray(o.guards)) return o.guards.map(guardName).join(/Or/.test(o.check?.name ?? '') ? ' || ' : ' && ');
+  if (o.stateValue !== undefined) return `in ${String(o.stateValue).replace(/^#kernel\./, '')}`;
+  return o.type;
+};
+
 export function describeChart(): ChartNode {
   const walk = (node: any): ChartNode => ({
     id: node.id,
@@ -263,7 +347,7 @@ export function describeChart(): ChartNode {
     transitions: [...[...(node.transitions?.values() ?? [])].flat(), ...(node.always ?? [])].map((t: any) => ({
       event: t.eventType || 'always',
       target: (t.target ?? []).map((s: any) => s.id),
-      guard: typeof t.guard === 'string' ? t.guard : t.guard?.type,
+      guard: guardName(t.guard),
     })),
   });
   return walk(kernelMachine.root);

@@ -1,19 +1,21 @@
 /**
- * Address spaces, after mm/mmap.c: VMAs (vm_area_struct) with their page tables, the brk heap,
- * top-down mmap placement below mmap_base, and the files (and tmpfs objects) they map.
- * Addresses are those of an x86-64 process started without ASLR (as under gdb), so they are
- * the same every run and read like a real pmap.
+ * Address spaces, after mm/mmap.c: the mm_struct with its VMAs (vm_area_struct) and page tables,
+ * the brk heap, top-down mmap placement below mmap_base, munmap (splitting a VMA when the hole is
+ * in its middle), and the overcommit check (__vm_enough_memory, mm/util.c).
+ * Addresses are those of an x86-64 process started without ASLR (as under gdb), unless the run
+ * has a seed: then exec.ts randomises the bases as Linux's ASLR does, the same seed the same way.
  */
+import type { FileObject } from './filemap.js';
+import type { Kernel, Task } from './kernel.js';
+import { tableFrames, zapPte } from './memory.js';
+import { PageTables } from './pgtable.js';
 
-/** Page-table entry values. >= 0: a present frame. */
-export const PTE_NONE = -1; // never touched (or dropped): the next touch faults
-export const PTE_ZERO = -2; // mapped to the shared zero page (read of untouched anonymous memory)
-/** <= -3: swapped out to slot (-3 - pte) */
-export const pteSwap = (slot: number) => -3 - slot;
-export const swapSlotOf = (pte: number) => -3 - pte;
-export const isSwapPte = (pte: number) => pte <= -3;
+export { PTE_NONE, PTE_ZERO, pteSwap, swapSlotOf, isSwapPte } from './pgtable.js';
 
 export type VmaKind = 'text' | 'rodata' | 'data' | 'bss' | 'heap' | 'stack' | 'anon' | 'file' | 'shm' | 'lib' | 'vdso';
+
+/** TASK_SIZE on x86-64 with 4-level page tables: the top of user space (128 TiB). */
+export const TASK_SIZE = 0x7ffffffff000;
 
 export interface Prot {
   read: boolean;
@@ -29,40 +31,24 @@ export function protString(p: Prot, shared: boolean): string {
   return `${p.read ? 'r' : '-'}${p.write ? 'w' : '-'}${p.exec ? 'x' : '-'}${shared ? 's' : 'p'}`;
 }
 
-/** A file, or a tmpfs object behind shared anonymous memory: its page cache, by page index. */
-export class FileObject {
-  /** frame holding each page, PTE_NONE when not cached; for shmem also swap entries */
-  pages: Int32Array;
-  /** VMAs that map it (the file's i_mmap, for rmap) */
-  readonly mappers = new Set<Vma>();
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly shmem: boolean,
-    sizePages: number,
-  ) {
-    this.pages = new Int32Array(sizePages).fill(PTE_NONE);
-  }
-  ensure(pages: number): void {
-    if (pages <= this.pages.length) return;
-    const n = new Int32Array(Math.max(pages, this.pages.length * 2)).fill(PTE_NONE);
-    n.set(this.pages);
-    this.pages = n;
-  }
-}
-
 let nextVmaId = 1;
-export function resetVmaIds(): void {
-  nextVmaId = 1;
+
+/**
+ * anon_vma (mm/rmap.c): the VMAs that may map the same anonymous pages (a VMA and its copies in
+ * forked children, and the pieces of a split VMA). An anonymous frame's owner is its anon_vma;
+ * its index is the page's number counted from `base`, so reclaim finds every PTE that maps it.
+ */
+export class AnonVma {
+  readonly id = nextVmaId++;
+  readonly members = new Set<Vma>();
+  constructor(readonly base: number) {}
 }
 
 export class Vma {
   readonly id = nextVmaId++;
-  /** page-table entries, one per page (see PTE_*) */
-  pte: Int32Array;
   locked = false;
-  /** anon_vma: the VMAs that share anonymous pages with this one after fork (same addresses) */
-  family: Set<Vma>;
+  /** anon_vma: the family that shares anonymous pages with this one after fork */
+  anon: AnonVma;
   /** name of the allocation behind it, for the UI (malloc'd pointer, mmap name) */
   label?: string;
 
@@ -77,13 +63,33 @@ export class Vma {
     /** first file page mapped */
     public pgoff: number,
     readonly name: string,
+    anon?: AnonVma,
   ) {
-    this.pte = new Int32Array((end - start) / mm.pageSize).fill(PTE_NONE);
-    this.family = new Set([this]);
+    this.anon = anon ?? new AnonVma(start / mm.pageSize);
   }
 
+  /** the virtual page number of the first page */
+  get vpn0(): number {
+    return this.start / this.mm.pageSize;
+  }
   get pages(): number {
     return (this.end - this.start) / this.mm.pageSize;
+  }
+  /** the page-table entry of page idx of this VMA */
+  pte(idx: number): number {
+    return this.mm.pt.get(this.start / this.mm.pageSize + idx);
+  }
+  setPte(idx: number, v: number): void {
+    this.mm.pt.set(this.start / this.mm.pageSize + idx, v);
+  }
+  /** Every entry other than PTE_NONE, by page index in the VMA (empty 2 MiB spans cost nothing). */
+  forEachPte(fn: (idx: number, pte: number) => void, from = 0, to = this.pages): void {
+    const v0 = this.vpn0;
+    this.mm.pt.forEach(v0 + from, v0 + to, (vpn, pte) => fn(vpn - v0, pte));
+  }
+  /** the index of this VMA's page idx in its anon_vma (frames.index of an anonymous page) */
+  anonIndex(idx: number): number {
+    return this.vpn0 + idx - this.anon.base;
   }
   /** writable private: counts toward VmData / commit charge */
   get privateWritable(): boolean {
@@ -101,27 +107,13 @@ export class Vma {
   contains(addr: number): boolean {
     return addr >= this.start && addr < this.end;
   }
-  /** grow or shrink at the end (brk) */
-  resizeEnd(newEnd: number): void {
-    const pages = (newEnd - this.start) / this.mm.pageSize;
-    const n = new Int32Array(pages).fill(PTE_NONE);
-    n.set(this.pte.subarray(0, Math.min(pages, this.pte.length)));
-    this.pte = n;
-    this.end = newEnd;
-  }
-  /** grow downwards (the stack) */
-  growDown(newStart: number): void {
-    const add = (this.start - newStart) / this.mm.pageSize;
-    const n = new Int32Array(this.pte.length + add).fill(PTE_NONE);
-    n.set(this.pte, add);
-    this.pte = n;
-    this.start = newStart;
-  }
 }
 
 /** The mm_struct: one process's address space. */
 export class Mm {
   vmas: Vma[] = [];
+  /** the page tables (pgd): entries exist only where something was touched */
+  readonly pt: PageTables;
   startBrk = 0;
   brk = 0;
   /** mmap_base: top-down allocations start below it */
@@ -136,8 +128,12 @@ export class Mm {
   lockedVm = 0;
   /** mlockall(MCL_FUTURE) */
   lockFuture = false;
+  /** bytes of the stack in use (the deepest alloca so far) */
+  stackUsed = 12 * 1024;
 
-  constructor(readonly pageSize: number) {}
+  constructor(readonly pageSize: number) {
+    this.pt = new PageTables(pageSize);
+  }
 
   get rss(): number {
     return this.rssFile + this.rssAnon + this.rssShmem;
@@ -162,8 +158,15 @@ export class Mm {
     this.vmas = this.vmas.filter((x) => x !== v);
   }
 
-  /** get_unmapped_area, top-down: the highest gap below mmap_base that fits `len` */
+  /** Is any part of [start, end) mapped by a VMA? */
+  mapped(start: number, end: number): boolean {
+    for (const v of this.vmas) if (v.start < end && v.end > start) return true;
+    return false;
+  }
+
+  /** get_unmapped_area, top-down: the highest gap below mmap_base that fits `len` (-1: none) */
   unmappedArea(len: number, align = this.pageSize): number {
+    if (!(len > 0) || len > TASK_SIZE) return -1;
     let ceiling = this.mmapBase;
     const below = [...this.vmas].filter((v) => v.start < this.mmapBase && v.kind !== 'stack').sort((a, b) => b.start - a.start);
     for (const v of below) {
@@ -181,4 +184,128 @@ export class Mm {
   get totalVm(): number {
     return this.vmas.reduce((a, v) => a + (v.end - v.start), 0);
   }
+}
+
+export function addVma(k: Kernel, v: Vma): Vma {
+  k.vmas.set(v.id, v);
+  v.mm.insert(v);
+  v.anon.members.add(v);
+  k.anonVmas.set(v.anon.id, v.anon);
+  if (v.file) v.file.mappers.add(v);
+  if (v.mm.lockFuture) v.locked = true;
+  return v;
+}
+
+/** free_pgtables for [start, end): tables whose whole span no VMA maps any more go back to the allocator. */
+function freePgtables(k: Kernel, mm: Mm, start: number, end: number): void {
+  const ps = k.pageSize;
+  mm.pt.freeTables(start / ps, end / ps, (a, b) => mm.mapped(a * ps, b * ps), tableFrames(k));
+}
+
+function detach(k: Kernel, v: Vma): void {
+  v.mm.remove(v);
+  v.anon.members.delete(v);
+  if (v.anon.members.size === 0) k.anonVmas.delete(v.anon.id);
+  if (v.file) v.file.mappers.delete(v);
+  k.vmas.delete(v.id);
+}
+
+/** Remove a whole VMA: zap its entries, free the page tables nothing else uses. */
+export function unmapVma(k: Kernel, v: Vma): void {
+  v.forEachPte((i) => zapPte(k, v, i));
+  detach(k, v);
+  freePgtables(k, v.mm, v.start, v.end);
+}
+
+/** Unmap [start, end) of a VMA (page aligned), splitting it when the hole is in the middle. */
+export function unmapRange(k: Kernel, v: Vma, start: number, end: number): void {
+  const ps = k.pageSize;
+  if (start <= v.start && end >= v.end) return unmapVma(k, v);
+  const a = (Math.max(start, v.start) - v.start) / ps;
+  const b = (Math.min(end, v.end) - v.start) / ps;
+  v.forEachPte((i) => zapPte(k, v, i), a, b);
+  if (start <= v.start) {
+    // cut the front
+    v.pgoff += b;
+    v.start = end;
+  } else if (end >= v.end) {
+    v.end = start;
+  } else {
+    // split: keep the front in v, the back becomes a new VMA of the same anon_vma
+    const back = new Vma(v.mm, end, v.end, v.kind, v.prot, v.shared, v.file, v.pgoff + b, v.name, v.anon);
+    back.locked = v.locked;
+    back.label = v.label;
+    v.end = start;
+    addVma(k, back);
+  }
+  freePgtables(k, v.mm, start, end);
+}
+
+/** munmap(2) of [addr, addr + len): every VMA it covers, page aligned. */
+export function sysMunmap(k: Kernel, t: Task, addr: number, len: number): void {
+  const ps = k.pageSize;
+  const start = Math.floor(addr / ps) * ps;
+  const end = Math.ceil((addr + len) / ps) * ps;
+  for (const v of [...t.mm.vmas]) if (v.start < end && v.end > start) unmapRange(k, v, start, end);
+}
+
+/** Committed_AS: what private writable mappings could need (the overcommit charge). */
+export function committedAs(k: Kernel): number {
+  let pages = 0;
+  for (const t of k.tasks) if (t.alive) for (const v of t.mm.vmas) if (v.privateWritable || (v.shared && !v.file?.name.startsWith('/'))) pages += v.pages;
+  return pages;
+}
+
+/** CommitLimit (overcommit_memory=2): swap + RAM * overcommit_ratio / 100 */
+export function commitLimit(k: Kernel): number {
+  return k.swap.slots + Math.floor((k.managedPages * k.cfg.overcommitRatio) / 100);
+}
+
+/**
+ * __vm_enough_memory: may a new private writable mapping of `pages` be made?
+ * 0 (heuristic): refuse only what could never fit (more than RAM + swap); 1: always; 2: strict.
+ */
+export function enoughMemory(k: Kernel, pages: number): boolean {
+  if (k.cfg.overcommitMemory === 1) return true;
+  if (k.cfg.overcommitMemory === 0) return pages <= k.managedPages + k.swap.slots;
+  return committedAs(k) + pages <= commitLimit(k);
+}
+
+export type MmapResult = { ok: true; addr: number; vma: Vma } | { ok: false; errno: 'ENOMEM' | 'EINVAL' };
+
+/** mmap(2): place a mapping top-down below mmap_base. Nothing is faulted in here (MAP_POPULATE is the caller's touch). */
+export function sysMmap(
+  k: Kernel,
+  t: Task,
+  o: { len: number; prot: Prot; shared: boolean; file: FileObject | null; pgoff: number; kind: VmaKind; name: string; label?: string; addr?: number },
+): MmapResult {
+  const ps = k.pageSize;
+  const len = Math.ceil(o.len / ps) * ps;
+  if (len === 0) return { ok: false, errno: 'EINVAL' };
+  if (len > TASK_SIZE) return { ok: false, errno: 'ENOMEM' };
+  if (o.prot.write && !o.shared && !enoughMemory(k, len / ps)) return { ok: false, errno: 'ENOMEM' };
+  const addr = o.addr ?? t.mm.unmappedArea(len);
+  if (addr < 0) return { ok: false, errno: 'ENOMEM' };
+  const v = addVma(k, new Vma(t.mm, addr, addr + len, o.kind, o.prot, o.shared, o.file, o.pgoff, o.name));
+  v.label = o.label;
+  return { ok: true, addr, vma: v };
+}
+
+/** brk(2): move the program break; false when the kernel refuses (ENOMEM), the break then stays. */
+export function sysBrk(k: Kernel, t: Task, newBrk: number): boolean {
+  const mm = t.mm;
+  const ps = k.pageSize;
+  const end = Math.ceil(newBrk / ps) * ps;
+  let heap = mm.vmas.find((v) => v.kind === 'heap');
+  if (newBrk > mm.brk) {
+    const grow = (end - (heap ? heap.end : mm.startBrk)) / ps;
+    if (grow > 0 && (!enoughMemory(k, grow) || mm.mapped(heap ? heap.end : mm.startBrk, end) || end > mm.mmapBase)) return false;
+    if (!heap) heap = addVma(k, new Vma(mm, mm.startBrk, Math.max(end, mm.startBrk + ps), 'heap', parseProt('rw'), false, null, 0, '[heap]'));
+    else if (end > heap.end) heap.end = end;
+  } else if (heap) {
+    if (end <= heap.start) unmapVma(k, heap);
+    else if (end < heap.end) unmapRange(k, heap, end, heap.end);
+  }
+  mm.brk = newBrk;
+  return true;
 }

@@ -3,41 +3,15 @@
  * fs/proc/base.c, the victim choice, and the report the kernel prints.
  */
 import type { Kernel, Task } from './kernel.js';
-import { isSwapPte, PTE_NONE } from './mmap.js';
+import { exitTask } from './exit.js';
+import { isSwapPte } from './pgtable.js';
 
 export const OOM_SCORE_ADJ_MIN = -1000;
 export const OOM_SCORE_ADJ_MAX = 1000;
 
-/**
- * mm_pgtables_bytes: the page-table pages the process's mappings need. A PTE page maps 2 MiB,
- * a PMD page 1 GiB, a PUD page 512 GiB; one of each level is allocated on the first fault in
- * its span (the PGD is not counted, as in Linux).
- */
-export function pgtablesBytes(t: Task, pageSize: number): number {
-  const pte = new Set<number>();
-  const pmd = new Set<number>();
-  const pud = new Set<number>();
-  const pagesPerPte = (2 * 1024 * 1024) / pageSize;
-  for (const v of t.mm.vmas) {
-    const base = v.start / pageSize;
-    for (let i = 0; i < v.pte.length; i++) {
-      if (v.pte[i] === PTE_NONE) {
-        // skip to the next PTE-table boundary quickly when a whole span is empty
-        continue;
-      }
-      const page = base + i;
-      const r = Math.floor(page / pagesPerPte);
-      if (!pte.has(r)) {
-        pte.add(r);
-        pmd.add(Math.floor(r / 512));
-        pud.add(Math.floor(r / (512 * 512)));
-      }
-      // jump to the end of this 2 MiB span
-      const next = (r + 1) * pagesPerPte - base;
-      if (next - 1 > i) i = next - 1;
-    }
-  }
-  return (pte.size + pmd.size + pud.size) * 4096;
+/** mm_pgtables_bytes: the page-table pages the process's mappings hold (PTE, PMD and PUD tables, a page each). */
+export function pgtablesBytes(t: Task, _pageSize?: number): number {
+  return t.mm.pt.pgtablesBytes;
 }
 
 /**
@@ -112,7 +86,7 @@ export function oomKill(k: Kernel, trigger: Task): Task | null {
   k.vmstat.oom_kill++;
   const ps = k.pageSize;
   const before = { anon: victim.mm.rssAnon, file: victim.mm.rssFile, shmem: victim.mm.rssShmem };
-  k.exitTask(victim, 'killed:oom');
+  exitTask(k, victim, 'killed:oom');
   k.log_(
     `oom_reaper: reaped process ${victim.pid} (${victim.name}), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB (freed anon ${kB(before.anon, ps)}kB)`,
   );

@@ -19,6 +19,10 @@ export const enum PG {
   Referenced = 2,
   Dirty = 4,
   Mlocked = 8,
+  /** in the swap cache: the page also has a swap slot (PG_swapcache) */
+  SwapCache = 16,
+  /** read ahead from swap and not used yet (PG_readahead) */
+  Readahead = 32,
 }
 
 export interface Watermarks {
@@ -56,8 +60,9 @@ export class FrameTable {
   readonly owner: Int32Array;
   /** index of the page inside its VMA (anon) or file (page cache); for a free frame, the next free frame */
   readonly index: Int32Array;
-  /** the free list is threaded through `index` (free frames have no page index), as Linux threads it through struct page */
+  /** the free list (a queue) is threaded through `index` (free frames have no page index), as Linux threads it through struct page */
   private freeHead = -1;
+  private freeTail = -1;
   private freeTop = 0;
   /** frames of each kind, kept as they change (nr_free_pages, NR_ANON_MAPPED, NR_FILE_PAGES, ...) */
   readonly count = new Float64Array(5);
@@ -77,6 +82,7 @@ export class FrameTable {
       this.index[i] = this.freeHead;
       this.freeHead = i;
     }
+    this.freeTail = total - 1;
     this.freeTop = total;
     this.count[FrameKind.Free] = total;
   }
@@ -90,6 +96,7 @@ export class FrameTable {
     if (this.freeTop === 0) return -1;
     const f = this.freeHead;
     this.freeHead = this.index[f]!;
+    if (this.freeHead === -1) this.freeTail = -1;
     this.freeTop--;
     this.kind[f] = kind;
     this.flags[f] = 0;
@@ -113,8 +120,13 @@ export class FrameTable {
     this.flags[f] = 0;
     this.mapcount[f] = 0;
     this.owner[f] = -1;
-    this.index[f] = this.freeHead;
-    this.freeHead = f;
+    // freed frames queue at the tail and are handed out in the order they were freed: pages reclaimed
+    // in one sweep are refilled in that order, so the clock meets them again in the order they were
+    // used (what the kernel's LRU lists keep; readahead of neighbouring swap slots counts on it)
+    this.index[f] = -1;
+    if (this.freeTail === -1) this.freeHead = f;
+    else this.index[this.freeTail] = f;
+    this.freeTail = f;
     this.freeTop++;
   }
 

@@ -3,7 +3,9 @@
  * /proc/meminfo (fs/proc/meminfo.c, si_mem_available), top's columns and pmap -x's rows.
  */
 import { type Kernel, type Task, VMSTAT_KEYS, type VmstatKey } from './kernel.js';
-import { isSwapPte, PTE_NONE, PTE_ZERO, protString } from './mmap.js';
+import { commitLimit, committedAs, protString } from './mmap.js';
+import { isSwapPte, PTE_NONE, PTE_ZERO } from './pgtable.js';
+import { swapCacheUnmapped } from './swap_state.js';
 import { FrameKind, PG } from './page_alloc.js';
 import { oomScore, pgtablesBytes } from './oom_kill.js';
 
@@ -40,7 +42,7 @@ export const STATUS_FIELDS: Record<keyof ProcStatus, string> = {
   minflt: 'Minor page faults: resolved without I/O (field 10 of /proc/PID/stat).',
   majflt: 'Major page faults: the task waited for I/O, e.g. swap-in (field 12 of /proc/PID/stat).',
   oom_score: '/proc/PID/oom_score: the OOM killer\'s badness scaled to 0..2000.',
-  state: 'running, blocked (D, waiting for I/O), exited, killed:oom or killed:sigsegv.',
+  state: 'running, exited, killed:oom or killed:sigsegv.',
 };
 
 export function procStatus(k: Kernel, t: Task): ProcStatus {
@@ -84,7 +86,9 @@ export interface Meminfo {
   MemFree: number;
   MemAvailable: number;
   Cached: number;
+  SwapCached: number;
   AnonPages: number;
+  PageTables: number;
   Shmem: number;
   Dirty: number;
   Mlocked: number;
@@ -106,6 +110,8 @@ export function meminfo(k: Kernel): Meminfo {
   const shmem = fr.count[FrameKind.Shmem]!;
   // si_mem_available: free above the reserve, plus the page cache that can be dropped
   const reserve = k.wmark.high;
+  // swap-cache pages nobody maps are on the anon LRU but not AnonPages (NR_ANON_MAPPED)
+  const cacheOnly = swapCacheUnmapped(k);
   let avail = fr.free - reserve;
   avail += file - Math.min(Math.floor(file / 2), k.wmark.low);
   return {
@@ -113,14 +119,16 @@ export function meminfo(k: Kernel): Meminfo {
     MemFree: kb(fr.free),
     MemAvailable: kb(Math.max(0, avail)),
     Cached: kb(file + shmem),
-    AnonPages: kb(fr.count[FrameKind.Anon]!),
+    SwapCached: kb(k.swap.cached),
+    AnonPages: kb(fr.count[FrameKind.Anon]! - cacheOnly),
+    PageTables: kb(k.pageTablePages),
     Shmem: kb(shmem),
     Dirty: kb(fr.dirty),
     Mlocked: kb(fr.mlocked),
     SwapTotal: kb(k.swap.slots),
     SwapFree: kb(k.swap.free),
-    Committed_AS: kb(k.committedAs()),
-    CommitLimit: kb(k.commitLimit()),
+    Committed_AS: kb(committedAs(k)),
+    CommitLimit: kb(commitLimit(k)),
     'Active(anon)': kb(fr.active[FrameKind.Anon]! + fr.active[FrameKind.Shmem]!),
     'Inactive(anon)': kb(fr.count[FrameKind.Anon]! + shmem - fr.active[FrameKind.Anon]! - fr.active[FrameKind.Shmem]!),
     'Active(file)': kb(fr.active[FrameKind.File]!),
@@ -191,16 +199,18 @@ export function pmap(k: Kernel, t: Task): PmapRow[] {
     let swapped = 0;
     let zero = 0;
     let dirty = 0;
-    for (let i = 0; i < v.pte.length; i++) {
-      const p = v.pte[i]!;
+    v.forEachPte((_i, p) => {
       if (p >= 0) {
         resident++;
         if (k.frames.kind[p] === FrameKind.Anon || k.frames.flags[p]! & PG.Dirty) dirty++;
       } else if (p === PTE_ZERO) zero++;
       else if (isSwapPte(p)) swapped++;
-    }
+    });
     if (v.file?.shmem) {
-      for (let i = 0; i < v.pte.length; i++) if (v.pte[i] === PTE_NONE && isSwapPte(v.file.pages[v.pgoff + i] ?? PTE_NONE)) swapped++;
+      const file = v.file;
+      file.pages.forEach(v.pgoff, v.pgoff + v.pages, (pi, e) => {
+        if (isSwapPte(e) && v.pte(pi - v.pgoff) === PTE_NONE) swapped++;
+      });
     }
     return {
       start: v.start,
@@ -216,7 +226,7 @@ export function pmap(k: Kernel, t: Task): PmapRow[] {
       resident,
       swapped,
       zero,
-      untouched: v.pte.length - resident - swapped - zero,
+      untouched: v.pages - resident - swapped - zero,
       locked: v.locked,
     };
   });

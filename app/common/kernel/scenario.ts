@@ -55,6 +55,8 @@ export const Machine = z
     watermark_scale_factor: z.number().int().min(1).max(3000).default(10),
     transparent_hugepage: z.enum(['never', 'always', 'madvise']).default('never'),
     kswapd_rate: z.number().min(0).max(100).default(0.5),
+    /** vm.page-cluster: swap readahead reads up to 2^page_cluster pages */
+    page_cluster: z.number().int().min(0).max(31).default(3),
   })
   .strict();
 export type Machine = z.output<typeof Machine>;
@@ -124,11 +126,12 @@ const Steps = {
           min_free_kbytes: z.number().int().min(128).max(1048576).optional(),
           watermark_scale_factor: z.number().int().min(1).max(3000).optional(),
           oom_score_adj: z.number().int().min(-1000).max(1000).optional(),
+          page_cluster: z.number().int().min(0).max(31).optional(),
         })
         .strict(),
     })
     .strict(),
-  tick: z.object({ ...common, tick: z.number().min(0).max(3_600_000) }).strict(),
+  tick: z.object({ ...common, tick: z.number().int().min(0).max(3_600_000) }).strict(),
   snapshot: z.object({ ...common, snapshot: z.string().min(1).max(80) }).strict(),
   /** read(2) of a file into a buffer: fills the page cache, maps nothing (reading an allocation is touch with write: false) */
   read_file: z.object({ ...common, read_file: z.string().min(1).max(200), length: size }).strict(),
@@ -144,6 +147,39 @@ export const DEPRECATED_VERBS: Partial<Record<string, StepVerb>> = { read: 'read
 const DEPRECATED_VERBS_SET = { read: 1, write: 1 };
 
 export type StepVerb = keyof typeof Steps;
+
+/**
+ * The rules of each verb that the schema cannot say, in one place: whether the step needs `proc`
+ * (the process that does it), and which of its options share a name with another verb (`write`
+ * is a verb, writing a file, and an option of `touch`).
+ */
+export const VERB_RULES: { [V in StepVerb]: { proc: 'required' | 'none' | 'for-oom_score_adj'; options?: StepVerb[] } } = {
+  malloc: { proc: 'required' },
+  calloc: { proc: 'required' },
+  realloc: { proc: 'required' },
+  free: { proc: 'required' },
+  mmap: { proc: 'required' },
+  munmap: { proc: 'required' },
+  brk: { proc: 'required' },
+  touch: { proc: 'required', options: ['write'] },
+  fork: { proc: 'required' },
+  exit: { proc: 'required' },
+  mlock: { proc: 'required' },
+  munlock: { proc: 'required' },
+  mlockall: { proc: 'required' },
+  munlockall: { proc: 'required' },
+  alloca: { proc: 'required' },
+  malloc_trim: { proc: 'required' },
+  mallopt: { proc: 'required' },
+  set: { proc: 'for-oom_score_adj' },
+  tick: { proc: 'none' },
+  snapshot: { proc: 'none' },
+  read_file: { proc: 'required' },
+  write_file: { proc: 'required' },
+  read: { proc: 'required' },
+  write: { proc: 'required' },
+};
+
 export const STEP_VERBS = Object.keys(Steps) as StepVerb[];
 /** the verbs to document and suggest (without the deprecated spellings) */
 export const CURRENT_VERBS = STEP_VERBS.filter((v) => !(v in DEPRECATED_VERBS_SET));
@@ -177,11 +213,10 @@ export function stepFields(): Record<StepVerb, StepFieldInfo[]> {
   }
   return (fieldsByVerb = out);
 }
+/** Does a step of this verb act as a process (so an editor offers `proc`)? */
 export function needsProc(verb: StepVerb): boolean {
-  return !NO_PROC.has(verb);
+  return VERB_RULES[verb].proc !== 'none';
 }
-/** verbs that act as a process and need `proc` */
-const NO_PROC = new Set<StepVerb>(['tick', 'snapshot']);
 
 export type Step = { [V in StepVerb]: z.output<(typeof Steps)[V]> & { verb: V } }[StepVerb];
 
@@ -276,8 +311,9 @@ export function parseScenario(text: string, file?: string, opts: { params?: Reco
   t.steps.forEach((s, i) => {
     const here = (field?: string) => ({ file, ...lineOf(field ? ['steps', i, field] : ['steps', i]), step: i + 1, field });
     const verbs = STEP_VERBS.filter((v) => v in s);
-    // `write` is both memlab 0.1's file verb and a touch option
-    const verbsReal = verbs.includes('touch') ? verbs.filter((v) => v !== 'write') : verbs;
+    // an option that shares its name with a verb (touch's `write`) is the option when its verb is there
+    const options = new Set(verbs.flatMap((v) => VERB_RULES[v].options ?? []));
+    const verbsReal = verbs.filter((v) => !options.has(v) || !verbs.some((w) => VERB_RULES[w].options?.includes(v)));
     if (verbsReal.length !== 1) {
       const unknown = Object.keys(s).filter((k) => k !== 'proc' && k !== 'note');
       const guess = verbsReal.length === 0 && unknown.length ? didYouMean(unknown[0]!, CURRENT_VERBS) : '';
@@ -306,7 +342,8 @@ export function parseScenario(text: string, file?: string, opts: { params?: Reco
       throw new ScenarioError(message, here(fieldName));
     }
     const step = { ...r.data, verb } as Step;
-    if (!NO_PROC.has(verb) && !(verb === 'set' && !('oom_score_adj' in (step as { set: object }).set))) {
+    const rule = VERB_RULES[verb].proc;
+    if (rule === 'required' || (rule === 'for-oom_score_adj' && 'oom_score_adj' in (step as { set: object }).set)) {
       if (!step.proc) throw new ScenarioError(`'${verb}' needs proc: the process that does it`, here(verb));
     }
     if (verb === 'read' || verb === 'write' || verb === 'read_file' || verb === 'write_file') {

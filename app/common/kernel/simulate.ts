@@ -1,24 +1,40 @@
 /**
- * Running a scenario: each step becomes system calls on the model (brk, mmap, munmap, mlock …)
- * and page accesses sent to the kernel statechart, which faults, reclaims and kills. Snapshots
- * are /proc as it would read at that moment. Deterministic: the same scenario and seed give the
- * same run (the seed varies nothing the kernel decides by chance today; it is carried for packs
- * that draw parameters and for future randomised placement).
+ * Running a scenario: each step is a handler in a table keyed by the schema's verbs (VERBS: the
+ * compiler refuses a verb without one) that makes system calls on the model (mmap.ts, fork.ts,
+ * mlock.ts, madvise.ts, filemap's read/write …) and sends page accesses to the kernel statechart,
+ * which faults, reclaims and kills. Snapshots are /proc as it would read at that moment.
+ *
+ * Bounded by what it simulates: a run has a work budget (pages touched, frames scanned, entries
+ * copied), a memory budget (the model's arrays, page tables, logs and report), and a maximum
+ * snapshot payload; past one, the step stops with a ScenarioError that names it.
+ *
+ * Deterministic: the same scenario gives the same run. Without a seed, addresses are those of a
+ * process started with ASLR off; with one, exec.ts randomises the layout from it (same seed, same run).
  */
+import { exitTask } from './exit.js';
+import { seededRandom, spawn } from './exec.js';
+import { getFile } from './filemap.js';
+import { fork } from './fork.js';
 import { GlibcArena, type Sys } from './glibc_malloc.js';
-import { type Allocation, Kernel, type MachineConfig, type Task } from './kernel.js';
-import { type KernelContext, newRunState, type RunState, startKernelActor } from './machine.js';
-import { type Access, faultPage, lockRange, unlockRange } from './memory.js';
-import { type FileObject, PTE_NONE, parseProt, Vma } from './mmap.js';
-import { FrameKind } from './page_alloc.js';
+import { type Allocation, Kernel, type MachineConfig, type Task, type VmstatKey } from './kernel.js';
+import { chartState, type KernelContext, newRunState, type RunState, startKernelActor } from './machine.js';
+import { madviseDontneed } from './madvise.js';
+import { type Access } from './memory.js';
+import { populatesForWrite, RLIMIT_MEMLOCK, sysMlock, sysMunlock, sysMunlockall } from './mlock.js';
+import { parseProt, sysBrk, sysMmap, sysMunmap, unmapVma, type Vma } from './mmap.js';
+import { FrameKind, PG } from './page_alloc.js';
 import { type Meminfo, meminfo, type ProcStatus, procStatus, vmstat } from './proc.js';
-import { parseScenario, type Scenario, ScenarioError, type Step } from './scenario.js';
-import type { VmstatKey } from './kernel.js';
+import { parseScenario, type Scenario, ScenarioError, type Step, type StepVerb } from './scenario.js';
+import { MiB } from './units.js';
 
 export interface Snapshot {
   label: string;
   /** the step after which it was taken (0 = before any step) */
   step: number;
+  /** the statechart's state: what the kernel is doing and whether kswapd is awake */
+  kernel: { cpu: string; kswapd: string };
+  /** the zone's watermarks and free memory, in pages */
+  zone: { min: number; low: number; high: number; free: number };
   processes: Record<string, ProcStatus>;
   vmstat: Record<VmstatKey, number>;
   meminfo: Meminfo;
@@ -41,18 +57,35 @@ export interface SimReport {
 }
 
 export interface SimOptions {
+  /** turns on address-space layout randomisation, drawn from this seed (same seed, same run) */
   seed?: number;
-  /** page operations the whole run may take before it is stopped (never a hang) */
+  /** work units (page touches, frames scanned, entries copied) the whole run may take */
+  workBudget?: number;
+  /** @deprecated the old name of workBudget */
   pageBudget?: number;
+  /** bytes the run's model and report may hold */
+  memoryBudget?: number;
+  /** bytes the snapshots may take, as JSON */
+  maxSnapshotBytes?: number;
 }
 
-/** Default budget: 200 million page touches (a few seconds of simulation at most). */
-export const DEFAULT_PAGE_BUDGET = 200_000_000;
+/** Default work budget: 300 million units (a few seconds of simulation at most). */
+export const DEFAULT_WORK_BUDGET = 300_000_000;
+/** @deprecated the old name */
+export const DEFAULT_PAGE_BUDGET = DEFAULT_WORK_BUDGET;
+/** Default memory budget of one run (one session): 512 MiB, room for a 64 GiB machine's frame table. */
+export const DEFAULT_MEMORY_BUDGET = 512 * MiB;
+/** Snapshots a run may take, as JSON: 16 MiB. */
+export const MAX_SNAPSHOT_BYTES = 16 * MiB;
 export const MAX_TASKS = 1000;
 /** pages one ACCESS event covers before the runner may pause (about 5 ms of simulation) */
 export const SLICE_PAGES = 65536;
+/** MAX_RW_COUNT: the most one read(2) or write(2) moves */
+export const MAX_RW_COUNT = 0x7ffff000;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
+/** the JSON size of one snapshot, about (a process's status is some 330 bytes, /proc/vmstat and meminfo some 900) */
+const snapshotBytes = (processes: number) => 1200 + 360 * processes;
 
 export function machineConfig(s: Scenario): MachineConfig {
   const m = s.machine;
@@ -67,8 +100,13 @@ export function machineConfig(s: Scenario): MachineConfig {
     watermarkScaleFactor: m.watermark_scale_factor,
     thp: m.transparent_hugepage,
     kswapdRate: m.kswapd_rate,
+    pageCluster: m.page_cluster,
   };
 }
+
+type Handler<V extends StepVerb> = (r: Runner, s: Extract<Step, { verb: V }>, n: number) => Generator<void, void, undefined>;
+/** One handler per verb of the schema: a verb added to scenario.ts without one here does not compile. */
+export type VerbHandlers = { [V in StepVerb]: Handler<V> };
 
 /** A scenario being run one step at a time. */
 export class Runner {
@@ -79,23 +117,41 @@ export class Runner {
   /** next step to run (0-based) */
   pos = 0;
   private logSeen = 0;
-  private pagesLeft: number;
+  readonly workBudget: number;
+  readonly memoryBudget: number;
+  readonly maxSnapshotBytes: number;
+  /** bytes the report holds (syscalls, log, snapshots), about */
+  private reportBytes = 0;
+  private snapshotBytes = 0;
   stopped = false;
 
   constructor(
     readonly scenario: Scenario,
     readonly opts: SimOptions = {},
   ) {
-    this.k = new Kernel(machineConfig(scenario));
+    this.workBudget = opts.workBudget ?? opts.pageBudget ?? DEFAULT_WORK_BUDGET;
+    this.memoryBudget = opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    this.maxSnapshotBytes = opts.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES;
+    const cfg = machineConfig(scenario);
+    // the frame table and swap map come first: refuse a machine the budget cannot hold before making it
+    const ps = cfg.pageSize;
+    const need = Math.floor(cfg.ramBytes / ps) * 12 + Math.floor(cfg.swapBytes / ps);
+    if (need > this.memoryBudget) {
+      throw new ScenarioError(`simulating ${cfg.ramBytes / MiB} MiB of RAM and ${cfg.swapBytes / MiB} MiB of swap needs ${Math.ceil(need / MiB)} MiB, more than this session's budget of ${Math.floor(this.memoryBudget / MiB)} MiB`, {
+        file: scenario.file,
+        field: 'machine.ram',
+      });
+    }
+    this.k = new Kernel(cfg);
     const k = this.k;
-    k.faultInForExec = (t, v, idx) => {
-      faultPage(k, t, v, idx, !v.file && v.prot.write, { minor: 0, major: 0, cow: 0, zero: 0 });
-    };
+    k.workLimit = this.workBudget;
+    // what is left of the memory budget once the frame table and swap map are made: the page tables' share
+    k.tableBytesLimit = Math.max(0, this.memoryBudget - k.memoryBytes()) / 2;
+    if (opts.seed !== undefined) k.aslr = seededRandom(opts.seed);
     this.run = newRunState();
     this.actor = startKernelActor(k, this.run);
-    this.pagesLeft = opts.pageBudget ?? DEFAULT_PAGE_BUDGET;
     for (const p of scenario.processes) {
-      const t = k.spawn(p.name);
+      const t = spawn(k, p.name);
       t.oomScoreAdj = p.oom_score_adj;
       t.uid = p.uid;
       t.stackLimit = p.stack_limit;
@@ -103,6 +159,7 @@ export class Runner {
       t.arena.startBrk = t.mm.startBrk;
     }
     this.collectLog(0);
+    this.checkMemory();
   }
 
   get done(): boolean {
@@ -122,11 +179,16 @@ export class Runner {
   snapshot(label: string): Snapshot {
     const processes: Record<string, ProcStatus> = {};
     for (const t of this.k.tasks) processes[t.name] = procStatus(this.k, t);
-    return { label, step: this.pos, processes, vmstat: vmstat(this.k), meminfo: meminfo(this.k) };
+    const { min, low, high } = this.k.wmark;
+    return { label, step: this.pos, kernel: chartState(this.actor), zone: { min, low, high, free: this.k.frames.free }, processes, vmstat: vmstat(this.k), meminfo: meminfo(this.k) };
   }
 
   private collectLog(step: number): void {
-    for (; this.logSeen < this.k.log.length; this.logSeen++) this.report.log.push({ step, text: this.k.log[this.logSeen]! });
+    for (; this.logSeen < this.k.log.length; this.logSeen++) {
+      const text = this.k.log[this.logSeen]!;
+      this.report.log.push({ step, text });
+      this.reportBytes += text.length * 2 + 48;
+    }
   }
 
   /** Run the next step. Throws ScenarioError for a step that cannot be run (the run stops). */
@@ -146,9 +208,23 @@ export class Runner {
     const s = this.scenario.steps[this.pos]!;
     const n = this.pos + 1;
     this.run.visited = [];
+    this.run.taken = [];
     this.k.trace.step = n;
     try {
       yield* this.exec(s, n);
+      // the step may have freed or taken pages outside a fault (munmap, exit, fork): the chart looks at the watermarks again
+      this.actor.send({ type: 'ZONE_CHANGED' });
+      if (this.k.work >= this.k.workLimit) this.budgetError();
+      this.collectLog(n);
+      this.checkMemory();
+      if (s.verb === 'snapshot') {
+        const bytes = snapshotBytes(this.k.tasks.length);
+        if (this.snapshotBytes + bytes > this.maxSnapshotBytes) {
+          this.fail(`the snapshots would take more than ${this.maxSnapshotBytes / MiB} MiB (${this.report.snapshots.length} taken so far, ${this.k.tasks.length} processes each); take fewer snapshots`, 'snapshot');
+        }
+        this.snapshotBytes += bytes;
+        this.reportBytes += bytes;
+      }
     } catch (err) {
       this.stopped = true;
       if (err instanceof ScenarioError) {
@@ -169,110 +245,107 @@ export class Runner {
     return this.report;
   }
 
-  private fail(message: string, field?: string): never {
+  /** Bytes the run holds: the model's arrays and tables, the report. */
+  memoryBytes(): number {
+    return this.k.memoryBytes() + this.reportBytes;
+  }
+
+  private checkMemory(): void {
+    const used = this.memoryBytes();
+    if (used > this.memoryBudget) {
+      this.fail(`the simulation needs more than this session's memory budget of ${Math.floor(this.memoryBudget / MiB)} MiB (page tables, page cache, logs and report: ${Math.ceil(used / MiB)} MiB); make the scenario smaller`);
+    }
+  }
+
+  fail(message: string, field?: string): never {
     throw new ScenarioError(message, { field });
   }
 
-  private task(s: Step): Task {
+  /** the process a step names, alive */
+  task(s: Step): Task {
     const t = this.k.task(s.proc!);
     if (!t) this.fail(`no process named '${s.proc}' (processes: ${this.k.tasks.map((x) => x.name).join(', ')})`, 'proc');
     if (!t.alive) this.fail(`process '${t.name}' is no longer running (${t.state})`, 'proc');
     return t;
   }
 
-  private alloc(t: Task, name: string, field: string): Allocation {
+  alloc(t: Task, name: string, field: string): Allocation {
     const a = t.allocations.get(name);
     if (!a) this.fail(`${t.name} has no allocation named '${name}'`, field);
     return a;
   }
 
-  private sys(t: Task, step: number, call: string, size: number, text: string): void {
+  sys(t: Task, step: number, call: string, size: number, text: string): void {
     this.report.syscalls.push({ step, proc: t.name, call, size, text });
+    this.reportBytes += text.length * 2 + 120;
   }
 
   /** Carry out the system calls glibc asked for. Returns false when the kernel said ENOMEM. */
-  private doSys(t: Task, step: number, calls: Sys[], label?: string): boolean {
+  doSys(t: Task, step: number, calls: Sys[], label?: string): boolean {
     const k = this.k;
     for (const c of calls) {
       if (c.call === 'mmap') {
-        const pages = c.size / k.pageSize;
-        if (!k.enoughMemory(pages)) {
-          this.sys(t, step, 'mmap', c.size, `mmap(NULL, ${c.size}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1 ENOMEM (Cannot allocate memory)`);
+        const r = sysMmap(k, t, { len: c.size, prot: parseProt('rw'), shared: false, file: null, pgoff: 0, kind: 'anon', name: '[ anon ]', label, addr: c.addr });
+        const call = `mmap(NULL, ${c.size}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)`;
+        if (!r.ok) {
+          this.sys(t, step, 'mmap', c.size, `${call} = -1 ENOMEM (Cannot allocate memory)`);
           return false;
         }
-        const v = k.addVma(new Vma(t.mm, c.addr, c.addr + c.size, 'anon', parseProt('rw'), false, null, 0, '[ anon ]'));
-        v.label = label;
-        this.sys(t, step, 'mmap', c.size, `mmap(NULL, ${c.size}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = ${hex(c.addr)}`);
+        this.sys(t, step, 'mmap', c.size, `${call} = ${hex(c.addr)}`);
       } else if (c.call === 'munmap') {
-        for (const v of [...t.mm.vmas]) if (v.start < c.addr + c.size && v.end > c.addr) k.unmapRange(v, c.addr, c.addr + c.size);
+        sysMunmap(k, t, c.addr, c.size);
         this.sys(t, step, 'munmap', c.size, `munmap(${hex(c.addr)}, ${c.size}) = 0`);
       } else if (c.call === 'brk') {
-        if (!this.setBrk(t, c.addr, step)) return false;
+        if (!this.brk(t, c.addr, step)) return false;
       } else if (c.call === 'madvise') {
-        for (const v of t.mm.vmas) {
-          if (v.start < c.addr + c.size && v.end > c.addr) {
-            const a = (Math.max(c.addr, v.start) - v.start) / k.pageSize;
-            const b = (Math.min(c.addr + c.size, v.end) - v.start) / k.pageSize;
-            for (let i = a; i < b; i++) if (v.pte[i] !== PTE_NONE) k.zapPte(v, i);
-          }
-        }
+        madviseDontneed(k, t, c.addr, c.size);
         this.sys(t, step, 'madvise', c.size, `madvise(${hex(c.addr)}, ${c.size}, MADV_DONTNEED) = 0`);
       }
     }
     return true;
   }
 
-  private heap(t: Task): Vma | undefined {
-    return t.mm.vmas.find((v) => v.kind === 'heap');
+  brk(t: Task, newBrk: number, step: number): boolean {
+    const oldBrk = t.mm.brk;
+    const ok = sysBrk(this.k, t, newBrk);
+    this.sys(t, step, 'brk', newBrk - oldBrk, `brk(${hex(newBrk)}) = ${hex(ok ? newBrk : oldBrk)}`);
+    return ok;
   }
 
-  private setBrk(t: Task, newBrk: number, step: number): boolean {
-    const k = this.k;
-    const mm = t.mm;
-    const oldBrk = mm.brk;
-    const ps = k.pageSize;
-    const end = Math.ceil(newBrk / ps) * ps;
-    let heap = this.heap(t);
-    if (newBrk > oldBrk) {
-      const grow = (end - (heap ? heap.end : mm.startBrk)) / ps;
-      if (grow > 0 && !k.enoughMemory(grow)) {
-        this.sys(t, step, 'brk', newBrk - oldBrk, `brk(${hex(newBrk)}) = ${hex(oldBrk)}`);
-        return false;
-      }
-      if (!heap) heap = k.addVma(new Vma(mm, mm.startBrk, Math.max(end, mm.startBrk + ps), 'heap', parseProt('rw'), false, null, 0, '[heap]'));
-      else if (end > heap.end) heap.resizeEnd(end);
-    } else if (heap) {
-      if (end <= heap.start) k.unmapVma(heap);
-      else if (end < heap.end) k.unmapRange(heap, end, heap.end);
+  /** Send one access to the chart; a spent budget ends the step with a clear error. */
+  private access(a: Access): void {
+    this.actor.send({ type: 'ACCESS', access: a });
+    if (this.run.status === 'budget') this.budgetError();
+  }
+
+  private budgetError(): never {
+    if (this.k.budgetSpent === 'memory') {
+      this.fail(`the simulation needs more than this session's memory budget of ${Math.floor(this.memoryBudget / MiB)} MiB (page tables of ${Math.ceil((this.k.pageTablePages * this.k.pageSize) / MiB)} MiB); touch fewer 2 MiB regions`);
     }
-    mm.brk = newBrk;
-    this.sys(t, step, 'brk', newBrk - oldBrk, `brk(${hex(newBrk)}) = ${hex(newBrk)}`);
-    return true;
+    this.fail(`the run used up its budget of ${this.workBudget.toLocaleString('en')} work units (pages touched, frames scanned); make the scenario smaller or touch less`);
   }
 
-  /** Touch [addr, addr+len) page by page through the statechart; SIGSEGV at the first unmapped page. */
-  private *touch(t: Task, addr: number, len: number, write: boolean, stride: number, passes: number): Generator<void, void, undefined> {
+  /** Touch [addr, addr+len) page by page through the statechart; the chart delivers SIGSEGV at an unmapped page. */
+  *touch(t: Task, addr: number, len: number, write: boolean, stride: number, passes: number, why?: string): Generator<void, void, undefined> {
     if (len <= 0) return;
     const k = this.k;
     const ps = k.pageSize;
     const first = Math.floor(addr / ps) * ps;
     const last = addr + len;
-    const budgetPages = (Math.ceil((last - first) / stride) + 1) * passes;
-    this.pagesLeft -= budgetPages;
-    if (this.pagesLeft < 0) this.fail(`the run exceeded its budget of ${this.opts.pageBudget ?? DEFAULT_PAGE_BUDGET} page touches; make it smaller`);
+    const stridePages = Math.max(1, Math.round(stride / ps));
     // passes over the whole range: repeat each segment pass by pass so reclaim sees a working set cycle
     for (let pass = 0; pass < passes; pass++) {
       let a = first;
       while (a < last) {
         const v = t.mm.find(a);
         if (!v) {
-          this.segv(t, a, write);
+          // no VMA here: the fault handler finds none (bad_area) and the chart delivers SIGSEGV
+          this.access({ task: t, vma: null, addr: a, from: 0, to: 0, stride: 1, write, pos: 0, why });
           return;
         }
         const from = (a - v.start) / ps;
-        const to = Math.min(v.pte.length, Math.ceil((last - v.start) / ps));
-        const stridePages = Math.max(1, Math.round(stride / ps));
-        if (to - from <= 64 && this.noFaultNeeded(v, from, to, stridePages, write)) {
+        const to = Math.min(v.pages, Math.ceil((last - v.start) / ps));
+        if (to - from <= 64 && this.mmuHandles(v, from, to, stridePages, write)) {
           // every page is present and allows this access: the MMU handles it, the kernel is not involved
           a = v.start + to * ps;
           continue;
@@ -280,10 +353,12 @@ export class Runner {
         // long ranges go to the kernel in slices, so a host can breathe between them (stepAsync)
         for (let sliceFrom = from; sliceFrom < to; sliceFrom += SLICE_PAGES * stridePages) {
           const sliceTo = Math.min(to, sliceFrom + SLICE_PAGES * stridePages);
-          const access: Access = { task: t, vma: v, from: sliceFrom, to: sliceTo, stride: stridePages, write, pos: sliceFrom, passes: 1 };
-          this.actor.send({ type: 'ACCESS', access });
+          this.access({ task: t, vma: v, addr: v.start + sliceFrom * ps, from: sliceFrom, to: sliceTo, stride: stridePages, write, pos: sliceFrom });
           if (this.run.status === 'killed' || this.run.status === 'panic' || this.run.segvTask === t || !t.alive) return;
-          if (sliceTo < to) yield;
+          if (sliceTo < to) {
+            this.checkMemory();
+            yield;
+          }
         }
         a = v.start + to * ps;
         if (stridePages > 1) {
@@ -295,215 +370,29 @@ export class Runner {
     }
   }
 
-  private noFaultNeeded(v: Vma, from: number, to: number, stride: number, write: boolean): boolean {
+  /** The MMU's own work: every page present and allowing the access (the accessed and dirty bits set), or false. */
+  private mmuHandles(v: Vma, from: number, to: number, stride: number, write: boolean): boolean {
     const fr = this.k.frames;
     if (write && !v.prot.write) return false;
     for (let i = from; i < to; i += stride) {
-      const p = v.pte[i]!;
+      const p = v.pte(i);
       if (p < 0) return false;
-      if (write && (fr.kind[p] === FrameKind.File ? !v.shared : fr.mapcount[p]! > 1)) return false;
+      if (write && (fr.kind[p] === FrameKind.File ? !v.shared : fr.mapcount[p]! > 1 || (fr.flags[p]! & PG.SwapCache) !== 0)) return false;
     }
     for (let i = from; i < to; i += stride) {
-      const p = v.pte[i]!;
-      fr.flags[p]! |= 2; // PG_referenced: the hardware accessed bit, harvested by reclaim
-      if (write && fr.kind[p] !== FrameKind.Anon && !(fr.flags[p]! & 4)) fr.setFlag(p, 4);
+      const p = v.pte(i);
+      fr.setFlag(p, PG.Referenced); // the hardware accessed bit, harvested by reclaim
+      if (write && fr.kind[p] !== FrameKind.Anon) fr.setFlag(p, PG.Dirty);
     }
+    this.k.work += Math.ceil((to - from) / stride);
     return true;
   }
 
-  private segv(t: Task, addr: number, write: boolean): void {
-    this.k.log_(`${t.name}[${t.pid}]: segfault at ${addr.toString(16)} ip 0000555555555189 sp 00007fffffffe3f0 error ${write ? 6 : 4} in ${t.name}[555555555000+1000]`);
-    this.k.exitTask(t, 'killed:sigsegv');
-  }
-
   private *exec(s: Step, n: number): Generator<void, void, undefined> {
-    const k = this.k;
-    switch (s.verb) {
-      case 'snapshot':
-        return;
-      case 'tick':
-        this.actor.send({ type: 'TICK', ms: s.tick });
-        return;
-      case 'set': {
-        const v = s.set;
-        if (v.oom_score_adj !== undefined) {
-          if (!s.proc) this.fail('oom_score_adj is set for a process: add proc', 'set.oom_score_adj');
-          this.task(s).oomScoreAdj = v.oom_score_adj;
-        }
-        if (v.swappiness !== undefined) k.cfg.swappiness = v.swappiness;
-        if (v.overcommit_memory !== undefined) k.cfg.overcommitMemory = v.overcommit_memory;
-        if (v.overcommit_ratio !== undefined) k.cfg.overcommitRatio = v.overcommit_ratio;
-        if (v.watermark_scale_factor !== undefined) k.cfg.watermarkScaleFactor = v.watermark_scale_factor;
-        if (v.min_free_kbytes !== undefined) k.minFreeKbytes = v.min_free_kbytes;
-        k.recomputeWatermarks();
-        return;
-      }
-      case 'read':
-      case 'write':
-      case 'read_file':
-      case 'write_file': {
-        const t = this.task(s);
-        const name = s.verb === 'read' ? s.read : s.verb === 'write' ? s.write : s.verb === 'read_file' ? s.read_file : s.write_file;
-        yield* this.fileIo(t, name, s.length, s.verb === 'write' || s.verb === 'write_file', n);
-        return;
-      }
-    }
-    const t = this.task(s);
-    const ps = k.pageSize;
-    switch (s.verb) {
-      case 'malloc':
-      case 'calloc': {
-        const size = s.verb === 'malloc' ? s.malloc : s.calloc;
-        yield* this.mallocInto(t, s.as, size, n, s.verb === 'calloc');
-        return;
-      }
-      case 'realloc': {
-        const old = this.alloc(t, s.realloc, 'realloc');
-        if (old.freed) this.fail(`'${s.realloc}' was freed: realloc of a freed pointer is undefined behaviour`, 'realloc');
-        const chunk = t.arena.chunkOf(old.addr);
-        const usable = chunk ? chunk.size - (chunk.mmapped ? 16 : 8) : 0;
-        const target = s.as ?? s.realloc;
-        if (chunk && s.size <= usable && !chunk.mmapped) {
-          t.allocations.set(target, { ...old, name: target, size: s.size });
-          return;
-        }
-        const fresh = yield* this.mallocInto(t, target, s.size, n, false);
-        if (!fresh) return;
-        yield* this.touch(t, old.addr, Math.min(old.size, s.size), false, ps, 1);
-        yield* this.touch(t, fresh.addr, Math.min(old.size, s.size), true, ps, 1);
-        this.freePtr(t, old, n);
-        if (target !== s.realloc) t.allocations.delete(s.realloc);
-        return;
-      }
-      case 'free': {
-        const a = this.alloc(t, s.free, 'free');
-        if (a.freed) this.fail(`double free of '${s.free}': glibc would abort the program ("free(): double free detected in tcache 2", SIGABRT)`, 'free');
-        this.freePtr(t, a, n);
-        return;
-      }
-      case 'mmap': {
-        const len = Math.ceil(s.mmap / ps) * ps;
-        if (len === 0) this.fail('mmap of 0 bytes fails with EINVAL', 'mmap');
-        const addr = t.mm.unmappedArea(len);
-        if (addr < 0) this.fail('no room left in the address space for this mapping', 'mmap');
-        const prot = parseProt(s.prot === 'none' ? '' : s.prot);
-        let file: FileObject | null = null;
-        if (s.file) file = k.file(s.file, false, Math.ceil((s.offset + len) / ps));
-        else if (s.shared) file = k.file(`shm:${t.pid}:${s.as}:${n}`, true, len / ps);
-        const privateWritable = prot.write && !s.shared;
-        if (privateWritable && !k.enoughMemory(len / ps)) {
-          this.sys(t, n, 'mmap', len, `mmap(NULL, ${len}, ${protText(s.prot)}, ${s.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}${s.file ? '' : '|MAP_ANONYMOUS'}, ${s.file ? 3 : -1}, 0) = -1 ENOMEM (Cannot allocate memory)`);
-          k.log_(`${t.name}: mmap of ${len} bytes failed: ENOMEM (overcommit_memory=${k.cfg.overcommitMemory})`);
-          t.allocations.set(s.as, { name: s.as, addr: 0, size: 0, chunk: 0, via: 'mmap-direct', freed: true });
-          return;
-        }
-        const kind = s.file ? 'file' : s.shared ? 'shm' : 'anon';
-        const v = k.addVma(new Vma(t.mm, addr, addr + len, kind, prot, s.shared, file, Math.floor(s.offset / ps), s.file ?? '[ anon ]'));
-        v.label = s.as;
-        t.allocations.set(s.as, { name: s.as, addr, size: s.mmap, chunk: len, via: 'mmap-direct', freed: false });
-        this.sys(t, n, 'mmap', len, `mmap(NULL, ${len}, ${protText(s.prot)}, ${s.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}${s.file ? '' : '|MAP_ANONYMOUS'}${s.populate ? '|MAP_POPULATE' : ''}, ${s.file ? 3 : -1}, ${s.offset}) = ${hex(addr)}`);
-        if (s.populate) yield* this.touch(t, addr, len, prot.write && !s.file, ps, 1);
-        return;
-      }
-      case 'munmap': {
-        const a = this.alloc(t, s.munmap, 'munmap');
-        const start = a.addr + (s.offset ?? 0);
-        const len = s.length ?? a.chunk - (s.offset ?? 0);
-        for (const v of [...t.mm.vmas]) if (v.start < start + len && v.end > start) k.unmapRange(v, Math.floor(start / ps) * ps, Math.ceil((start + len) / ps) * ps);
-        this.sys(t, n, 'munmap', len, `munmap(${hex(start)}, ${len}) = 0`);
-        if (s.offset === undefined && s.length === undefined) a.freed = true;
-        return;
-      }
-      case 'brk': {
-        const cur = t.mm.brk;
-        this.setBrk(t, Math.max(t.mm.startBrk, cur + s.brk), n);
-        t.arena.brk = Math.max(t.arena.brk, t.mm.brk);
-        return;
-      }
-      case 'touch': {
-        const a = this.alloc(t, s.touch, 'touch');
-        const len = s.length ?? Math.max(0, a.size - s.offset);
-        if (a.addr === 0) {
-          this.segv(t, s.offset, s.write);
-          return;
-        }
-        const stride = s.every ? s.every * ps : s.stride ?? ps;
-        yield* this.touch(t, a.addr + s.offset, len, s.write, Math.max(ps, stride), s.repeat);
-        return;
-      }
-      case 'fork': {
-        if (k.tasks.filter((x) => x.alive).length >= MAX_TASKS) {
-          this.sys(t, n, 'clone', 0, 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD) = -1 EAGAIN (Resource temporarily unavailable)');
-          k.log_(`${t.name}: fork failed: EAGAIN (memlab simulates at most ${MAX_TASKS} processes)`);
-          return;
-        }
-        if (k.task(s.fork)) this.fail(`a process named '${s.fork}' already exists`, 'fork');
-        const c = k.fork(t, s.fork);
-        this.sys(t, n, 'clone', 0, `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD) = ${c.pid}`);
-        return;
-      }
-      case 'exit':
-        k.exitTask(t, 'exited');
-        this.sys(t, n, 'exit_group', 0, `exit_group(${typeof s.exit === 'number' ? s.exit : 0}) = ?`);
-        return;
-      case 'mlock': {
-        const a = this.alloc(t, s.mlock, 'mlock');
-        if (a.freed) this.fail(`'${s.mlock}' was freed`, 'mlock');
-        const len = s.length ?? a.size;
-        yield* this.lock(t, a.addr, len, n);
-        return;
-      }
-      case 'munlock': {
-        const a = this.alloc(t, s.munlock, 'munlock');
-        for (const v of t.mm.vmas) if (v.start < a.addr + a.size && v.end > a.addr && v.locked) unlockRange(k, v);
-        this.sys(t, n, 'munlock', a.size, `munlock(${hex(a.addr)}, ${a.size}) = 0`);
-        return;
-      }
-      case 'mlockall': {
-        const mode = s.mlockall === true ? 'both' : s.mlockall;
-        if (mode !== 'future') for (const v of [...t.mm.vmas]) if (v.kind !== 'vdso') yield* this.lock(t, v.start, v.end - v.start, n, true);
-        if (mode !== 'current') t.mm.lockFuture = true;
-        this.sys(t, n, 'mlockall', 0, `mlockall(${mode === 'current' ? 'MCL_CURRENT' : mode === 'future' ? 'MCL_FUTURE' : 'MCL_CURRENT|MCL_FUTURE'}) = 0`);
-        return;
-      }
-      case 'munlockall':
-        for (const v of t.mm.vmas) if (v.locked) unlockRange(k, v);
-        t.mm.lockFuture = false;
-        this.sys(t, n, 'munlockall', 0, 'munlockall() = 0');
-        return;
-      case 'alloca': {
-        const stack = t.mm.vmas.find((v) => v.kind === 'stack')!;
-        const used = (t as Task & { stackUsed?: number }).stackUsed ?? 12 * 1024;
-        const want = used + s.alloca;
-        if (want > t.stackLimit) {
-          k.log_(`${t.name}[${t.pid}]: segfault at ${(t.mm.stackTop - want).toString(16)}: stack overflow past RLIMIT_STACK (${t.stackLimit / 1024} kB)`);
-          k.exitTask(t, 'killed:sigsegv');
-          return;
-        }
-        (t as Task & { stackUsed?: number }).stackUsed = want;
-        const low = Math.floor((t.mm.stackTop - want) / ps) * ps;
-        if (low < stack.start) stack.growDown(low);
-        yield* this.touch(t, t.mm.stackTop - want, s.alloca, true, ps, 1);
-        return;
-      }
-      case 'malloc_trim': {
-        const calls = t.arena.trim(s.malloc_trim);
-        this.doSys(t, n, calls);
-        return;
-      }
-      case 'mallopt': {
-        if (s.mallopt.M_MMAP_THRESHOLD !== undefined) t.arena.setThreshold(s.mallopt.M_MMAP_THRESHOLD);
-        if (s.mallopt.M_TRIM_THRESHOLD !== undefined) {
-          t.arena.trimThreshold = s.mallopt.M_TRIM_THRESHOLD;
-          t.arena.noDynThreshold = true;
-        }
-        if (s.mallopt.M_TOP_PAD !== undefined) t.arena.topPad = s.mallopt.M_TOP_PAD;
-        return;
-      }
-    }
+    yield* (VERBS[s.verb] as Handler<StepVerb>)(this, s, n);
   }
 
-  private *mallocInto(t: Task, name: string, size: number, n: number, clear: boolean): Generator<void, Allocation | null, undefined> {
+  *mallocInto(t: Task, name: string, size: number, n: number, clear: boolean): Generator<void, Allocation | null, undefined> {
     const k = this.k;
     const r = t.arena.malloc(size, (len) => t.mm.unmappedArea(len));
     if (!this.doSys(t, n, r.sys, name)) {
@@ -522,7 +411,7 @@ export class Runner {
     return a;
   }
 
-  private freePtr(t: Task, a: Allocation, n: number): void {
+  freePtr(t: Task, a: Allocation, n: number): void {
     if (a.addr === 0) {
       a.freed = true;
       return; // free(NULL) does nothing
@@ -533,63 +422,54 @@ export class Runner {
     a.freed = true;
   }
 
-  private *lock(t: Task, addr: number, len: number, n: number, quiet = false): Generator<void, void, undefined> {
+  /** mlock and populate: the locked range is faulted in through the chart. */
+  *lock(t: Task, addr: number, len: number, n: number, quiet = false): Generator<void, void, undefined> {
     const k = this.k;
-    const ps = k.pageSize;
-    const RLIMIT_MEMLOCK = 8 * 1024 * 1024;
-    const vmas = t.mm.vmas.filter((v) => v.start < addr + len && v.end > addr && !v.locked);
-    const extra = vmas.reduce((s, v) => s + (v.end - v.start), 0);
-    const lockedNow = t.mm.vmas.filter((v) => v.locked).reduce((s, v) => s + (v.end - v.start), 0);
-    if (t.uid !== 0 && lockedNow + extra > RLIMIT_MEMLOCK) {
+    const r = sysMlock(k, t, addr, len);
+    if (!r.ok) {
       this.sys(t, n, 'mlock', len, `mlock(${hex(addr)}, ${len}) = -1 ENOMEM (Cannot allocate memory)`);
       k.log_(`${t.name}: mlock of ${len} bytes refused: RLIMIT_MEMLOCK is ${RLIMIT_MEMLOCK / 1024} kB for an unprivileged user`);
       return;
     }
-    for (const v of vmas) {
-      lockRange(k, v);
-      // mlock populates the range: writable private pages are faulted in for writing
-      yield* this.touch(t, v.start, v.end - v.start, v.prot.write && !v.shared && v.kind !== 'lib' && v.kind !== 'data', ps, 1);
+    for (const v of r.populate) {
+      yield* this.touch(t, v.start, v.end - v.start, populatesForWrite(v), k.pageSize, 1);
       if (!t.alive) return;
     }
     if (!quiet) this.sys(t, n, 'mlock', len, `mlock(${hex(addr)}, ${len}) = 0`);
   }
 
   /** read(2)/write(2) of a file: the page cache fills (and dirties), the process maps nothing. */
-  private *fileIo(t: Task, name: string, len: number, write: boolean, n: number): Generator<void, void, undefined> {
+  *fileIo(t: Task, name: string, length: number, write: boolean, n: number): Generator<void, void, undefined> {
     const k = this.k;
     const ps = k.pageSize;
+    const len = Math.min(length, MAX_RW_COUNT);
     const pages = Math.ceil(len / ps);
-    const file = k.file(name, false, pages);
+    const call = `${write ? 'write' : 'read'}(3, ..., ${length})`;
+    if (pages === 0) {
+      this.sys(t, n, write ? 'write' : 'read', 0, `${call} = 0`);
+      return;
+    }
+    const file = getFile(k, name, false, pages);
     // a kernel-internal window onto the file, through the same allocation path as faults
-    const addr = t.mm.unmappedArea(pages * ps);
-    const v = k.addVma(new Vma(t.mm, addr, addr + pages * ps, 'file', parseProt(write ? 'rw' : 'r'), true, file, 0, name));
+    const r = sysMmap(k, t, { len: pages * ps, prot: parseProt(write ? 'rw' : 'r'), shared: true, file, pgoff: 0, kind: 'file', name });
+    if (!r.ok) {
+      this.sys(t, n, write ? 'write' : 'read', 0, `${call} = -1 ENOMEM (Cannot allocate memory)`);
+      return;
+    }
     const { minflt, majflt } = t;
     const vs = { pgfault: k.vmstat.pgfault, pgmajfault: k.vmstat.pgmajfault };
     k.trace.paused = true;
     try {
-      yield* this.touch(t, addr, pages * ps, write, ps, 1);
+      yield* this.touch(t, r.addr, pages * ps, write, ps, 1);
     } finally {
       k.trace.paused = false;
     }
     t.minflt = minflt;
     t.majflt = majflt;
     Object.assign(k.vmstat, vs);
-    if (t.alive) {
-      // unmap the window: the pages stay in the page cache
-      for (let i = 0; i < v.pte.length; i++) {
-        const f = v.pte[i]!;
-        if (f >= 0) {
-          k.frames.mapcount[f]!--;
-          t.mm.rssFile--;
-          v.pte[i] = PTE_NONE;
-        }
-      }
-      t.mm.remove(v);
-      file.mappers.delete(v);
-      k.vmas.delete(v.id);
-      t.mm.hiwaterRss = Math.max(0, t.mm.hiwaterRss);
-    }
-    this.sys(t, n, write ? 'write' : 'read', len, `${write ? 'write' : 'read'}(3, ..., ${len}) = ${len}`);
+    // unmap the window: the pages stay in the page cache
+    if (t.alive) unmapVma(k, r.vma);
+    this.sys(t, n, write ? 'write' : 'read', len, `${call} = ${len}`);
   }
 
   /** What is in each frame: counts by kind (for tests and the frame grid legend). */
@@ -607,6 +487,197 @@ function protText(p: string): string {
   if (p.includes('x')) parts.push('PROT_EXEC');
   return parts.join('|');
 }
+
+/** The scenario verbs, each as system calls and accesses: one entry per verb of the schema (STEP_VERBS). */
+export const VERBS: VerbHandlers = {
+  *snapshot() {},
+  *tick(r, s) {
+    r.actor.send({ type: 'TICK', ms: s.tick });
+  },
+  *set(r, s) {
+    const k = r.k;
+    const v = s.set;
+    if (v.oom_score_adj !== undefined) {
+      if (!s.proc) r.fail('oom_score_adj is set for a process: add proc', 'set.oom_score_adj');
+      r.task(s).oomScoreAdj = v.oom_score_adj;
+    }
+    if (v.swappiness !== undefined) k.cfg.swappiness = v.swappiness;
+    if (v.overcommit_memory !== undefined) k.cfg.overcommitMemory = v.overcommit_memory;
+    if (v.overcommit_ratio !== undefined) k.cfg.overcommitRatio = v.overcommit_ratio;
+    if (v.page_cluster !== undefined) k.pageCluster = v.page_cluster;
+    // the watermarks are the chart's to change: it then wakes or sleeps kswapd by them
+    r.actor.send({ type: 'SYSCTL', minFreeKbytes: v.min_free_kbytes, watermarkScaleFactor: v.watermark_scale_factor });
+  },
+  *read(r, s, n) {
+    yield* r.fileIo(r.task(s), s.read, s.length, false, n);
+  },
+  *write(r, s, n) {
+    yield* r.fileIo(r.task(s), s.write, s.length, true, n);
+  },
+  // memlab 0.2's names for file I/O, which cannot be mistaken for touching memory
+  *read_file(r, s, n) {
+    yield* r.fileIo(r.task(s), s.read_file, s.length, false, n);
+  },
+  *write_file(r, s, n) {
+    yield* r.fileIo(r.task(s), s.write_file, s.length, true, n);
+  },
+  *malloc(r, s, n) {
+    yield* r.mallocInto(r.task(s), s.as, s.malloc, n, false);
+  },
+  *calloc(r, s, n) {
+    yield* r.mallocInto(r.task(s), s.as, s.calloc, n, true);
+  },
+  *realloc(r, s, n) {
+    const t = r.task(s);
+    const ps = r.k.pageSize;
+    const old = r.alloc(t, s.realloc, 'realloc');
+    if (old.freed) r.fail(`'${s.realloc}' was freed: realloc of a freed pointer is undefined behaviour`, 'realloc');
+    const chunk = t.arena.chunkOf(old.addr);
+    const usable = chunk ? chunk.size - (chunk.mmapped ? 16 : 8) : 0;
+    const target = s.as ?? s.realloc;
+    if (chunk && s.size <= usable && !chunk.mmapped) {
+      t.allocations.set(target, { ...old, name: target, size: s.size });
+      return;
+    }
+    const fresh = yield* r.mallocInto(t, target, s.size, n, false);
+    if (!fresh) return;
+    yield* r.touch(t, old.addr, Math.min(old.size, s.size), false, ps, 1);
+    yield* r.touch(t, fresh.addr, Math.min(old.size, s.size), true, ps, 1);
+    r.freePtr(t, old, n);
+    if (target !== s.realloc) t.allocations.delete(s.realloc);
+  },
+  *free(r, s, n) {
+    const t = r.task(s);
+    const a = r.alloc(t, s.free, 'free');
+    if (a.freed) r.fail(`double free of '${s.free}': glibc would abort the program ("free(): double free detected in tcache 2", SIGABRT)`, 'free');
+    r.freePtr(t, a, n);
+  },
+  *mmap(r, s, n) {
+    const k = r.k;
+    const t = r.task(s);
+    const ps = k.pageSize;
+    const len = Math.ceil(s.mmap / ps) * ps;
+    if (len === 0) r.fail('mmap of 0 bytes fails with EINVAL', 'mmap');
+    const prot = parseProt(s.prot === 'none' ? '' : s.prot);
+    const file = s.file ? getFile(k, s.file, false, Math.ceil((s.offset + len) / ps)) : s.shared ? getFile(k, `shm:${t.pid}:${s.as}:${n}`, true, len / ps) : null;
+    const kind = s.file ? 'file' : s.shared ? 'shm' : 'anon';
+    const res = sysMmap(k, t, { len, prot, shared: s.shared, file, pgoff: Math.floor(s.offset / ps), kind, name: s.file ?? '[ anon ]', label: s.as });
+    const call = `mmap(NULL, ${len}, ${protText(s.prot)}, ${s.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}${s.file ? '' : '|MAP_ANONYMOUS'}${s.populate ? '|MAP_POPULATE' : ''}, ${s.file ? 3 : -1}, ${s.offset})`;
+    if (!res.ok) {
+      r.sys(t, n, 'mmap', len, `${call} = -1 ENOMEM (Cannot allocate memory)`);
+      k.log_(`${t.name}: mmap of ${len} bytes failed: ENOMEM (${prot.write && !s.shared && k.cfg.overcommitMemory !== 1 ? `overcommit_memory=${k.cfg.overcommitMemory}` : 'no room in the address space'})`);
+      t.allocations.set(s.as, { name: s.as, addr: 0, size: 0, chunk: 0, via: 'mmap-direct', freed: true });
+      return;
+    }
+    t.allocations.set(s.as, { name: s.as, addr: res.addr, size: s.mmap, chunk: len, via: 'mmap-direct', freed: false });
+    r.sys(t, n, 'mmap', len, `${call} = ${hex(res.addr)}`);
+    if (s.populate) yield* r.touch(t, res.addr, len, prot.write && !s.file, ps, 1);
+  },
+  *munmap(r, s, n) {
+    const t = r.task(s);
+    const a = r.alloc(t, s.munmap, 'munmap');
+    const start = a.addr + (s.offset ?? 0);
+    const len = s.length ?? a.chunk - (s.offset ?? 0);
+    if (a.addr !== 0 && len > 0) sysMunmap(r.k, t, start, len);
+    r.sys(t, n, 'munmap', len, `munmap(${hex(start)}, ${len}) = ${a.addr === 0 ? '-1 EINVAL (Invalid argument)' : '0'}`);
+    if (s.offset === undefined && s.length === undefined) a.freed = true;
+  },
+  *brk(r, s, n) {
+    const t = r.task(s);
+    r.brk(t, Math.max(t.mm.startBrk, t.mm.brk + s.brk), n);
+    t.arena.brk = Math.max(t.arena.brk, t.mm.brk);
+  },
+  *touch(r, s) {
+    const t = r.task(s);
+    const ps = r.k.pageSize;
+    const a = r.alloc(t, s.touch, 'touch');
+    const len = s.length ?? Math.max(0, a.size - s.offset);
+    const stride = s.every ? s.every * ps : s.stride ?? ps;
+    if (a.addr === 0) {
+      // the allocation failed (NULL): the program dereferences NULL
+      yield* r.touch(t, s.offset, Math.max(1, Math.min(len, ps)), s.write, ps, 1, `NULL pointer dereference ('${s.touch}' is NULL: its allocation failed)`);
+      return;
+    }
+    yield* r.touch(t, a.addr + s.offset, len, s.write, Math.max(ps, stride), s.repeat);
+  },
+  *fork(r, s, n) {
+    const k = r.k;
+    const t = r.task(s);
+    const clone = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)';
+    if (k.tasks.filter((x) => x.alive).length >= MAX_TASKS) {
+      r.sys(t, n, 'clone', 0, `${clone} = -1 EAGAIN (Resource temporarily unavailable)`);
+      k.log_(`${t.name}: fork failed: EAGAIN (memlab simulates at most ${MAX_TASKS} processes)`);
+      return;
+    }
+    if (k.task(s.fork)) r.fail(`a process named '${s.fork}' already exists`, 'fork');
+    const c = fork(k, t, s.fork);
+    if (!c) {
+      r.sys(t, n, 'clone', 0, `${clone} = -1 ENOMEM (Cannot allocate memory)`);
+      k.log_(`${t.name}: fork failed: ENOMEM (no memory for the child's page tables)`);
+      return;
+    }
+    r.sys(t, n, 'clone', 0, `${clone} = ${c.pid}`);
+  },
+  *exit(r, s, n) {
+    const t = r.task(s);
+    exitTask(r.k, t, 'exited');
+    r.sys(t, n, 'exit_group', 0, `exit_group(${typeof s.exit === 'number' ? s.exit : 0}) = ?`);
+  },
+  *mlock(r, s, n) {
+    const t = r.task(s);
+    const a = r.alloc(t, s.mlock, 'mlock');
+    if (a.freed) r.fail(`'${s.mlock}' was freed`, 'mlock');
+    yield* r.lock(t, a.addr, s.length ?? a.size, n);
+  },
+  *munlock(r, s, n) {
+    const t = r.task(s);
+    const a = r.alloc(t, s.munlock, 'munlock');
+    sysMunlock(r.k, t, a.addr, a.size);
+    r.sys(t, n, 'munlock', a.size, `munlock(${hex(a.addr)}, ${a.size}) = 0`);
+  },
+  *mlockall(r, s, n) {
+    const t = r.task(s);
+    const mode = s.mlockall === true ? 'both' : s.mlockall;
+    if (mode !== 'future') for (const v of [...t.mm.vmas]) if (v.kind !== 'vdso') yield* r.lock(t, v.start, v.end - v.start, n, true);
+    if (mode !== 'current') t.mm.lockFuture = true;
+    r.sys(t, n, 'mlockall', 0, `mlockall(${mode === 'current' ? 'MCL_CURRENT' : mode === 'future' ? 'MCL_FUTURE' : 'MCL_CURRENT|MCL_FUTURE'}) = 0`);
+  },
+  *munlockall(r, s, n) {
+    const t = r.task(s);
+    sysMunlockall(r.k, t);
+    r.sys(t, n, 'munlockall', 0, 'munlockall() = 0');
+  },
+  *alloca(r, s) {
+    const t = r.task(s);
+    const ps = r.k.pageSize;
+    const mm = t.mm;
+    const stack = mm.vmas.find((v) => v.kind === 'stack')!;
+    const want = mm.stackUsed + s.alloca;
+    if (want > t.stackLimit) {
+      // past RLIMIT_STACK the stack does not grow: the touch below it finds no VMA, the chart delivers SIGSEGV
+      const at = mm.stackTop - t.stackLimit - ps;
+      yield* r.touch(t, at, ps, true, ps, 1, `stack overflow past RLIMIT_STACK (${t.stackLimit / 1024} kB)`);
+      return;
+    }
+    mm.stackUsed = want;
+    const low = Math.floor((mm.stackTop - want) / ps) * ps;
+    if (low < stack.start) stack.start = low; // the stack VMA grows down (expand_stack)
+    yield* r.touch(t, mm.stackTop - want, s.alloca, true, ps, 1);
+  },
+  *malloc_trim(r, s, n) {
+    const t = r.task(s);
+    r.doSys(t, n, t.arena.trim(s.malloc_trim));
+  },
+  *mallopt(r, s) {
+    const t = r.task(s);
+    if (s.mallopt.M_MMAP_THRESHOLD !== undefined) t.arena.setThreshold(s.mallopt.M_MMAP_THRESHOLD);
+    if (s.mallopt.M_TRIM_THRESHOLD !== undefined) {
+      t.arena.trimThreshold = s.mallopt.M_TRIM_THRESHOLD;
+      t.arena.noDynThreshold = true;
+    }
+    if (s.mallopt.M_TOP_PAD !== undefined) t.arena.topPad = s.mallopt.M_TOP_PAD;
+  },
+};
 
 /** Run a whole scenario. A bad step stops the run: the report carries `error` naming it. */
 export function simulate(scenario: Scenario | string, opts: SimOptions = {}): SimReport {

@@ -46,6 +46,11 @@ export class FaultTrace {
   private readonly mappings = new Map<number, string>();
   private readonly comms = new Map<number, string>();
 
+  /** bytes its arrays take (4+4+4+8+1 per entry) */
+  get bytes(): number {
+    return this.cap * 21;
+  }
+
   /** entries still held */
   get length(): number {
     return Math.min(this.written, FaultTrace.CAPACITY);

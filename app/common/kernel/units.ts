@@ -22,10 +22,17 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
-/** Parse a size; returns bytes, or an error message. */
+/** The largest size a scenario may give: 2^53 - 1 bytes, the largest whole number a double holds exactly. */
+export const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Parse a size; returns bytes, or an error message. A size is a whole number of bytes no larger
+ * than 2^53 - 1 (8 PiB): 1e308 or 2^53 + 1 are refused, never rounded.
+ */
 export function parseSize(v: unknown): number | string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) return `a size must be a whole number of bytes, not ${v}`;
+    if (!Number.isSafeInteger(v)) return `${v} bytes is too large to be exact (sizes go up to 2^53 - 1 bytes; write large sizes with a unit, like 16TiB)`;
     return v;
   }
   if (typeof v !== 'string') return 'a size is a number of bytes or a string like 4KiB, 2GiB';
@@ -33,8 +40,11 @@ export function parseSize(v: unknown): number | string {
   if (!m) return `'${v}' is not a size (try 4KiB, 128MiB, 2GiB or a number of bytes)`;
   const unit = UNITS[m[2]!.toLowerCase()];
   if (unit === undefined) return `'${v}': unknown unit '${m[2]}' (use B, KiB, MiB, GiB, TiB)`;
-  const bytes = Math.round(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes)) return `'${v}' is too large`;
+  const n = Number(m[1]);
+  const bytes = n * unit;
+  if (!m[1]!.includes('.') && !Number.isSafeInteger(n)) return `'${v}' is too large to be exact (sizes go up to 2^53 - 1 bytes)`;
+  if (!Number.isSafeInteger(Math.round(bytes))) return `'${v}' is too large (sizes go up to 2^53 - 1 bytes, 8 PiB)`;
+  if (!Number.isInteger(bytes)) return `'${v}' is ${bytes} bytes: a size is a whole number of bytes`;
   return bytes;
 }
 

@@ -7,8 +7,9 @@
  * reclaim in SWAP_CLUSTER_MAX batches with priority falling from DEF_PRIORITY to 0.
  */
 import type { Kernel } from './kernel.js';
-import { PTE_NONE, pteSwap } from './mmap.js';
 import { FrameKind, PG } from './page_alloc.js';
+import { PTE_NONE, pteSwap } from './pgtable.js';
+import { dropFromSwapCache } from './swap_state.js';
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;
@@ -63,7 +64,10 @@ function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: numbe
   let reclaimed = 0;
   let examined = 0;
   const isKind = lru === 'anon' ? (kd: number) => kd === FrameKind.Anon || kd === FrameKind.Shmem : (kd: number) => kd === FrameKind.File;
-  while (scanned < budget && reclaimed < want && examined < n) {
+  // one pass over the list at most: a list of 10 pages is not looked for among a million frames twice
+  const onList = lru === 'anon' ? fr.count[FrameKind.Anon]! + fr.count[FrameKind.Shmem]! : fr.count[FrameKind.File]!;
+  const limit = Math.min(budget, onList);
+  while (scanned < limit && reclaimed < want && examined < n) {
     const f = pos;
     pos = pos + 1 === n ? 0 : pos + 1;
     examined++;
@@ -99,6 +103,7 @@ function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: numbe
     reclaimed++;
   }
   h[lru] = pos;
+  k.work += examined;
   if (who === 'kswapd') {
     k.vmstat.pgscan_kswapd += scanned;
     k.vmstat.pgsteal_kswapd += reclaimed;
@@ -111,19 +116,19 @@ function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: numbe
 
 /** Drop a clean page-cache page: unmap it from every mapper (rmap through the file's i_mmap). */
 function reclaimFile(k: Kernel, f: number): void {
-  const file = k.fileById(k.frames.owner[f]!);
+  const file = k.filesById.get(k.frames.owner[f]!);
   const pi = k.frames.index[f]!;
   if (file) {
     if (k.frames.mapcount[f]! > 0) {
       for (const v of file.mappers) {
         const idx = pi - v.pgoff;
-        if (idx >= 0 && idx < v.pte.length && v.pte[idx] === f) {
-          v.pte[idx] = PTE_NONE;
+        if (idx >= 0 && idx < v.pages && v.pte(idx) === f) {
+          v.setPte(idx, PTE_NONE);
           v.mm.rssFile--;
         }
       }
     }
-    file.pages[pi] = PTE_NONE;
+    file.pages.set(pi, PTE_NONE);
   }
   k.frames.release(f);
 }
@@ -132,44 +137,58 @@ function reclaimFile(k: Kernel, f: number): void {
 function reclaimAnon(k: Kernel, f: number): boolean {
   const fr = k.frames;
   if (fr.kind[f] === FrameKind.Shmem) {
-    const file = k.fileById(fr.owner[f]!);
+    const file = k.filesById.get(fr.owner[f]!);
     const slot = k.swap.alloc(1);
     if (slot < 0 || !file) return false;
     const pi = fr.index[f]!;
     for (const v of file.mappers) {
       const idx = pi - v.pgoff;
-      if (idx >= 0 && idx < v.pte.length && v.pte[idx] === f) {
-        v.pte[idx] = PTE_NONE;
+      if (idx >= 0 && idx < v.pages && v.pte(idx) === f) {
+        v.setPte(idx, PTE_NONE);
         v.mm.rssShmem--;
       }
     }
-    file.pages[pi] = pteSwap(slot);
+    file.pages.set(pi, pteSwap(slot));
     k.shmemSwapped++;
     k.vmstat.pswpout++;
     fr.release(f);
     return true;
   }
-  const owner = k.vmas.get(fr.owner[f]!);
-  if (!owner) return false;
-  const idx = fr.index[f]!;
-  const users = fr.mapcount[f]!;
-  const slot = k.swap.alloc(Math.max(1, users));
-  if (slot < 0) return false;
-  let mapped = 0;
-  for (const v of owner.family) {
-    if (v.pte[idx] === f) {
-      v.pte[idx] = pteSwap(slot);
-      v.mm.rssAnon--;
-      v.mm.swapEnts++;
-      mapped++;
-    }
+  const cachedSlot = fr.flags[f]! & PG.SwapCache ? k.swap.slotOfFrame[f]! : -1;
+  if (fr.mapcount[f] === 0) {
+    // a swap-cache page nobody maps (read ahead, not used): still on disk, dropped without I/O
+    if (cachedSlot < 0) return false;
+    dropFromSwapCache(k, f);
+    fr.release(f);
+    return true;
   }
-  // keep the slot's count equal to the entries that refer to it
-  while (mapped < Math.max(1, users)) {
-    k.swap.put(slot);
+  const anon = k.anonVmas.get(fr.owner[f]!);
+  if (!anon) return false;
+  // a page still in the swap cache is clean: its slot already holds it, no write (no pswpout)
+  const slot = cachedSlot >= 0 ? cachedSlot : k.swap.alloc(1);
+  if (slot < 0) return false;
+  const vpn = anon.base + fr.index[f]!;
+  let mapped = 0;
+  for (const v of anon.members) {
+    if (vpn < v.vpn0 || vpn >= v.vpn0 + v.pages || v.mm.pt.get(vpn) !== f) continue;
+    v.mm.pt.set(vpn, pteSwap(slot));
+    v.mm.rssAnon--;
+    v.mm.swapEnts++;
     mapped++;
   }
-  k.vmstat.pswpout++;
+  if (cachedSlot >= 0) {
+    for (let i = 0; i < mapped; i++) k.swap.dup(slot);
+    dropFromSwapCache(k, f);
+  } else {
+    // the slot's count is the entries that refer to it
+    k.swap.map[slot] = mapped;
+    if (mapped === 0) {
+      k.swap.freeSlot(slot);
+      return false;
+    }
+    k.vmstat.pswpout++;
+  }
+  k.work += mapped;
   fr.release(f);
   return true;
 }
@@ -193,8 +212,7 @@ export function kswapdBatch(k: Kernel): number {
 /** kswapd given time (a tick): reclaim until free memory is back above the high watermark. */
 export function kswapdBalance(k: Kernel, maxPages: number): number {
   let got = 0;
-  k.vmstat.pageoutrun++;
-  while (k.frames.free < k.wmark.high && got < maxPages) {
+  while (k.frames.free < k.wmark.high && got < maxPages && k.work < k.workLimit) {
     const n = kswapdBatch(k);
     if (n === 0) break;
     got += n;
@@ -220,12 +238,14 @@ export function directReclaim(k: Kernel): number {
 export function writebackDirty(k: Kernel): number {
   const fr = k.frames;
   let n = 0;
-  for (let f = 0; f < fr.total && fr.dirty > 0; f++) {
+  let f = 0;
+  for (; f < fr.total && fr.dirty > 0; f++) {
     if (fr.flags[f]! & PG.Dirty) {
       fr.clearFlag(f, PG.Dirty);
       n++;
     }
   }
   k.vmstat.nr_written += n;
+  k.work += f;
   return n;
 }

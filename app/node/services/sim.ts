@@ -166,7 +166,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const ncells = Math.ceil(total / per);
     const cells = new Uint8Array(ncells);
     const owners = new Int32Array(ncells).fill(-1);
-    const pidOfVma = (id: number) => k.vmas.get(id)?.mm;
+    // an anonymous frame's owner is its anon_vma: the process of its first mapping
+    const pidOfVma = (id: number) => k.anonVmas.get(id)?.members.values().next().value?.mm;
     const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
     const cellCounts = new Uint32Array(FRAME_CLASSES);
     /** every frame by class, exactly (the legend counts frames, not cells) */

@@ -233,6 +233,18 @@ const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 30_000;
 
 /** Hold an exclusive lock file (O_EXCL) while fn runs; waits for another holder, breaks stale locks. */
+/** the process named in a lock file ("pid time") no longer exists on this machine */
+function holderGone(held: string): boolean {
+  const pid = Number(held.split(' ')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (;;) {
@@ -244,8 +256,10 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
-          unlinkSync(lock);
+        const held = readFileSync(lock, 'utf8');
+        // a lock whose process is gone (killed mid-save) is broken at once, not after STALE_LOCK_MS
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS || holderGone(held)) {
+          if (readFileSync(lock, 'utf8') === held) unlinkSync(lock);
           continue;
         }
       } catch {

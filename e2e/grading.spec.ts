@@ -204,3 +204,46 @@ test('answer, hint, give up, reset, answer again: the export keeps both attempts
   expect(row).toMatchObject({ attempt: '2', earlier_attempts: '1', variant: String(v1 + 1), params: JSON.stringify({ size: size2 }), correct: 'yes', points: '100', gave_up: 'no' });
   expect(row.learner_id).toBe(json.learnerId);
 });
+
+test('a predict exercise keeps its answer until the prediction is in: the simulator beside it stops before the outcome, and the scenario’s outcome note waits', async ({ page, lab }) => {
+  await openLab(page, lab, `#/exercises/${PACK}/res-after-memset`);
+  await page.getByTestId('toggle-beside').click();
+  const beside = page.getByTestId('simulator-beside');
+  await expect(beside.getByTestId('step-now')).toHaveText('2');
+  await expect(beside.getByTestId('sim-held')).toContainText('stops at step 3');
+  await expect(beside.getByTestId('sim-desc')).toContainText('memsets the first 1 GiB');
+  // nothing beside the question states the answer
+  await expect(beside.getByTestId('sim-outcome')).toHaveCount(0);
+  expect(await page.locator('body').innerText()).not.toMatch(/RES grows by/);
+  // it cannot be stepped past the outcome
+  await beside.getByRole('button', { name: 'Run to the step before the outcome' }).click();
+  await expect(beside.getByTestId('step-now')).toHaveText('3');
+  await expect(beside.getByRole('button', { name: 'Step forward' })).toBeDisabled();
+  await expect(beside.getByTestId('steps-held')).toContainText('once you answer');
+  // committed: the outcome is there to see
+  await page.getByTestId('answer-input').fill('1 GiB');
+  await page.getByTestId('answer-input').press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  await expect(beside.getByTestId('sim-outcome')).toContainText('RES grows by about 1 GiB');
+  await expect(beside.getByRole('button', { name: 'Step forward' })).toBeEnabled();
+  await beside.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(beside.getByTestId('step-now')).toHaveText('5');
+});
+
+test('showing the simulator beside an exercise and going on at once throws nothing', async ({ page, lab }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  for (let i = 0; i < 4; i++) {
+    await openLab(page, lab, `#/exercises/${PACK}/res-after-memset`);
+    await page.getByTestId('toggle-beside').click();
+    await page.getByRole('button', { name: 'Next exercise →' }).click();
+    await expect(page.getByRole('heading', { name: 'Counting minor faults' })).toBeVisible();
+  }
+  // a later load over the same link is answered after the ones left behind: by then they have settled
+  await page.goto(`${lab.url}#/simulator/leak/3`);
+  await expect(page.getByTestId('step-now')).toHaveText('3');
+  expect(errors).toEqual([]);
+});

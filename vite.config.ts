@@ -12,7 +12,8 @@ export default defineConfig({
   build: {
     outDir: '../build/renderer',
     emptyOutDir: true,
-    sourcemap: true,
+    // no source map is built, served or packaged (it would ship the sources to anyone who asks)
+    sourcemap: false,
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
   },

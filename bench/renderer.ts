@@ -32,7 +32,7 @@ export async function run(): Promise<BenchRow[]> {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
       if (m) resolve(m[1]!);
     });
   });

@@ -12,7 +12,10 @@ import { test as base, expect, type Page } from '@playwright/test';
 export const ROOT = join(import.meta.dirname, '..');
 
 export interface Lab {
+  /** the link memlab printed: it carries the token (the first visit trades it for a cookie) */
   url: string;
+  /** the token in that link, for clients that are not a browser */
+  token: string;
   origin: string;
   dataDir: string;
   /** Everything the server printed on stderr (its log). */
@@ -39,7 +42,7 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
       const timer = setTimeout(() => reject(new Error(`memlab serve did not start:\n${out}\n${stderr}`)), 20_000);
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]!);
@@ -65,6 +68,9 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
     get origin() {
       return new URL(url).origin;
     },
+    get token() {
+      return new URL(url).searchParams.get('token')!;
+    },
     dataDir,
     log: () => stderr,
     restart: async () => {
@@ -74,14 +80,6 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
     stop,
   };
   return lab;
-}
-
-/** Fetch the per-run token the page carries. */
-export async function tokenOf(lab: Lab): Promise<string> {
-  const html = await (await fetch(lab.url)).text();
-  const m = /name="memlab-token" content="([^"]+)"/.exec(html);
-  if (!m) throw new Error('page carries no memlab-token');
-  return m[1]!;
 }
 
 type Fixtures = {

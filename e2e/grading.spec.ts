@@ -75,17 +75,17 @@ test('the OOM lab answered wrong then right on every stage: every stage keeps it
   // stage 2: wrong — the learner stays on stage 2, stage 1 keeps its tick, and is offered to revisit it
   await choose(page, 'worker, who asked');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
-  await expect(page.getByRole('heading', { name: /Stage 2 of 2: ask/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 2 of 2: One allocation too many/ })).toBeVisible();
   await expect(page.getByTestId('stage-fill')).toHaveAttribute('data-outcome', 'earned');
   await expect(page.getByTestId('stage-fill')).toContainText('✔');
   await expect(page.getByTestId('revisit-offer')).toContainText('Look again at the oom_score column');
   // revisiting shows stage 1 as answered: nothing to answer again
   await page.getByTestId('revisit').click();
-  await expect(page.getByRole('heading', { name: /Stage 1 of 2: fill/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 1 of 2: Filling memory/ })).toBeVisible();
   await expect(page.getByTestId('stage-done')).toContainText('solved · 100 points');
   await expect(page.getByTestId('stage-question').locator('input')).toHaveCount(0);
   await page.getByTestId('return-stage').click();
-  await expect(page.getByRole('heading', { name: /Stage 2 of 2: ask/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 2 of 2: One allocation too many/ })).toBeVisible();
 
   // stage 2: right
   await choose(page, 'database');
@@ -113,13 +113,13 @@ test("a page's life: a wrong answer at stage 3 keeps the learner on stage 3 with
   await choose(page, 'brk');
   await expect(page.getByRole('heading', { name: /Stage 2 of 6/ })).toBeVisible();
   await page.getByRole('button', { name: 'Next stage →' }).click();
-  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
   await choose(page, 'freed');
-  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
   await expect(page.getByTestId('stage-question').getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
   await expect(page.getByTestId('stage-l0')).toHaveAttribute('data-outcome', 'earned');
   // later stages are still out of the page
-  expect(await page.locator('body').innerText()).not.toContain('How many major faults');
+  expect(await page.locator('body').innerText()).not.toContain('a fresh zeroed page');
 });
 
 test('wrong three times: no solution in the page until asked for; the right answer after it is marked apart, in the sidebar and the export, with the pack\'s points', async ({ page, lab }) => {

@@ -26,7 +26,7 @@ test('npm start serves the lab where there is no Electron binary, and all sectio
       const timer = setTimeout(() => reject(new Error(out)), 45_000);
       child!.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /serving the lab at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        const m = /serving the lab at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]!);
@@ -37,8 +37,10 @@ test('npm start serves the lab where there is no Electron binary, and all sectio
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no Electron window: .+; serving the lab in your browser instead\./);
 
+    // the printed link carries the token; the lab trades it for a cookie and shows the clean URL
     await page.goto(url);
     await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
+    expect(page.url()).not.toContain('token');
     for (const section of ['exercises', 'simulator', 'host']) {
       await page.locator(`nav a[data-section="${section}"]`).click();
       await expect(page.locator(`nav a[data-section="${section}"]`)).toHaveAttribute('aria-current', 'page');

@@ -1,5 +1,6 @@
 /** `memlab sim FILE`: the scenario's /proc at each snapshot, and with --faults every page fault. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -49,5 +50,50 @@ describe('memlab sim', () => {
     const missing = await sim(join(dir, 'none.yaml'));
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read');
+  });
+
+  it('refuses an oversize file before reading it: 20 MB of 10^6 processes, and a 20 GB sparse file, at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
+    const f = join(dir, 'huge.yaml');
+    writeFileSync(f, `machine: { ram: 1GiB }\nprocesses:\n${'  - { name: proc }\n'.repeat(1_000_000)}steps:\n  - { snapshot: s }\n`);
+    const r = await sim(f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/huge\.yaml is larger than 2 MB, the most a scenario may be; it was not read/);
+    // read whole, this would take minutes and 20 GB; refused on its size, it takes no time at all
+    const sparse = join(dir, 'sparse.yaml');
+    writeFileSync(sparse, '');
+    truncateSync(sparse, 20e9);
+    const r2 = await sim(sparse);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toContain('it was not read');
+  });
+
+  it.runIf(process.platform !== 'win32')('refuses a FIFO instead of waiting on it forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const r = await sim(fifo);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('it is not a regular file');
+  });
+
+  // The scenario parser is the kernel's (app/common/kernel/scenario.ts, issue 14's simulator side):
+  // these fail until it validates every size as a safe integer with a unit.
+  it('a size of 1e308 bytes is a clear error naming the step, not brk(0x8e679c…)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
+    const f = join(dir, 'e308.yaml');
+    writeFileSync(f, 'machine: { ram: 2GiB }\nprocesses:\n  - { name: a }\nsteps:\n  - { proc: a, brk: 1e308 }\n');
+    const r = await sim(f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/e308\.yaml:5: step 1/);
+  });
+
+  it('a size of 2^53+1 bytes is a clear error, not silently rounded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clisim-'));
+    const f = join(dir, 'e53.yaml');
+    writeFileSync(f, 'machine: { ram: 2GiB }\nprocesses:\n  - { name: a }\nsteps:\n  - { proc: a, malloc: 9007199254740993, as: b }\n');
+    const r = await sim(f);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/e53\.yaml:5: step 1/);
   });
 });

@@ -47,6 +47,8 @@ vi.mock('electron', () => {
   }
   const electron = {
     app: {
+      // a packaged app: devtools: is refused like any other scheme
+      isPackaged: true,
       whenReady: () => Promise.resolve(),
       getPath: () => '/tmp/memlab-electron-test',
       on,
@@ -118,6 +120,14 @@ describe('Electron window', () => {
     expect(escape.status).toBe(404);
   });
 
+  it('answers a malformed app:// URL and a source map with 404, never an exception', async () => {
+    const handler = rec.protocolHandlers.get('app')!;
+    for (const url of ['app://memlab/%', 'app://memlab/%E0%A4%A', 'app://memlab/a%zzb.js', 'app://memlab/assets/index.js.map', 'app://memlab/index.html%00.png', 'app://other/index.html']) {
+      const res: Response = await handler(new Request(url));
+      expect(res.status, url).toBe(404);
+    }
+  });
+
   it('refuses every permission request and check', () => {
     for (const perm of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
       const cb = vi.fn();
@@ -134,6 +144,11 @@ describe('Electron window', () => {
       ['ws://evil.example/', true],
       ['app://memlab/index.html', false],
       ['app://other/index.html', true],
+      ['devtools://devtools/bundled/inspector.html', true],
+      ['data:text/html,<script>alert(1)</script>', true],
+      ['blob:app://memlab/0b4f-11', true],
+      ['file:///etc/passwd', true],
+      ['not a url', true],
     ] as const) {
       const cb = vi.fn();
       rec.beforeRequest!({ url }, cb);
@@ -176,7 +191,8 @@ describe('menu', () => {
     const send = rec.windows[0]!.webContents.send as ReturnType<typeof vi.fn>;
     send.mockClear();
     item.click!();
-    await vi.waitFor(() => expect(send).toHaveBeenCalledWith('memlab:event', expect.objectContaining({ event: expect.stringMatching(/pack\.changed|app\.notice/) })));
+    // the pack is parsed in a worker thread, which may take a moment to start
+    await vi.waitFor(() => expect(send).toHaveBeenCalledWith('memlab:event', expect.objectContaining({ event: expect.stringMatching(/pack\.changed|app\.notice/) })), { timeout: 20_000 });
     const [, envelope] = send.mock.calls.find((c) => (c[1] as { event: string }).event !== 'app.heartbeat')!;
     expect(envelope).toMatchObject({ event: 'pack.changed', data: { packId: 'linux-process-memory' } });
   });
@@ -190,12 +206,19 @@ describe('IPC', () => {
         { url: 'https://evil.example/', parent: null },
         { url: 'app://memlab/index.html', parent: { url: 'app://memlab/index.html' } }, // an iframe
         { url: 'file:///tmp/x.html', parent: null },
+        { url: 'app://memlab/other.html', parent: null }, // the app's scheme, but not its page
+        { url: 'app://memlab/index.html?x=1', parent: null },
+        { url: 'app://memlab/index.html/', parent: null },
+        { url: 'app://memlab:80/index.html', parent: null },
         null,
       ]) {
         expect(() => handler({ senderFrame: frame }, { v: 1, id: 1, method: 'app.ping', params: { nonce: 'x' } }), channel).toThrow(/refused/);
       }
       const ok = await handler({ senderFrame: trusted }, { v: 1, id: 7, method: 'app.ping', params: { nonce: 'n' } });
       expect(ok).toMatchObject({ id: 7, ok: true, result: { nonce: 'n' } });
+      // the page on one of its hash routes is the same page
+      const routed = await handler({ senderFrame: { url: 'app://memlab/index.html#/simulator/x', parent: null } }, { v: 1, id: 8, method: 'app.ping', params: { nonce: 'r' } });
+      expect(routed).toMatchObject({ id: 8, ok: true });
     }
   });
 
@@ -231,5 +254,46 @@ describe('IPC', () => {
     };
     walk(dir);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('packaging', () => {
+  it('the request policy allows devtools: only in development, and data:/blob: never', async () => {
+    const { isAllowedRequest } = await import('../app/electron-main/policy.js');
+    expect(isAllowedRequest('devtools://devtools/bundled/x.html', { dev: true })).toBe(true);
+    expect(isAllowedRequest('devtools://devtools/bundled/x.html', { dev: false })).toBe(false);
+    expect(isAllowedRequest('devtools://devtools/bundled/x.html')).toBe(false);
+    for (const dev of [true, false]) {
+      for (const url of ['data:text/plain,x', 'blob:app://memlab/1', 'https://example.com/', 'file:///x']) expect(isAllowedRequest(url, { dev }), url).toBe(false);
+      expect(isAllowedRequest('app://memlab/index.html', { dev })).toBe(true);
+    }
+  });
+
+  it('electron-builder.yml sets the fuses: RunAsNode off, cookie encryption on, NODE_OPTIONS and --inspect off, ASAR integrity on, load only from ASAR', async () => {
+    const { parse } = await import('yaml');
+    const cfg = parse(readFileSync(join(import.meta.dirname, '..', 'electron-builder.yml'), 'utf8')) as { electronFuses?: Record<string, boolean>; asar?: boolean; files?: string[] };
+    expect(cfg.asar).toBe(true);
+    expect(cfg.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect(cfg.files).toContain('!**/*.map');
+  });
+
+  it('no source map is built for the renderer', async () => {
+    const text = readFileSync(join(import.meta.dirname, '..', 'vite.config.ts'), 'utf8');
+    expect(text).toMatch(/sourcemap:\s*false/);
+    const built = join(import.meta.dirname, '..', 'build', 'renderer', 'assets');
+    let maps: string[] = [];
+    try {
+      maps = readdirSync(built).filter((f) => f.endsWith('.map'));
+    } catch {
+      maps = [];
+    }
+    expect(maps).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * a DNS-rebinding Host, oversized frames — and it keeps serving the lab's own page.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +29,16 @@ function rawHttp(path: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
-function connect(opts: { token?: string | null; origin?: string | null; host?: string } = {}): Promise<WebSocket> {
+/** the cookie a browser holds after opening the printed link */
+const cookie = () => `memlab-${server.port}=${server.token}`;
+const host = () => `127.0.0.1:${server.port}`;
+
+function connect(opts: { token?: string | null; origin?: string | null; host?: string; cookie?: string } = {}): Promise<WebSocket> {
   const token = opts.token === undefined ? server.token : opts.token;
   const url = `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
   const headers: Record<string, string> = {};
   if (opts.host) headers.Host = opts.host;
+  if (opts.cookie) headers.Cookie = opts.cookie;
   const ws = new WebSocket(url, { headers, ...(opts.origin === null ? {} : { origin: opts.origin ?? origin }) });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -65,6 +71,12 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body></body></html>');
   mkdirSync(join(rendererDir, 'assets'));
   writeFileSync(join(rendererDir, 'assets', 'a.js'), 'console.log(1)');
+  writeFileSync(join(rendererDir, 'assets', 'a.js.map'), '{"version":3,"sources":["secret.ts"]}');
+  // a link planted inside the renderer folder must not lead out of it
+  const outside = mkdtempSync(join(tmpdir(), 'memlab-outside-'));
+  writeFileSync(join(outside, 'secret.txt'), 'OUTSIDE-SECRET');
+  symlinkSync(join(outside, 'secret.txt'), join(rendererDir, 'assets', 'link.txt'));
+  symlinkSync(outside, join(rendererDir, 'linkdir'));
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
@@ -78,34 +90,107 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('HTTP', () => {
-  it('serves the page with the per-run token and a strict CSP', async () => {
-    const r = await rawHttp('/', { Host: `127.0.0.1:${server.port}` });
+  it('hands the page only to a client that presents the token, and the page never carries it', async () => {
+    const bare = await rawHttp('/', { Host: host() });
+    expect(bare.status).toBe(401);
+    expect(bare.body).not.toContain(server.token);
+    expect(bare.body).toContain('link it printed');
+    expect((await rawHttp('/?token=guess', { Host: host() })).status).toBe(403);
+    expect((await rawHttp('/', { Host: host(), Cookie: `memlab-${server.port}=guess` })).status).toBe(401);
+    // the printed link: the token is traded for an HttpOnly, SameSite=Strict cookie and the URL cleaned
+    const first = await rawHttp(`/?token=${server.token}&x=1`, { Host: host() });
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/?x=1');
+    const set = String(first.headers['set-cookie']);
+    expect(set).toContain(`memlab-${server.port}=${server.token}`);
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Strict/);
+    expect(set).toMatch(/Path=\//);
+    const r = await rawHttp('/', { Host: host(), Cookie: `other=1; ${cookie()}` });
     expect(r.status).toBe(200);
-    expect(r.body).toContain(`<meta name="memlab-token" content="${server.token}">`);
+    expect(r.body).toContain('<title>t</title>');
+    expect(r.body).not.toContain(server.token);
     const csp = String(r.headers['content-security-policy']);
     expect(csp).toContain("default-src 'self'");
     expect(csp).not.toMatch(/https?:|\*/);
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('refuses a DNS-rebinding Host header', async () => {
-    const r = await rawHttp('/', { Host: `evil.example:${server.port}` });
-    expect(r.status).toBe(421);
-    expect(r.body).not.toContain(server.token);
-    expect((await rawHttp('/', { Host: `localhost:${server.port}` })).status).toBe(200);
+  it('serves nothing without the cookie: not the assets, not /pack-assets/', async () => {
+    for (const path of ['/assets/a.js', '/pack-assets/linux-process-memory/img/x.png', '/index.html']) {
+      const r = await rawHttp(path, { Host: host() });
+      expect(r.status, path).toBe(401);
+    }
+    expect((await rawHttp('/assets/a.js', { Host: host(), Cookie: cookie() })).status).toBe(200);
   });
 
-  it('does not serve files outside the renderer', async () => {
-    for (const path of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/../../x.js']) {
-      const r = await rawHttp(path, { Host: `127.0.0.1:${server.port}` });
+  it('refuses a DNS-rebinding Host header', async () => {
+    const r = await rawHttp('/', { Host: `evil.example:${server.port}`, Cookie: cookie() });
+    expect(r.status).toBe(421);
+    expect(r.body).not.toContain(server.token);
+    expect((await rawHttp('/', { Host: `localhost:${server.port}`, Cookie: cookie() })).status).toBe(200);
+  });
+
+  it('does not serve files outside the renderer, however the path is spelled (404)', async () => {
+    const spellings = [
+      '/../package.json',
+      '/../../../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/%2E%2E/%2E%2E/etc/passwd',
+      '/%252e%252e/%252e%252e/etc/passwd',
+      '/assets/../../x.js',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/assets%2f..%2f..%2fpackage.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/..%5c..%5cpackage.json',
+      '/assets/..%5c..%5cpackage.json',
+      '/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
+      '/%e0%80%ae%e0%80%ae/etc/passwd',
+      '/%00/etc/passwd',
+      '/assets/a.js%00.png',
+      '/index.html%00',
+      '//etc/passwd',
+      '/%2fetc%2fpasswd',
+      '/%2F%2Fetc/passwd',
+      '/etc/passwd',
+      '/.%2e/.%2e/etc/passwd',
+      '/..;/..;/etc/passwd',
+      '/...//...//etc/passwd',
+      '/assets/link.txt',
+      '/linkdir/secret.txt',
+      '/linkdir/',
+      '/assets/a.js.map',
+      '/%',
+      '/%zz',
+      '/proc/self/environ',
+      '/..%2f..%2f..%2fproc%2fself%2fenviron',
+    ];
+    for (const path of spellings) {
+      const r = await rawHttp(path, { Host: host(), Cookie: cookie() });
+      expect(r.status, path).toBe(404);
       expect(r.body, path).not.toContain('"name"');
       expect(r.body, path).not.toContain('root:');
+      expect(r.body, path).not.toContain('OUTSIDE-SECRET');
+      expect(r.body, path).not.toContain('secret.ts');
+    }
+  });
+
+  it('refuses a raw backslash path without serving anything', async () => {
+    for (const path of ['/..\\..\\package.json', '/assets\\..\\..\\package.json']) {
+      const status = await new Promise<string>((resolve) => {
+        const sock = tcpConnect(server.port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host()}\r\nCookie: ${cookie()}\r\nConnection: close\r\n\r\n`));
+        let got = '';
+        sock.on('data', (d) => (got += d));
+        sock.on('close', () => resolve(got));
+      });
+      expect(status, path).toMatch(/^HTTP\/1\.1 (400|404) /);
+      expect(status, path).not.toContain('"name"');
     }
   });
 
   it('answers only GET and HEAD', async () => {
     const status = await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/', method: 'POST' }, (res) => resolve(res.statusCode!));
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/', method: 'POST', headers: { Cookie: cookie() } }, (res) => resolve(res.statusCode!));
       req.end('x');
     });
     expect(status).toBe(405);
@@ -122,9 +207,14 @@ describe('WebSocket admission', () => {
     await expect(connect({ host: `evil.example:${server.port}` })).rejects.toThrow('403');
     expect(logLines.join('\n')).toMatch(/websocket refused: missing token/);
     expect(logLines.join('\n')).toMatch(/websocket refused: Origin https:\/\/evil\.example/);
+    await expect(connect({ token: null, cookie: `memlab-${server.port}=guess` })).rejects.toThrow('403');
     const ws = await connect();
     expect(await rpc(ws, { v: 1, id: 1, method: 'app.ping', params: { nonce: 'a' } })).toMatchObject({ id: 1, ok: true, result: { nonce: 'a' } });
     ws.close();
+    // a browser after the first visit: the cookie alone lets it in
+    const byCookie = await connect({ token: null, cookie: cookie() });
+    expect(await rpc(byCookie, { v: 1, id: 2, method: 'app.ping', params: { nonce: 'b' } })).toMatchObject({ id: 2, ok: true });
+    byCookie.close();
   });
 });
 
@@ -234,5 +324,43 @@ describe('memlab serve (the command)', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(2);
     expect(err).toContain("--port must be a whole number from 0 to 65535, not 'eighty'");
+  });
+});
+
+describe('only the starting user', () => {
+  it.runIf(process.platform === 'linux')('finds the uid that owns the client end of a loopback connection in /proc/net/tcp', async () => {
+    const { peerUid } = await import('../app/node/serve/security.js');
+    const sock = await new Promise<Socket>((resolve) => {
+      const s = tcpConnect(server.port, '127.0.0.1', () => resolve(s));
+    });
+    expect(peerUid(sock.localPort!, server.port)).toBe(process.getuid!());
+    sock.destroy();
+    // a made-up table: the row with the client's local port and the server's remote port wins
+    const table = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F90 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 1 1',
+      '   1: 0100007F:D431 0100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 2 1',
+    ].join('\n');
+    expect(peerUid(0xd431, 0x1f90, (f) => (f.endsWith('tcp') ? table : ''))).toBe(65534);
+    expect(peerUid(0xd432, 0x1f90, (f) => (f.endsWith('tcp') ? table : ''))).toBeNull();
+    expect(peerUid(0xd431, 0x1f90, () => { throw new Error('no /proc'); })).toBeUndefined();
+  });
+
+  it.runIf(process.platform === 'linux')('drops a loopback connection from a socket another uid owns, before reading it', async () => {
+    const lines: string[] = [];
+    const other = await startServer({ port: 0, host: '127.0.0.1', rendererDir: mkdtempSync(join(tmpdir(), 'memlab-r-')), dataDir: mkdtempSync(join(tmpdir(), 'memlab-d-')), appRoot: appRoot(), log: (l) => lines.push(l), ownerUid: process.getuid!() + 4242 });
+    try {
+      const got = await new Promise<string>((resolve) => {
+        const sock = tcpConnect(other.port, '127.0.0.1', () => sock.write(`GET /?token=${other.token} HTTP/1.1\r\nHost: 127.0.0.1:${other.port}\r\n\r\n`));
+        let out = '';
+        sock.on('data', (d) => (out += d));
+        sock.on('close', () => resolve(out));
+        sock.on('error', () => resolve(out));
+      });
+      expect(got).toBe('');
+      expect(lines.join('\n')).toMatch(new RegExp(`connection from uid ${process.getuid!()} refused: this lab belongs to uid ${process.getuid!() + 4242}`));
+    } finally {
+      await other.close();
+    }
   });
 });

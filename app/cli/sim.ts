@@ -1,8 +1,11 @@
 /** `memlab sim FILE [--json] [--seed N]`: run a scenario and print /proc as it would read. */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseScenario, Runner, ScenarioError, type SimReport } from '../common/kernel/index.js';
 import { formatFault, type FaultTrace } from '../common/kernel/trace.js';
+import { PackRefused, readRegularFile } from '../node/packs/loader.js';
+
+/** The largest scenario file memlab reads (as the LabApi's limit): refused before it is read. */
+export const MAX_SCENARIO_FILE_BYTES = 2_000_000;
 
 function faults(trace: FaultTrace): string {
   const out = ['== page faults (perf trace -F all) =='];
@@ -72,8 +75,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // a regular file of at most 2 MB: its size is checked on the open file before a byte is read
+    text = readRegularFile(file, MAX_SCENARIO_FILE_BYTES).toString('utf8');
   } catch (err) {
+    if (err instanceof PackRefused && /larger than/.test(err.message)) {
+      process.stderr.write(`memlab sim: ${file} is larger than ${MAX_SCENARIO_FILE_BYTES / 1e6} MB, the most a scenario may be; it was not read (split it into smaller scenarios)\n`);
+      return 2;
+    }
+    if (err instanceof PackRefused) {
+      process.stderr.write(`memlab sim: cannot read ${file}: it is not a regular file\n`);
+      return 2;
+    }
     process.stderr.write(`memlab sim: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 2;
   }

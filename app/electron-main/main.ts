@@ -52,7 +52,16 @@ function serveAppProtocol(root: string, svc: Services): void {
           : new Response('not found', { status: 404, headers });
       }
     }
-    const file = normalize(join(base, decodeURIComponent(url.pathname)));
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      // a malformed %-escape is simply not a file here
+      return new Response('not found', { status: 404, headers });
+    }
+    // source maps are never shipped nor served
+    if (path.endsWith('.map') || path.includes('\0')) return new Response('not found', { status: 404, headers });
+    const file = normalize(join(base, path));
     if (!file.startsWith(base)) return new Response('not found', { status: 404, headers });
     try {
       const body = await readFile(file);
@@ -68,7 +77,7 @@ function lockDownSessions(): void {
   ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));
   ses.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission));
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const ok = isAllowedRequest(details.url);
+    const ok = isAllowedRequest(details.url, { dev: !app.isPackaged });
     if (!ok) log('warn', `blocked a request to ${details.url}: memlab makes no network requests`);
     callback({ cancel: !ok });
   });

@@ -42,12 +42,15 @@ export function isAppUrl(url: string | URL): boolean {
   }
 }
 
-/** May the app load this URL at all? Only its own scheme (and devtools). Nothing from the network. */
-export function isAllowedRequest(url: string): boolean {
+/**
+ * May the app load this URL at all? Only its own scheme and host. `devtools:` only in development
+ * (an unpackaged app); `data:`, `blob:`, `file:` and every network scheme never.
+ */
+export function isAllowedRequest(url: string, opts: { dev?: boolean } = {}): boolean {
   try {
     const u = new URL(url);
     if (u.protocol === `${APP_SCHEME}:`) return u.host === APP_HOST;
-    return u.protocol === 'devtools:' || u.protocol === 'data:' || u.protocol === 'blob:';
+    return !!opts.dev && u.protocol === 'devtools:';
   } catch {
     return false;
   }
@@ -65,11 +68,17 @@ export function isAllowedNavigation(url: string, currentUrl: string): boolean {
   }
 }
 
-/** Is an IPC message from the app's own top-level page? (a frame from elsewhere, or an iframe, is not) */
+/**
+ * Is an IPC message from the app's own top-level page? The frame's URL must be exactly the page
+ * the app loads (its hash route aside): another path on the app's scheme, a query, an iframe or
+ * any other origin is not trusted.
+ */
 export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined): boolean {
   if (!frame) return false;
   if (frame.parent) return false;
-  return isAppUrl(frame.url);
+  if (typeof frame.url !== 'string') return false;
+  const hash = frame.url.indexOf('#');
+  return (hash < 0 ? frame.url : frame.url.slice(0, hash)) === APP_URL;
 }
 
 /** Every permission request (camera, notifications, geolocation, ...) is refused. */

@@ -73,12 +73,12 @@ describe('guided lab: the stage reached survives a restart', () => {
     let e = await refusal(h['exercise.advanceStage']({ ...ref, stage: 'l1' }, ctx));
     expect(e.code).toBe('forbidden');
     expect(e.where).toEqual({ field: 'stage' });
-    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 2 (l1): answer stage 1 (l0) first");
+    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 2 (l1): answer stage 1 (L0: malloc) first");
 
     await h['exercise.answer']({ ...ref, answer: { stage: 'l0', answer: { choice: 0 } } }, ctx);
     e = await refusal(h['exercise.advanceStage']({ ...ref, stage: 'l2-in' }, ctx));
     expect(e.code).toBe('forbidden');
-    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 4 (l2-in): answer stage 3 (l2-out) first");
+    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 4 (l2-in): answer stage 3 (Swapped out) first");
     expect(stageOf(await h['exercise.get'](ref, ctx))).toBe(1);
     expect(stageOf(await service(dir)['exercise.get'](ref, ctx))).toBe(1);
   });

@@ -139,6 +139,55 @@ describe('many windows at once', () => {
   });
 });
 
+describe('after kill -9', () => {
+  const deadPid = async () => {
+    const { spawn } = await import('node:child_process');
+    const c = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => c.once('exit', r));
+    return c.pid!;
+  };
+
+  it('a lock whose holder is gone is taken over at once, however fresh it looks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const s = new ProgressStore(dir);
+    const lock = `${s.file}.lock`;
+    const pid = await deadPid();
+    writeFileSync(lock, `${pid} ${Date.now()}\n`);
+    // an mtime an hour ahead: only the pid check can free this lock before the 30 s wait gives up
+    const { utimesSync } = await import('node:fs');
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(lock, later, later);
+    await solve(s, 'p/a');
+    expect(new ProgressStore(dir).get('p/a')?.correct).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('a lock held by a live process is respected', async () => {
+    const { lockHolderDead } = await import('../../app/node/progress/store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    writeFileSync(join(dir, 'l1'), `1 ${Date.now()}\n`); // init: alive
+    writeFileSync(join(dir, 'l2'), `${process.pid} ${Date.now()}\n`);
+    writeFileSync(join(dir, 'l3'), `${await deadPid()} ${Date.now()}\n`);
+    writeFileSync(join(dir, 'l4'), 'garbage\n');
+    expect([1, 2, 3, 4].map((i) => lockHolderDead(join(dir, `l${i}`)))).toEqual([false, false, true, false]);
+  });
+
+  it("the atomic writer's temp files left by a killed save are removed at start, a fresh one (another window's save) kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prog-'));
+    const { utimesSync } = await import('node:fs');
+    const old = new Date(Date.now() - 60_000);
+    for (const n of ['progress-default.json.123456', 'progress-alice.json.4294967295']) {
+      writeFileSync(join(dir, n), '{"torn');
+      utimesSync(join(dir, n), old, old);
+    }
+    writeFileSync(join(dir, 'progress-default.json.777'), '{"in flight');
+    writeFileSync(join(dir, 'notes.json.1'), 'not ours');
+    utimesSync(join(dir, 'notes.json.1'), old, old);
+    new ProgressStore(dir);
+    expect(readdirSync(dir).sort()).toEqual(['notes.json.1', 'progress-default.json.777']);
+  });
+});
+
 describe("a newer memlab's progress file", () => {
   it('is left untouched, and the learner is told their work now is not saved', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prog-'));

@@ -28,14 +28,14 @@ describe('pack services', () => {
   it('a table answer reports each field, and counts one attempt', async () => {
     const { h, ctx, packId } = await setup();
     const view = await h['exercise.get']({ packId, exerciseId: 'table' }, ctx);
-    expect(view.widget).toMatchObject({ kind: 'table', fields: [{ name: 'virt', label: 'VIRT grows by' }, { name: 'res', label: 'RES grows by' }] });
+    expect(view.widget).toMatchObject({ kind: 'table', fields: [{ name: 'res', label: 'RES grows by' }, { name: 'pages', label: 'pages made resident' }] });
     const size = Number(/mallocs (\d) GiB/.exec(view.html)![1]);
-    const r = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size} GiB`, res: `${size} GiB` } } }, ctx);
+    const r = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { res: `${size} GiB`, pages: `${(size / 2) * 262144}` } } }, ctx);
     expect(r.verdict).toBe('incorrect');
     expect(r.partial).toBe(0.5);
     expect(r.fields?.res).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is VIRT: only written pages are resident.' });
     expect(r.exercise.attempts).toBe(1);
-    const ok = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size * 1024} MiB`, res: `${(size / 2) * 262144} pages` } } }, ctx);
+    const ok = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { res: `${(size / 2) * 262144} pages`, pages: `${(size / 2) * 262144} pages` } } }, ctx);
     expect(ok.verdict).toBe('correct');
     expect(ok.exercise.explanation).toContain('VIRT grows by all');
   });

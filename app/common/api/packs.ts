@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { method } from './protocol.js';
 
-export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string() });
+export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string(), level: z.literal('warning').optional() });
 
 export const PackSummary = z.object({
   id: z.string(),
@@ -146,6 +146,7 @@ export const ExerciseView = z.object({
   attempts: z.number().int(),
   /** wrong attempts left before the solution is offered */
   attemptsLeft: z.number().int(),
+  /** the hints asked for so far, as HTML (pack Markdown rendered with raw HTML off) */
   hints: z.array(z.string()),
   hintsTotal: z.number().int(),
   /** points each hint costs under the pack's policy (0: hints are free) */
@@ -176,7 +177,7 @@ export const AnswerResult = z.object({
   message: z.string(),
   /** numeric kinds: the unit the answer was read in */
   unitRead: z.string().optional(),
-  /** the misconception this wrong answer shows */
+  /** HTML (pack Markdown rendered with raw HTML off): the misconception this answer shows, or the chosen option's own reason */
   diagnosis: z.string().optional(),
   /** share right, for kinds with several parts */
   partial: z.number().optional(),
@@ -244,4 +245,15 @@ export const packMethods = {
 export const packEvents = {
   /** author mode: a watched pack folder changed on disk and was reloaded */
   'pack.changed': z.object({ packId: z.string(), exercises: z.number().int(), problems: z.array(PackProblemSchema) }),
+};
+
+/**
+ * Examples shown under a numeric answer box, one set per quantity: generic on purpose — they show
+ * the forms memlab reads (units, SI and IEC, pages, separators, hex), and a test proves none of them
+ * equals an expected answer of any built-in exercise (test/packs/unit-examples.test.ts).
+ */
+export const TYPED_EXAMPLES: Record<'bytes' | 'count' | 'percent', string> = {
+  bytes: '12 KiB, 700 MB, 1.5 GiB, 25 pages, 3,000,000 bytes',
+  count: '37, 250 faults, 0x2a',
+  percent: '12.5%',
 };

@@ -4,6 +4,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { markdownTooHeavy, yamlTooHeavy } from './limits.js';
 import { Exercise, PackManifest } from './schema.js';
 
 export interface PackProblem {
@@ -11,6 +12,8 @@ export interface PackProblem {
   line?: number;
   field?: string;
   message: string;
+  /** a warning does not fail `pack check` (an answer shown before it is asked, a reason on one option only) */
+  level?: 'warning';
 }
 
 type Doc = ReturnType<typeof parseDocument>;
@@ -32,7 +35,9 @@ function locate(doc: Doc, lc: LineCounter, path: (string | number)[]): number | 
 /** Finds the line of a field ("stages.2.question.answer") in a file, for errors found after parsing. */
 export type LineOf = (field: string) => number | undefined;
 
-function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[]; lineOf: LineOf } {
+export function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[]; lineOf: LineOf } {
+  const heavy = yamlTooHeavy(text);
+  if (heavy) return { problems: [{ file, line: 1 + lineOffset, message: `${file} was not read: ${heavy}` }], lineOf: () => undefined };
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const lineOf: LineOf = (field) => {
@@ -70,6 +75,8 @@ export function parseManifest(text: string, file = 'pack.yaml') {
 export function parseExerciseFile(text: string, file: string): { exercise?: Exercise; prose: string; problems: PackProblem[]; lineOf: LineOf } {
   const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
   if (!m) return { prose: '', problems: [{ file, line: 1, message: 'an exercise starts with front matter between --- lines' }], lineOf: () => undefined };
+  const heavy = markdownTooHeavy(m[2]!);
+  if (heavy) return { prose: '', problems: [{ file, line: 1, message: `${file} was not read: ${heavy}` }], lineOf: () => undefined };
   const r = parseYaml(m[1]!, file, Exercise, 1);
   return { exercise: r.value, prose: m[2]!, problems: r.problems, lineOf: r.lineOf };
 }

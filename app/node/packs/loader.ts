@@ -3,10 +3,11 @@
  * '..', no absolute paths), links are refused, size and file count are limited. A pack with
  * errors still loads: its valid exercises work and each problem names file, line and field.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import yauzl from 'yauzl';
 import { appRoot } from '../paths.js';
+import { MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, yamlTooHeavy } from '../../common/packs/limits.js';
 import { type LineOf, parseExerciseFile, parseManifest, type PackProblem } from '../../common/packs/parse.js';
 import type { Exercise, PackManifest } from '../../common/packs/schema.js';
 
@@ -42,6 +43,21 @@ export class PackRefused extends Error {
   }
 }
 
+/**
+ * A YAML or Markdown file too big to parse quickly is not read (nor inflated) at all: it stands in
+ * the pack as this marker, and buildPack reports it, with its size, as a problem.
+ */
+const OVERSIZE = '\u0000memlab-not-read:';
+function parseCap(name: string): number | undefined {
+  if (/\.ya?ml$/i.test(name)) return MAX_YAML_BYTES;
+  if (/\.md$/i.test(name)) return MAX_YAML_BYTES + MAX_MARKDOWN_BYTES;
+  return undefined;
+}
+function oversize(name: string, size: number): Buffer | undefined {
+  const cap = parseCap(name);
+  return cap !== undefined && size > cap ? Buffer.from(`${OVERSIZE}${size}:${cap}`) : undefined;
+}
+
 function safeName(name: string): boolean {
   if (!name || name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name)) return false;
   return !name.split('/').some((p) => p === '..');
@@ -64,9 +80,15 @@ export function readFolder(dir: string): Map<string, Buffer> {
       if (!st.isFile() || e.name.startsWith('.')) continue;
       if (files.size >= LIMITS.maxFiles) throw new PackRefused(`a pack may hold at most ${LIMITS.maxFiles} files`);
       if (st.size > LIMITS.maxFileBytes) throw new PackRefused(`${rel} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, rel);
+      const skipped = oversize(rel, st.size);
+      if (skipped) {
+        files.set(rel, skipped);
+        continue;
+      }
       total += st.size;
       if (total > LIMITS.maxTotalBytes) throw new PackRefused(`a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB`);
-      files.set(rel, readFileSync(p));
+      // opened as a regular file only (a FIFO swapped in after the lstat is refused, never waited on)
+      files.set(rel, readRegularFile(p, LIMITS.maxFileBytes, rel));
     }
   };
   walk(root);
@@ -97,6 +119,11 @@ export function readZip(buffer: Buffer, name = 'pack.memlab'): Promise<Map<strin
         if (fname.endsWith('/')) return zip.readEntry();
         if (files.size >= LIMITS.maxFiles) return fail(new PackRefused(`${name}: a pack may hold at most ${LIMITS.maxFiles} files`));
         if (entry.uncompressedSize > LIMITS.maxFileBytes) return fail(new PackRefused(`${name}: ${fname} is larger than ${LIMITS.maxFileBytes / 1048576} MiB`, fname));
+        const skipped = oversize(fname, entry.uncompressedSize);
+        if (skipped) {
+          files.set(fname, skipped);
+          return zip.readEntry();
+        }
         total += entry.uncompressedSize;
         if (total > LIMITS.maxTotalBytes) return fail(new PackRefused(`${name}: a pack may be at most ${LIMITS.maxTotalBytes / 1048576} MiB unpacked`));
         zip.openReadStream(entry, (e2, stream) => {
@@ -117,7 +144,7 @@ export function readZip(buffer: Buffer, name = 'pack.memlab'): Promise<Map<strin
 }
 
 /** Strip a single top folder (a zip of "mypack/…") so pack.yaml is at the root. */
-function rootAt(files: Map<string, Buffer>): Map<string, Buffer> {
+export function rootAt(files: Map<string, Buffer>): Map<string, Buffer> {
   if (files.has('pack.yaml')) return files;
   const tops = new Set([...files.keys()].map((k) => k.split('/')[0]));
   if (tops.size === 1) {
@@ -151,10 +178,27 @@ export function satisfies(version: string, required: string): boolean {
 export function buildPack(source: string, raw: Map<string, Buffer>, opts: { memlabVersion?: string } = {}): Pack {
   const files = rootAt(raw);
   const problems: PackProblem[] = [];
+  // a file too big to parse quickly is left out, with the reason, before anything reads it
+  for (const [f, b] of files) {
+    const head = b.subarray(0, 64).toString('utf8');
+    if (head.startsWith(OVERSIZE)) {
+      const [size, cap] = head.slice(OVERSIZE.length).split(':').map(Number);
+      const kind = /\.md$/i.test(f) ? 'an exercise file' : 'a YAML file';
+      problems.push({ file: f, line: 1, message: `${f} was not read: it is ${Math.ceil(size! / 1024)} KiB; memlab reads at most ${Math.ceil(cap! / 1024)} KiB for ${kind} (split it, or shorten it)` });
+      files.delete(f);
+      continue;
+    }
+    if (!/\.ya?ml$/i.test(f) || f === 'pack.yaml') continue;
+    const heavy = yamlTooHeavy(b.toString('utf8'));
+    if (heavy) {
+      problems.push({ file: f, line: 1, message: `${f} was not read: ${heavy}` });
+      files.delete(f);
+    }
+  }
   const exercises = new Map<string, LoadedExercise>();
   const manifestText = files.get('pack.yaml')?.toString('utf8');
   if (manifestText === undefined) {
-    return { id: 'unknown', source, files, exercises, problems: [{ file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
+    return { id: 'unknown', source, files, exercises, problems: [...problems, { file: 'pack.yaml', message: 'a pack needs a pack.yaml at its top level' }] };
   }
   const m = parseManifest(manifestText);
   const manifestLine = m.lineOf;
@@ -190,8 +234,46 @@ export function buildPack(source: string, raw: Map<string, Buffer>, opts: { meml
   return { id: manifest.id, manifest, source, files, exercises, problems };
 }
 
+/**
+ * Read a file only if it is a regular file no larger than `max`: opened without blocking (a FIFO
+ * or a device never stalls the lab), its type and size checked on the open descriptor before a
+ * byte is read.
+ */
+export function readRegularFile(path: string, max: number, name = path): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new PackRefused(`${name} is not a regular file (a pipe, a device or a socket is never opened)`, name);
+    if (st.size > max) throw new PackRefused(`${name} is larger than ${Math.round(max / 1048576)} MiB`, name);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n <= 0) break;
+      off += n;
+    }
+    return off === buf.length ? buf : buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A pack's files, from a folder or a .memlab, with every limit checked before anything is parsed. */
+export async function readPackFiles(path: string): Promise<Map<string, Buffer>> {
+  if (path.endsWith('.memlab')) return readZip(readRegularFile(path, LIMITS.maxTotalBytes), path);
+  const st = lstatSync(path);
+  if (!st.isDirectory() && !(st.isSymbolicLink() && realpathIsDir(path))) throw new PackRefused(`${path} is neither a pack folder nor a .memlab file`);
+  return readFolder(path);
+}
+
+function realpathIsDir(path: string): boolean {
+  try {
+    return lstatSync(realpathSync(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export async function loadPack(path: string): Promise<Pack> {
-  if (path.endsWith('.memlab')) return buildPack(path, await readZip(readFileSync(path), path));
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new PackRefused(`${path} is neither a pack folder nor a .memlab file`);
-  return buildPack(path, readFolder(path));
+  return buildPack(path, await readPackFiles(path));
 }

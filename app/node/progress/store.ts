@@ -7,7 +7,7 @@
  * a reset starts a new attempt and keeps the earlier one in `history`.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
@@ -228,23 +228,31 @@ export function mergeProgress(a: ProgressFile, b: ProgressFile): ProgressFile {
   // the file on disk (a) names the learner: every window of this profile shares its id
   return { version: PROGRESS_VERSION, profile: a.profile, learnerId: a.learnerId, exercises, updatedAt: Math.max(a.updatedAt, b.updatedAt), resets, resetAllAt };
 }
-/** A lock older than this is left from a crash and is broken. */
+
+/** A lock older than this is left from a crash and is broken (when its holder cannot be asked). */
 const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 30_000;
 
-/** Hold an exclusive lock file (O_EXCL) while fn runs; waits for another holder, breaks stale locks. */
-/** the process named in a lock file ("pid time") no longer exists on this machine */
-function holderGone(held: string): boolean {
-  const pid = Number(held.split(' ')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+/** Is the process that wrote this lock gone? (the lock holds "pid time"; kill(pid, 0) asks without signalling) */
+export function lockHolderDead(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, 'utf8').split(/\s/)[0]);
+  } catch {
+    return false;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;
   } catch (err) {
+    // EPERM: alive, another user's; ESRCH: no such process
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
+/** Hold an exclusive lock file (O_EXCL) while fn runs; waits for another holder, takes over a dead one's lock at once. */
 export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (;;) {
@@ -256,10 +264,9 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       try {
-        const held = readFileSync(lock, 'utf8');
-        // a lock whose process is gone (killed mid-save) is broken at once, not after STALE_LOCK_MS
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS || holderGone(held)) {
-          if (readFileSync(lock, 'utf8') === held) unlinkSync(lock);
+        // a holder killed with -9 never unlocks: its pid is gone, so the lock is taken over now
+        if (lockHolderDead(lock) || Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
+          unlinkSync(lock);
           continue;
         }
       } catch {
@@ -280,6 +287,31 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T
   }
 }
 
+/** Temp files the atomic writer leaves when killed mid-save (progress-x.json.<number>), older than this, are removed at start. */
+const TEMP_AGE_MS = 5_000;
+
+export function cleanTempFiles(dir: string, now = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    if (!/^progress-[\w-]{1,64}\.json\.\d+$/.test(n)) continue;
+    const p = join(dir, n);
+    try {
+      if (now - statSync(p).mtimeMs < TEMP_AGE_MS) continue; // perhaps another window's save in flight
+      unlinkSync(p);
+      removed.push(n);
+    } catch {
+      /* gone already */
+    }
+  }
+  return removed;
+}
+
 export class ProgressStore {
   readonly file: string;
   readonly backup: string;
@@ -295,6 +327,7 @@ export class ProgressStore {
   ) {
     if (!/^[\w-]{1,64}$/.test(profile)) throw new Error(`a profile name is letters, digits, _ and -, not '${profile}'`);
     mkdirSync(dir, { recursive: true });
+    cleanTempFiles(dir);
     this.file = join(dir, `progress-${profile}.json`);
     this.backup = `${this.file}.bak`;
     const out = this.load();

@@ -6,7 +6,10 @@ import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
 import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
-import { createSimHandlers } from './sim.js';
+import { setReportComputer } from '../../common/packs/checkers.js';
+import { SimWorkers, WorkerPool } from '../work/host.js';
+import { DEFAULT_WORK_LIMITS, type WorkLimits } from '../work/limits.js';
+import { createSimProxy } from '../work/sim-proxy.js';
 
 export interface ServiceDeps {
   host: 'electron' | 'serve';
@@ -15,6 +18,8 @@ export interface ServiceDeps {
   /** The repository / app root (for built-in exercises). */
   appRoot: string;
   log: (level: 'info' | 'warn' | 'error', text: string) => void;
+  /** budgets of the work done in worker threads (tests make them small) */
+  limits?: Partial<WorkLimits>;
 }
 
 /** Serves files a service owns (e.g. images inside a pack) under a URL prefix, on both hosts. */
@@ -34,13 +39,23 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const disposers: Array<() => void | Promise<void>> = [];
-  const packs = createPackServices(deps);
+  // heavy work (simulations, checks, pack parsing, Markdown) runs in worker threads with limits;
+  // this thread, which answers every client, never simulates
+  const limits: WorkLimits = { ...DEFAULT_WORK_LIMITS, ...deps.limits };
+  const init = { appRoot: deps.appRoot, dataDir: deps.dataDir, host: deps.host, arrayMiB: limits.arrayMiB };
+  const pool = new WorkerPool(init, limits, deps.log);
+  const simWorkers = new SimWorkers(init, limits, deps.log);
+  disposers.push(() => pool.dispose(), () => simWorkers.dispose());
+  setReportComputer(() => {
+    throw new Error('the scenario was not simulated yet (memlab runs simulations in a worker thread); try again');
+  });
+  const packs = createPackServices(deps, { pool });
   const host = createHostServices(deps);
   disposers.push(host.dispose);
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
-    ...createSimHandlers(deps, packs.scenarios),
+    ...createSimProxy(simWorkers, packs.scenarios),
     ...packs.handlers,
     ...host.handlers,
   };

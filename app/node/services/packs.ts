@@ -19,6 +19,9 @@ import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
+import type { WorkerPool } from '../work/host.js';
+import { buildPackOff, checkOff, loadPackOff, type MarkdownBatch, markdownBatch, primeExercise } from '../work/packs.js';
+import { hasReport } from '../../common/packs/checkers.js';
 import { type ExerciseProgress, type ProgressFile, ProgressStore, type StageProgress } from '../progress/store.js';
 import { toCsv } from '../progress/results.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
@@ -38,7 +41,10 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a;
 }
 
-export function createPackServices(deps: ServiceDeps): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler; scenarios: PackScenarios } {
+export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool }): { handlers: DomainHandlers<typeof packMethods>; assets: AssetHandler; scenarios: PackScenarios } {
+  /** with a worker pool (the hosts), parsing, checking and Markdown run off the event loop */
+  const load = (path: string): Promise<Pack> => (work ? loadPackOff(path, work.pool) : loadPack(path));
+  const startupNotices: string[] = [];
   const packs = new Map<string, Pack>();
   const builtinDir = join(deps.appRoot, 'exercises', 'linux-process-memory');
   const packsDir = join(deps.dataDir, 'packs');
@@ -94,7 +100,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   const ready = (async () => {
     if (existsSync(join(builtinDir, 'pack.yaml'))) {
       try {
-        const p = await loadPack(builtinDir);
+        const p = await load(builtinDir);
         builtinId = p.id;
         register(p);
       } catch (err) {
@@ -107,15 +113,20 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     } catch {
       list = [];
     }
-    for (const src of list) {
-      try {
-        const p = await loadPack(src);
-        if (p.id === 'unknown' && !src.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, src);
-        register(p);
-      } catch (err) {
-        deps.log('warn', `could not reopen ${src}: ${(err as Error).message}`);
-      }
-    }
+    // remembered packs load side by side, each within its budget; one that fails is skipped with a notice
+    await Promise.all(
+      list.map(async (src) => {
+        try {
+          const p = await load(src);
+          if (p.id === 'unknown' && !src.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, src);
+          register(p);
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          deps.log('warn', `could not reopen ${src}: ${why}`);
+          startupNotices.push(`The pack ${src} could not be reopened and was skipped: ${why}`);
+        }
+      }),
+    );
   })();
 
   const pack = async (id: string): Promise<Pack> => {
@@ -297,7 +308,23 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
           .join(' | ');
     }
   };
+  /** a solution whose scenario could not be run says so instead of failing the whole view */
+  const solutionSafe = (p: Pack, ex: Exercise, params: Record<string, number | string>): string => {
+    try {
+      return solutionOf(p, ex, params);
+    } catch (err) {
+      return `(cannot be computed: ${err instanceof Error ? err.message : String(err)})`;
+    }
+  };
   const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
+
+  /** A short text rendered as one paragraph is shown inline: without its <p>. */
+  const oneParagraph = (html: string) => /^<p>((?:(?!<\/?p>)[\s\S])*)<\/p>\n?$/.exec(html)?.[1] ?? html;
+  /** Pack Markdown of one exercise file to HTML, its {{params}} filled in. */
+  const markdownOf = (p: Pack, file: string, params: Record<string, number | string>) => {
+    const baseDir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+    return (s: string) => oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
+  };
 
   /**
    * The step that produces a predict exercise's outcome: the last step that changes the machine
@@ -320,7 +347,16 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
   };
 
   /** the exercise as the learner sees it now; `preview`: an author's look at another variant (nothing recorded) */
-  const view = (p: Pack, exId: string, preview?: number): ExerciseView => {
+  /** the exercise as the learner sees it; with a pool, its simulations and Markdown are done in workers first */
+  const view = async (p: Pack, exId: string, preview?: number): Promise<ExerciseView> => {
+    if (!work) return viewNow(p, exId, preview);
+    const le = p.exercises.get(exId);
+    if (le) await primeExercise(le.exercise, scenarioText(p), work.pool, hasReport);
+    const batch = markdownBatch();
+    return batch.fill(viewNow(p, exId, preview, batch), work.pool);
+  };
+
+  const viewNow = (p: Pack, exId: string, preview?: number, md?: MarkdownBatch): ExerciseView => {
     const le = p.exercises.get(exId);
     if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
     const ex = le.exercise;
@@ -336,7 +372,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     const order = p.manifest!.chapters.flatMap((c) => c.exercises).map((f) => [...p.exercises.values()].find((e) => e.file === f)?.exercise.id).filter((x): x is string => !!x);
     const i = order.indexOf(exId);
     const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
-    const render = (s: string) => renderMarkdown(substitute(s, params), { packId: p.id, baseDir });
+    const render = (s: string) => (md ? md.render(substitute(s, params), p.id, baseDir) : renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
     const shown = !!pr && (pr.solutionViewed || pr.gaveUp);
     const solutionAvailable = ex.kind !== 'guided' && !done && !shown && policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution;
     // the simulator opens the exercise's scenario, built in or a file of this pack
@@ -363,11 +399,12 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       pointsAfterSolution: policy.points_after_solution,
       attempts,
       attemptsLeft: policy.attempts_before_solution > 0 ? Math.max(0, policy.attempts_before_solution - attempts) : 0,
-      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => substitute(h, params)),
+      // hints are Markdown like the explanation (HTML off), rendered here as HTML, their {{params}} filled in
+      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => oneParagraph(render(h))),
       hintsTotal: ex.hints.length,
       hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
-      ...(ex.kind !== 'guided' && (shown || preview !== undefined) ? { solution: solutionOf(p, ex, params) } : {}),
+      ...(ex.kind !== 'guided' && (shown || preview !== undefined) ? { solution: solutionSafe(p, ex, params) } : {}),
       ...(i > 0 ? { prev: order[i - 1] } : {}),
       ...(i >= 0 && i < order.length - 1 ? { next: order[i + 1] } : {}),
     };
@@ -432,17 +469,19 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
     'pack.list': async () => {
       await ready;
       const list = [...packs.values()].map(summary).sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.title.localeCompare(b.title));
-      return { packs: list, ...(progress.notice ? { notice: progress.notice } : {}) };
+      const notice = [progress.notice, ...startupNotices].filter(Boolean).join(' ');
+      return { packs: list, ...(notice ? { notice } : {}) };
     },
     'pack.open': async ({ path }) => {
       await ready;
       let p: Pack;
       try {
-        p = await loadPack(path);
+        p = await load(path);
       } catch (err) {
+        if (err instanceof ApiError) throw err;
         if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
-        const e = err as NodeJS.ErrnoException;
-        throw new ApiError('not-found', `cannot open ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
+        // one answer whether the path is missing, unreadable or not a folder: errors do not map the disk
+        throw new ApiError('not-found', `cannot open ${path}: it is not a pack folder or .memlab file that this lab's user can read`, { field: 'path' });
       }
       if (p.id === 'unknown' && !path.endsWith('.memlab') && p.files.has('pack.yaml')) draft(p, path);
       register(p);
@@ -456,7 +495,8 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const bytes = Buffer.from(base64, 'base64');
       let p: Pack;
       try {
-        p = buildPack(name, await readZip(bytes, name));
+        const files = await readZip(bytes, name);
+        p = work ? await buildPackOff(name, files, work.pool) : buildPack(name, files);
       } catch (err) {
         if (err instanceof PackRefused) throw new ApiError('forbidden', err.message, { file: err.file });
         throw err;
@@ -502,17 +542,19 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const ex = exerciseOf(p, exerciseId);
       if (variant !== undefined && !watchers.has(`${ctx.clientId}/${packId}`)) throw new ApiError('forbidden', `answering variant ${variant} needs author mode for '${packId}'`, { field: 'variant' });
       const params = paramsOf(p, ex, variant ?? variantOf(p, exerciseId));
+      const file = p.exercises.get(exerciseId)!.file;
       const k = key(p, exerciseId);
       const cctx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
-      const reply = (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => ({
+      const reply = async (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => ({
         verdict: r.verdict,
         message: r.message,
         ...(r.unitRead ? { unitRead: r.unitRead } : {}),
-        ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+        // misconceptions and option reasons are Markdown: rendered as HTML like the explanation
+        ...(r.diagnosis ? { diagnosis: markdownOf(p, file, params)(r.diagnosis) } : {}),
         ...(r.partial !== undefined ? { partial: r.partial } : {}),
-        ...(r.fields ? { fields: r.fields } : {}),
+        ...(r.fields ? { fields: Object.fromEntries(Object.entries(r.fields).map(([k, f]) => [k, f.diagnosis ? { ...f, diagnosis: markdownOf(p, file, params)(f.diagnosis) } : f])) } : {}),
         ...extra,
-        exercise: view(p, exerciseId, variant),
+        exercise: await view(p, exerciseId, variant),
       });
       if (ex.kind === 'guided') {
         if (!('stage' in answer)) return reply({ verdict: 'invalid', message: 'Answer the question of a stage.' });
@@ -528,7 +570,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         }
         // a finished stage keeps its grade: revisiting it re-answers nothing
         if (variant === undefined && stagePassed(ex, pr, i)) return reply({ verdict: 'invalid', message: `Stage ${i + 1} (${st.title ?? st.id}) is already done; answering it again changes nothing.` }, { stage: st.id });
-        const r = check(q, answer.answer as Answer, cctx);
+        const r = work ? await checkOff(q, answer.answer as Answer, cctx, work.pool) : check(q, answer.answer as Answer, cctx);
         let extra: Partial<z.infer<typeof AnswerResult>> = { stage: st.id };
         if (r.verdict === 'incorrect' && st.on_wrong) {
           const back = ex.stages.find((x) => x.id === st.on_wrong!.back_to);
@@ -552,7 +594,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         return reply(r, extra);
       }
       if ('stage' in answer) return reply({ verdict: 'invalid', message: `'${exerciseId}' is not a guided lab: it has no stages.` });
-      const r = check(ex, answer as Answer, cctx);
+      const r = work ? await checkOff(ex, answer as Answer, cctx, work.pool) : check(ex, answer as Answer, cctx);
       if (variant === undefined) {
         await progress.update(k, (x0) => {
           const x = stamp(p, ex)(x0);
@@ -564,7 +606,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
         });
       }
       // predict, then run: once the prediction is right, say what the run itself gives
-      const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionOf(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
+      const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionSafe(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
       // observe: say what the answer was checked against (the reading is on the learner's screen already)
       const against =
         ex.kind !== 'observe' || r.verdict === 'invalid'
@@ -586,7 +628,7 @@ export function createPackServices(deps: ServiceDeps): { handlers: DomainHandler
       const reload = async () => {
         let fresh: Pack;
         try {
-          fresh = await loadPack(p.source);
+          fresh = await load(p.source);
         } catch (err) {
           const e = err as PackRefused;
           ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });

@@ -62,6 +62,8 @@ export interface PackScenarios {
 export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenarios): DomainHandlers<typeof simMethods> {
   const dir = builtinScenarioDir(deps.appRoot);
   const sessions = new Map<string, Session>();
+  /** a scenario's title and description, by its text: listing does not parse every file every time */
+  const infoCache = new Map<string, ScenarioInfo>();
 
   const builtin = (id: string): { text: string; file: string } => {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new ApiError('not-found', `no built-in scenario '${id}'`);
@@ -247,6 +249,15 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
         files = [];
       }
       const info = (id: string, text: string, file: string): ScenarioInfo => {
+        const key = `${id}\u0000${file}\u0000${text}`;
+        const known = infoCache.get(key);
+        if (known) return known;
+        const made = infoOf(id, text, file);
+        if (infoCache.size > 256) infoCache.clear();
+        infoCache.set(key, made);
+        return made;
+      };
+      const infoOf = (id: string, text: string, file: string): ScenarioInfo => {
         try {
           const s = parseScenario(text, file);
           return { id, title: s.title ?? file, description: (s.description ?? '').trim() };
@@ -310,8 +321,13 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     'sim.editMachine': ({ text, machine }) => {
       const doc = parseDocument(text);
       if (doc.errors.length) throw new ApiError('invalid-input', `the scenario is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-      for (const [k, v] of Object.entries(machine)) if (v !== undefined) doc.setIn(['machine', k], v);
-      return { text: doc.toString() };
+      try {
+        for (const [k, v] of Object.entries(machine)) if (v !== undefined) doc.setIn(['machine', k], v);
+        return { text: doc.toString() };
+      } catch (err) {
+        // a document that is not a mapping (a bare number, a list) has no machine to edit
+        throw new ApiError('invalid-input', `the scenario cannot take a machine setting: ${err instanceof Error ? err.message : String(err)}`, { field: 'text' });
+      }
     },
     'sim.readSteps': ({ text }) => {
       try {

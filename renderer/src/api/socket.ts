@@ -2,13 +2,12 @@
 import { RpcClient } from '@api/client';
 import type { RequestEnvelope } from '@api/protocol';
 
-export function tokenFromPage(doc: Document = document): string | null {
-  return doc.querySelector<HTMLMetaElement>('meta[name="memlab-token"]')?.content ?? null;
-}
-
+/**
+ * The page never holds the lab's token: the first visit exchanged it for an HttpOnly cookie, which
+ * the browser sends with the WebSocket handshake (same site), so no script can read or leak it.
+ */
 export function createSocketApi(loc: Location = location): RpcClient {
-  const token = tokenFromPage() ?? '';
-  const url = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api?token=${encodeURIComponent(token)}`;
+  const url = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/api`;
   let ws: WebSocket | null = null;
   let queue: RequestEnvelope[] = [];
   let retry = 250;

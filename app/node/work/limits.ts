@@ -1,0 +1,50 @@
+/**
+ * Budgets for the work memlab does off its event loop (node:worker_threads): simulations, answer
+ * checks, pack parsing, Markdown. Past a budget the worker is killed and the learner told, in
+ * words, which limit the input ran into; the lab keeps answering everyone else.
+ */
+
+export interface WorkLimits {
+  /** V8 heap of one worker (resourceLimits.maxOldGenerationSizeMb) */
+  heapMiB: number;
+  /** typed arrays one worker may hold (they live outside the V8 heap, so resourceLimits misses them) */
+  arrayMiB: number;
+  /** one simulator call (sim.load, sim.seek, sim.run, …) */
+  simSeconds: number;
+  /** one answer check (predict and tune run their scenario) */
+  checkSeconds: number;
+  /** parsing one pack (YAML of pack.yaml, exercises and scenarios) */
+  packSeconds: number;
+  /** rendering one exercise's Markdown */
+  markdownSeconds: number;
+  /** workers hosting simulator sessions (one per client); the oldest idle one gives way */
+  simWorkers: number;
+  /** workers for checks, packs and Markdown */
+  poolWorkers: number;
+  /** the whole process's resident memory: past it, every busy worker is stopped */
+  rssMiB: number;
+}
+
+export const DEFAULT_WORK_LIMITS: WorkLimits = {
+  heapMiB: 192,
+  arrayMiB: 192,
+  simSeconds: 20,
+  checkSeconds: 15,
+  packSeconds: 10,
+  markdownSeconds: 5,
+  simWorkers: 3,
+  poolWorkers: 2,
+  rssMiB: 896,
+};
+
+export { MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, MAX_YAML_NESTING } from '../../common/packs/limits.js';
+
+/** A budget ran out: the message says which and what to do. */
+export class WorkLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkLimitError';
+  }
+}
+
+export const mib = (bytes: number) => Math.round(bytes / 1048576);

@@ -1,0 +1,145 @@
+/**
+ * The worker thread side: heavy work off the lab's event loop. One message in ({id, task, input}),
+ * one message out ({id, ok, result | error}). A worker either hosts one client's simulator
+ * sessions (task 'sim') or serves the pool (checks, packs, Markdown). Its V8 heap is capped by
+ * resourceLimits; its typed arrays (outside that heap) by the guard below.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CallContext, Handlers } from '../../common/api/dispatch.js';
+import { ApiError } from '../../common/api/protocol.js';
+import { type Answer, check, runScenarioText } from '../../common/packs/checkers.js';
+import { renderMarkdown } from '../../common/packs/markdown.js';
+import type { Exercise } from '../../common/packs/schema.js';
+import type { SimReport } from '../../common/kernel/index.js';
+import { buildPack } from '../packs/loader.js';
+import { createSimHandlers } from '../services/sim.js';
+import { WorkLimitError } from './limits.js';
+
+export interface WorkerInit {
+  appRoot: string;
+  dataDir: string;
+  host: 'electron' | 'serve';
+  arrayMiB: number;
+}
+
+export type WireError = { name: string; message: string; code?: string; where?: unknown; issues?: unknown };
+
+const init = workerData as WorkerInit;
+
+/**
+ * Typed arrays and ArrayBuffers live outside the V8 heap that resourceLimits caps: a scenario that
+ * maps 1 TiB would allocate gigabytes of page tables there. Every large one is checked against
+ * this worker's budget first, and refused with a WorkLimitError before it is allocated.
+ */
+function guardTypedArrays(budgetBytes: number): void {
+  const big = 1 << 20;
+  const check = (bytes: number) => {
+    if (!(bytes > big)) return;
+    const held = process.memoryUsage().arrayBuffers;
+    if (held + bytes > budgetBytes || !Number.isFinite(bytes))
+      throw new WorkLimitError(`needed more than ${Math.round(budgetBytes / 1048576)} MiB of memory (it asked for ${bytes >= 2 ** 40 ? `${(bytes / 2 ** 40).toFixed(1)} TiB` : `${Math.round(bytes / 1048576)} MiB`} at once)`);
+  };
+  const g = globalThis as unknown as Record<string, unknown>;
+  for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
+    const Real = g[name] as { BYTES_PER_ELEMENT: number; new (...a: unknown[]): unknown };
+    g[name] = new Proxy(Real, {
+      construct(target, args, newTarget) {
+        const a = args[0];
+        if (typeof a === 'number') check(a * target.BYTES_PER_ELEMENT);
+        else if (a && typeof a === 'object' && !(a instanceof ArrayBuffer) && typeof (a as { length?: unknown }).length === 'number') check((a as { length: number }).length * target.BYTES_PER_ELEMENT);
+        return Reflect.construct(target, args, newTarget === g[name] ? target : newTarget) as object;
+      },
+    });
+  }
+  const RealAB = ArrayBuffer;
+  g.ArrayBuffer = new Proxy(RealAB, {
+    construct(target, args, newTarget) {
+      if (typeof args[0] === 'number') check(args[0]);
+      return Reflect.construct(target, args, newTarget === g.ArrayBuffer ? target : newTarget) as object;
+    },
+  });
+}
+
+guardTypedArrays(init.arrayMiB * 1048576);
+
+const simCtx: CallContext = { clientId: 'worker', emit: () => {}, onClose: () => {} };
+let simHandlers: Handlers | undefined;
+let packList: Array<{ packId: string; packTitle: string; path: string; text: string }> = [];
+
+const log = (level: 'info' | 'warn' | 'error', text: string) => parentPort!.postMessage({ log: { level, text } });
+
+/** the scenario texts an answer check may simulate, computed here; failures become the error they raise */
+function reportsFor(texts: string[]): Record<string, SimReport | { error: string }> {
+  const out: Record<string, SimReport | { error: string }> = {};
+  for (const t of texts) {
+    try {
+      out[t] = runScenarioText(t);
+    } catch (err) {
+      if (err instanceof WorkLimitError) throw err;
+      out[t] = { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return out;
+}
+
+const tasks: Record<string, (input: any) => unknown> = {
+  ping: () => 'pong',
+  async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }) {
+    simHandlers ??= createSimHandlers(
+      { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log },
+      { list: async () => packList, read: async () => { throw new ApiError('not-found', 'pack scenarios reach the simulator as text'); } },
+    ) as unknown as Handlers;
+    if (packs) packList = packs;
+    const h = (simHandlers as unknown as Record<string, (p: unknown, c: CallContext) => unknown>)[method];
+    if (!h) throw new ApiError('unknown-method', `no simulator method '${method}'`);
+    return await h(params, simCtx);
+  },
+  buildPack({ source, files }: { source: string; files: Map<string, Uint8Array> }) {
+    const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
+    const p = buildPack(source, buffers);
+    return { ...p, files: undefined, filesKeys: [...p.files.keys()], exercises: [...p.exercises].map(([k, e]) => [k, { ...e, lineOf: undefined }]) };
+  },
+  reports({ texts }: { texts: string[] }) {
+    return reportsFor(texts);
+  },
+  check({ ex, answer, params, scenarios, measured, texts }: { ex: Exercise; answer: Answer; params: Record<string, number | string>; scenarios: Record<string, string>; measured?: number; texts: string[] }) {
+    const result = check(ex, answer, {
+      params,
+      scenarioText: (ref) => {
+        const t = scenarios[ref];
+        if (t === undefined) throw new Error(`the pack has no ${ref}`);
+        return t;
+      },
+      ...(measured !== undefined ? { measured } : {}),
+    });
+    return { result, reports: reportsFor(texts) };
+  },
+  markdown({ items }: { items: Array<{ text: string; packId: string; baseDir: string }> }) {
+    return items.map((i) => renderMarkdown(i.text, { packId: i.packId, baseDir: i.baseDir }));
+  },
+};
+
+function wire(err: unknown): WireError {
+  if (err instanceof ApiError) return { name: 'ApiError', message: err.message, code: err.code, where: err.where, issues: err.issues };
+  if (err instanceof WorkLimitError) return { name: 'WorkLimitError', message: err.message };
+  // a typed array V8 itself refuses (more than it can ever hold) is a memory limit too
+  if (err instanceof RangeError && /Array buffer allocation failed|Invalid typed array length|Invalid array length|Array buffer/i.test(err.message))
+    return { name: 'WorkLimitError', message: `needed more memory than memlab gives one request (${err.message})` };
+  return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+// loaded: the main thread starts the calls' clocks now
+parentPort!.postMessage({ ready: true });
+
+parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) => {
+  const fn = tasks[msg.task];
+  Promise.resolve()
+    .then(() => {
+      if (!fn) throw new Error(`no task '${msg.task}'`);
+      return fn(msg.input);
+    })
+    .then(
+      (result) => parentPort!.postMessage({ id: msg.id, ok: true, result }),
+      (err: unknown) => parentPort!.postMessage({ id: msg.id, ok: false, error: wire(err) }),
+    );
+});

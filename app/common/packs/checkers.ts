@@ -191,7 +191,7 @@ export function checkNumber(raw: string, exp: { value: number; quantity: Quantit
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
   const near = (v: number, half: number) => Math.abs(v - exp.value) <= tol + roundingAllowance(half, exp.value) + 1e-9;
   const show = (v: number) => (exp.quantity === 'bytes' ? describeBytes(v) : describe(v, exp.quantity));
-  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : /\(/.test(r.unitRead) ? ` (${r.unitRead})` : ''}`;
+  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : exp.quantity === 'count' && r.unitRead !== 'a count' ? ` (${r.unitRead})` : ''}`;
   if (near(r.value, r.halfDigit)) {
     const rounded = Math.abs(r.value - exp.value) > tol + 1e-9 ? ` That is ${show(exp.value)} rounded to the digits you typed: right.` : '';
     return { verdict: 'correct', message: `Your answer was ${read}.${rounded}`, unitRead: r.unitRead };

@@ -165,7 +165,11 @@ const kindShapes = {
     /** knob values that meet the goals (pack check proves it) */
     solution: z.record(z.string(), z.number()),
   },
-  observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer },
+  /**
+   * malloc-touch: a probe allocates and writes size_mib MiB; scenario: the learner runs the exercise's
+   * scenario for real (Run for real) and answer.expr, read over the kernel's run, is the measurement
+   */
+  observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch', 'scenario']), size_mib: z.number().int().min(1).max(512).optional(), answer: NumericAnswer },
 } as const;
 
 const question = <K extends keyof typeof kindShapes>(k: K) =>
@@ -238,7 +242,13 @@ export const Exercise = z.discriminatedUnion('kind', [
   z.object({ ...base, ...kindShapes.text }).strict(),
   z.object({ ...base, ...kindShapes.predict }).strict(),
   z.object({ ...base, ...kindShapes.tune }).strict(),
-  z.object({ ...base, ...kindShapes.observe }).strict(),
+  z
+    .object({ ...base, ...kindShapes.observe })
+    .strict()
+    .superRefine((ex, ctx) => {
+      if (ex.probe === 'malloc-touch' && ex.size_mib === undefined) ctx.addIssue({ code: 'custom', path: ['size_mib'], message: 'probe malloc-touch needs size_mib: how many MiB the probe writes' });
+      if (ex.probe === 'scenario' && !ex.scenario) ctx.addIssue({ code: 'custom', path: ['scenario'], message: 'probe scenario needs scenario: the one the learner runs for real (builtin:NAME or scenarios/x.yaml)' });
+    }),
   /** a guided lab: one scenario walked through stage by stage (issue 6 builds its view on this) */
   z.object({ ...base, kind: z.literal('guided'), scenario: z.string().max(200), stages: z.array(GuidedStage).min(1).max(100) }).strict(),
 ]);

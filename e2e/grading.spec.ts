@@ -165,7 +165,7 @@ test('answer, hint, give up, reset, answer again: the export keeps both attempts
     void d.accept();
   });
   await openLab(page, lab, `#/exercises/${PACK}/virt-after-malloc`);
-  const sizeOf = async () => Number(/malloc\((\d) GiB\)/.exec(await page.locator('.prose').innerText())![1]);
+  const sizeOf = async () => Number(/malloc\((\d)(?: GiB|UL << 30)\)/.exec(await page.locator('.prose').innerText())![1]);
   const variantOf = async () => Number(/variant (\d+)/.exec(await page.locator('.meta').first().innerText())![1]);
   const size1 = await sizeOf();
   const v1 = await variantOf();
@@ -214,7 +214,6 @@ test('a predict exercise keeps its answer until the prediction is in: the simula
   const beside = page.getByTestId('simulator-beside');
   await expect(beside.getByTestId('step-now')).toHaveText('2');
   await expect(beside.getByTestId('sim-held')).toContainText('stops at step 3');
-  await expect(beside.getByTestId('sim-desc')).toContainText('memsets the first half');
   // nothing beside the question states the answer
   await expect(beside.getByTestId('sim-outcome')).toHaveCount(0);
   expect(await page.locator('body').innerText()).not.toMatch(/RES grows by/);
@@ -272,7 +271,6 @@ test('showing the simulator beside an exercise and going on at once throws nothi
   if ((await page.getByTestId('toggle-beside').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('toggle-beside').click();
   await expect.poll(() => heldAnswered).toBe(true);
   const beside = page.getByTestId('simulator-beside');
-  await expect(beside.locator('p.desc').first()).toContainText('free');
   // the next exercise's scenario, at its own step (free-middle: show_step 12), asked for after the failed one was answered
   await expect(beside.getByTestId('step-now')).toHaveText('12');
   // the step asked of the closed scenario failed, and that is nobody's error

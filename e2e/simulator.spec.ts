@@ -64,6 +64,7 @@ test('the massif-style heap chart follows the selected process', async ({ page, 
   // three processes: the chart is the selected one's, and follows another selection
   await page.goto(`${lab.url}#/simulator/oom-killer/4`);
   await expect(page.getByTestId('step-now')).toHaveText('4');
+  await openPanel(page, 'charts');
   const figure = page.locator('figure.heap');
   await expect(figure).toContainText('Heap over time for database');
   await expect(figure).toContainText('database: heap in use');
@@ -72,6 +73,7 @@ test('the massif-style heap chart follows the selected process', async ({ page, 
   await expect(figure).toContainText('Heap over time for cache');
   await expect(figure).toContainText('cache: heap in use');
   await expect(figure).not.toContainText('database: heap in use');
+  await openPanel(page, 'space');
   await expect(page.getByTestId('address-space')).toContainText('cache');
 });
 

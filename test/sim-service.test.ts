@@ -126,7 +126,7 @@ describe('sim service', () => {
 
     // the exercise names its scenario so the simulator can open it beside it
     const ex = await call('exercise.get', { packId: 'tp', exerciseId: 'q' });
-    expect(ex.ok && (ex as { result: { simulator?: unknown } }).result.simulator).toEqual({ scenarioId: 'pack:tp:scenarios/good.yaml', step: 0 });
+    expect(ex.ok && (ex as { result: { simulator?: unknown } }).result.simulator).toEqual({ scenarioId: 'pack:tp:scenarios/good.yaml', step: 0, reveal: false });
     await s.dispose();
   });
 

@@ -283,6 +283,17 @@ test('observe on the host: the probe runs for real and the answer is checked aga
   await page.getByTestId('answer-input').fill(`${after! - before!} kB`);
   await page.getByTestId('answer-input').press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  // it was checked against this machine's reading, not the simulated fallback (which would accept the same number)
+  await expect(page.getByTestId('feedback')).toContainText(`Checked against the measurement on this machine: ${(after! - before!).toLocaleString('en')} kB`);
+});
+
+test('observe without the host panel says it was checked against a simulated run', async ({ page, lab }) => {
+  await openLab(page, lab, `#/exercises/${PACK}/observe-res`);
+  await page.getByTestId('answer-input').fill('64 MiB');
+  await page.getByTestId('answer-input').press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  await expect(page.getByTestId('feedback')).toContainText('Checked against a simulated run of the probe');
+  await expect(page.getByTestId('feedback')).not.toContainText('measurement on this machine');
 });
 
 test('learner profiles keep separate progress', async ({ page, lab }) => {

@@ -20,7 +20,7 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
 
-  // stage 3: answer wrongly first ("freed"): diagnosis, and the lab sends us back to stage 2
+  // stage 3: answer wrongly first ("freed"): diagnosis; the lab keeps us on stage 3 and offers stage 2 again
   const radios = page.locator('input[type="radio"]');
   await radios.first().focus();
   await page.keyboard.press('ArrowDown');
@@ -29,8 +29,11 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
   await expect(page.getByTestId('diagnosis')).toContainText('reclaim wrote it to swap');
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
+  await page.getByTestId('revisit').focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Stage 2 of 6: L1: first touch/ })).toBeVisible();
-  await page.getByRole('button', { name: 'Next stage →' }).focus();
+  await page.getByTestId('return-stage').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Stage 3 of 6/ })).toBeVisible();
   // now right: "in swap"

@@ -60,6 +60,21 @@ test('the massif-style heap chart follows the selected process', async ({ page, 
   // the kernel log and strace panes are virtual lists: they say how many lines they hold
   await openPanel(page, 'logs');
   await expect(page.getByTestId('syscalls')).toHaveAttribute('data-count', /^[1-9]\d*$/);
+
+  // three processes: the chart is the selected one's, and follows another selection
+  await page.goto(`${lab.url}#/simulator/oom-killer/4`);
+  await expect(page.getByTestId('step-now')).toHaveText('4');
+  await openPanel(page, 'charts');
+  const figure = page.locator('figure.heap');
+  await expect(figure).toContainText('Heap over time for database');
+  await expect(figure).toContainText('database: heap in use');
+  await page.locator('tr[data-proc="cache"]').getByRole('button', { name: 'cache' }).click();
+  await expect(page.locator('tr[data-proc="cache"]').getByRole('button', { name: 'cache' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(figure).toContainText('Heap over time for cache');
+  await expect(figure).toContainText('cache: heap in use');
+  await expect(figure).not.toContainText('database: heap in use');
+  await openPanel(page, 'space');
+  await expect(page.getByTestId('address-space')).toContainText('cache');
 });
 
 test('a broken scenario file gets an error naming its line and field', async ({ page, lab }) => {

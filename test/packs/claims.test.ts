@@ -230,13 +230,13 @@ describe('the claim manifest rule', () => {
     expect(await packCli(['check', '--claims', PACK])).toBe(0);
     const text = out.join('');
     expect(text).toMatch(/^brk-or-mmap: \d+ measured, 1 source \(probes: first-malloc\)$/m);
-    expect(text).toMatch(/^41 exercises, \d+ claims: \d+ measured, \d+ simulated, \d+ source, \d+ history$/m);
-    expect(text).toContain('linux-process-memory: 41 exercises, 0 problems');
+    expect(text).toMatch(/^\d+ exercises, \d+ claims: \d+ measured, \d+ simulated, \d+ source, \d+ history(, \d+ computed)?$/m);
+    expect(text).toMatch(/^linux-process-memory: \d+ exercises, 0 problems$/m);
   });
 
   it('names the line of a claim that points at a place the exercise does not have', () => {
     const bad = files();
-    bad.set('claims.yaml', Buffer.from(readFileSync(join(PACK, 'claims.yaml'), 'utf8').replace('at: [answer, explanation, misconceptions.0], says: "getconf', 'at: [answer, explanation, misconceptions.7], says: "getconf')));
+    bad.set('claims.yaml', Buffer.from(readFileSync(join(PACK, 'claims.yaml'), 'utf8').replace('at: [answer, explanation, misconceptions.0], says: "getconf', 'at: [answer, explanation, misconceptions.7], says: "getconf').replace('at: misconceptions.0, says: "64-bit x86', 'at: misconceptions.7, says: "64-bit x86')));
     const p = checkPackClaims(buildPack(PACK, bad), true).problems.map(formatProblem);
     expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/claims\.yaml:10 \(exercises\.page-size\.0\.at\): 'misconceptions\.7' is not a place in page-size/)]));
     expect(p).toContain("claims.yaml:9 (exercises.page-size): page-size's misconceptions.0 makes claims no entry covers");

@@ -120,7 +120,7 @@ describe('nothing is forgotten', () => {
     const ref = { packId, exerciseId: 'table' };
     const v1 = await h['exercise.get'](ref, ctx);
     await h['exercise.hint'](ref, ctx);
-    await h['exercise.answer']({ ...ref, answer: { values: { virt: '1 GiB', res: '1 GiB' } } }, ctx);
+    await h['exercise.answer']({ ...ref, answer: { values: { res: '1 KiB', pages: '1' } } }, ctx);
     await h['exercise.giveUp'](ref, ctx);
     const v2 = await h['exercise.reset'](ref, ctx);
     expect(v2).toMatchObject({ variant: v1.variant + 1, attempt: 2, attempts: 0, status: 'new' });

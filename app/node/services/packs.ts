@@ -343,14 +343,21 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     return (s: string) => oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
   };
 
-  /** the step at which a predict exercise's outcome appears: the snapshot its answer reads, else the end */
+  /**
+   * The step that produces a predict exercise's outcome: the last step that changes the machine
+   * at or before the snapshot its answer reads (`sim.<label>.…`; the end when it names none).
+   * Beside the exercise, the simulator is held at the step before it until the prediction is in.
+   */
   const outcomeStep = (p: Pack, ex: Exercise): number | undefined => {
     if (ex.kind !== 'predict') return undefined;
     try {
       const sc = parseScenario(scenarioText(p)(ex.scenario));
-      const label = /\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./.exec(ex.answer.expr)?.[1];
-      const at = label ? sc.steps.findIndex((s) => 'label' in s && (s as { label?: string }).label === label) : -1;
-      return at >= 0 ? at + 1 : sc.steps.length;
+      const labels = [...ex.answer.expr.matchAll(/\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./g)].map((m) => m[1]!);
+      const at = (label: string) => (label === 'end' ? sc.steps.length - 1 : sc.steps.findIndex((s) => s.verb === 'snapshot' && (s as { snapshot?: unknown }).snapshot === label));
+      let last = labels.length ? Math.max(...labels.map(at)) : sc.steps.length - 1;
+      if (last < 0) last = sc.steps.length - 1;
+      while (last > 0 && sc.steps[last]!.verb === 'snapshot') last--;
+      return last + 1;
     } catch {
       return undefined;
     }
@@ -630,7 +637,14 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       }
       // predict, then run: once the prediction is right, say what the run itself gives
       const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionSafe(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
-      return reply({ ...r, message: r.message + ran });
+      // observe: say what the answer was checked against (the reading is on the learner's screen already)
+      const against =
+        ex.kind !== 'observe' || r.verdict === 'invalid'
+          ? ''
+          : measured !== undefined
+            ? ` Checked against the measurement on this machine: ${Math.round(measured / 1024).toLocaleString('en')} kB.`
+            : ' Checked against a simulated run of the probe (the host panel is off or not on Linux).';
+      return reply({ ...r, message: r.message + ran + against });
     },
     'pack.watch': async ({ packId, watch: on }, ctx) => {
       const p = await pack(packId);

@@ -31,6 +31,12 @@ class SimStore {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** each load's number: a load overtaken by a later one (the learner moved on) is dropped and its session closed */
   private generation = 0;
+  /** sessions this store closed: a late answer about one of them is for nobody */
+  private closed = new Set<string>();
+  private close(sessionId: string): void {
+    this.closed.add(sessionId);
+    void api.call('sim.close', { sessionId }).catch(() => {});
+  }
   private wanted: number | null = null;
   /** the step last asked for (ahead of `view` while a seek is under way) */
   private cursor = 0;
@@ -62,10 +68,10 @@ class SimStore {
     this.loading = true;
     const gen = ++this.generation;
     try {
-      if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
+      if (this.loaded) this.close(this.loaded.sessionId);
       const loaded = await api.call('sim.load', src);
       if (gen !== this.generation) {
-        void api.call('sim.close', { sessionId: loaded.sessionId }).catch(() => {});
+        this.close(loaded.sessionId);
         return;
       }
       this.loaded = loaded;
@@ -102,7 +108,7 @@ class SimStore {
           view = await api.call('sim.seek', { sessionId: session, step: s, maps: this.selected ? [this.selected] : [] });
         } catch (err) {
           // the scenario was replaced while this step was asked for: the answer is for nobody
-          if (this.loaded?.sessionId !== session) continue;
+          if (this.closed.has(session) || this.loaded?.sessionId !== session) continue;
           throw err;
         }
         if (this.loaded?.sessionId === session) this.view = view;
@@ -127,7 +133,7 @@ class SimStore {
       return r.step === this.view?.step && r.step === v.step ? r.lines : null;
     } catch (err) {
       // the scenario was replaced meanwhile (the learner moved on): nothing to show
-      if (this.loaded?.sessionId !== session) return null;
+      if (this.closed.has(session) || this.loaded?.sessionId !== session) return null;
       throw err;
     }
   }

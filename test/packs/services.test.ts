@@ -122,7 +122,8 @@ describe('pack services', () => {
     let next = changed();
     writeFileSync(join(dir, 'choice.md'), readFileSync(join(dir, 'choice.md'), 'utf8').replace('options: [', 'options: [[['));
     let e = await next;
-    expect(e.exercises).toBe(10);
+    // pack new makes 12 exercises (one of each kind, a guided lab)
+    expect(e.exercises).toBe(11);
     expect(e.problems[0]).toMatchObject({ file: 'choice.md' });
     expect(events.at(-1)!.event).toBe('pack.changed');
     await expect(h['exercise.get']({ packId, exerciseId: 'choice' }, ctx)).rejects.toThrow(/no exercise 'choice'/);
@@ -130,7 +131,7 @@ describe('pack services', () => {
     next = changed();
     writeFileSync(join(dir, 'choice.md'), readFileSync(join(dir, 'choice.md'), 'utf8').replace('options: [[[', 'options: ['));
     e = await next;
-    expect(e).toMatchObject({ exercises: 11, problems: [] });
+    expect(e).toMatchObject({ exercises: 12, problems: [] });
     expect(await h['pack.watch']({ packId, watch: false }, ctx)).toEqual({ watching: false });
     for (const c of closers) c();
   });
@@ -200,7 +201,7 @@ describe('pack services', () => {
     const good = readFileSync(join(dir, 'pack.yaml'), 'utf8');
     writeFileSync(join(dir, 'pack.yaml'), good.replace('version: 0.1.0', 'version: one'));
     const s = await h['pack.open']({ path: dir }, ctx);
-    expect(s).toMatchObject({ id: 'authoring', exercises: 0, problems: [{ file: 'pack.yaml', line: 3, field: 'version' }] });
+    expect(s).toMatchObject({ id: 'authoring', exercises: 0, problems: [{ file: 'pack.yaml', line: 4, field: 'version' }] });
     expect((await h['pack.get']({ packId: 'authoring' }, ctx)).chapters).toEqual([]);
     await h['pack.watch']({ packId: 'authoring', watch: true }, ctx);
     const seen = events.length;
@@ -213,7 +214,7 @@ describe('pack services', () => {
         }
       }, 20);
     });
-    expect(events.at(-1)).toEqual({ event: 'pack.changed', data: { packId: 'authoring', exercises: 11, problems: [] } });
+    expect(events.at(-1)).toEqual({ event: 'pack.changed', data: { packId: 'authoring', exercises: 12, problems: [] } });
     expect((await h['pack.get']({ packId: 'authoring' }, ctx)).chapters.map((c) => c.id)).toEqual(['basics', 'labs']);
     for (const c of closers) c();
   });

@@ -22,9 +22,9 @@ import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
 import { policySolution, policyWidget } from '../../common/packs/policy.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
-import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
+import { buildPack, loadPack, type Pack, PackRefused, readPackFiles, readZip } from '../packs/loader.js';
 import type { WorkerPool } from '../work/host.js';
-import { buildPackOff, checkOff, loadPackOff, type MarkdownBatch, markdownBatch, primeExercise } from '../work/packs.js';
+import { buildPackOff, checkOff, checkPackOff, loadPackOff, type MarkdownBatch, markdownBatch, primeExercise } from '../work/packs.js';
 import { hasReport } from '../../common/packs/checkers.js';
 import { type ExerciseProgress, type ProgressFile, ProgressStore, type StageProgress } from '../progress/store.js';
 import { toCsv } from '../progress/results.js';
@@ -655,19 +655,26 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       if (p.id === builtinId || p.source.endsWith('.memlab') || !existsSync(p.source) || !statSync(p.source).isDirectory())
         throw new ApiError('invalid-input', `author mode watches a pack folder; ${p.source === builtinDir ? 'the built-in pack' : p.source} is not one`, { field: 'packId' });
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let closed = false;
       const reload = async () => {
+        if (closed) return;
+        // one read of the folder: the pack the lab shows and the pack check it reports are the same files
+        let files: Map<string, Buffer>;
         let fresh: Pack;
         try {
-          fresh = await load(p.source);
+          files = await readPackFiles(p.source);
+          fresh = work ? await buildPackOff(p.source, files, work.pool) : buildPack(p.source, files);
         } catch (err) {
           const e = err as PackRefused;
-          ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });
+          if (!closed) ctx.emit('pack.changed', { packId, exercises: packs.get(packId)?.exercises.size ?? 0, problems: [{ file: e.file ?? 'pack.yaml', message: e.message }] });
           return;
         }
-        // author mode runs pack check itself: the same problems, the same count, as the command line
+        // author mode runs pack check itself: the same problems, the same count, as the command line.
+        // It runs where the simulator does (a worker): this thread only reads reports a worker made,
+        // so a check here would find every simulated answer's names unknown.
         if (fresh.id === packId) {
           try {
-            fresh.problems = checkPack(await loadPack(p.source));
+            fresh.problems = work ? await checkPackOff(p.source, files, work.pool) : checkPack(fresh);
           } catch (err) {
             fresh.problems = [...fresh.problems, { file: 'pack.yaml', message: `pack check could not run: ${(err as Error).message}` }];
           }
@@ -677,16 +684,20 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
           fresh.problems.unshift(fresh.id === 'unknown' ? { file: 'pack.yaml', message: 'pack.yaml cannot be read; the last good exercises stay open' } : { file: 'pack.yaml', field: 'id', message: `the id changed to '${fresh.id}'; reopen the pack to use it` });
         if (fresh.id === packId) packs.set(packId, fresh);
         else packs.set(packId, { ...packs.get(packId)!, problems: fresh.problems });
-        ctx.emit('pack.changed', { packId, exercises: packs.get(packId)!.exercises.size, problems: fresh.problems });
+        if (!closed) ctx.emit('pack.changed', { packId, exercises: packs.get(packId)!.exercises.size, problems: fresh.problems });
       };
+      // reloads run one after another, so the last event always reports the folder as last saved
+      let queue: Promise<void> = Promise.resolve();
+      const schedule = () => (queue = queue.then(reload, reload));
       const w = watch(p.source, { recursive: true }, () => {
         clearTimeout(timer);
-        timer = setTimeout(() => void reload(), 150);
+        timer = setTimeout(() => void schedule(), 150);
       });
       w.on('error', () => w.close());
-      watchers.set(k, { close: () => (clearTimeout(timer), w.close()) });
-      // from the moment author mode is on, the pack shows what pack check says
-      void reload();
+      watchers.set(k, { close: () => ((closed = true), clearTimeout(timer), w.close()) });
+      // from the moment author mode is on, the pack shows what pack check says: the first check is
+      // done (and its pack.changed sent) before this call answers, so no later save's event races it
+      await schedule();
       ctx.onClose(() => {
         watchers.get(k)?.close();
         watchers.delete(k);

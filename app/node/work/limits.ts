@@ -15,6 +15,8 @@ export interface WorkLimits {
   checkSeconds: number;
   /** parsing one pack (YAML of pack.yaml, exercises and scenarios) */
   packSeconds: number;
+  /** pack check of one pack in author mode (every scenario, every parameter draw, every reference answer) */
+  packCheckSeconds: number;
   /** rendering one exercise's Markdown */
   markdownSeconds: number;
   /** workers hosting simulator sessions (one per client); the oldest idle one gives way */
@@ -31,6 +33,7 @@ export const DEFAULT_WORK_LIMITS: WorkLimits = {
   simSeconds: 20,
   checkSeconds: 15,
   packSeconds: 10,
+  packCheckSeconds: 60,
   markdownSeconds: 5,
   simWorkers: 3,
   poolWorkers: 2,

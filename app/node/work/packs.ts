@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Answer, CheckResult } from '../../common/packs/checkers.js';
 import { primeReport } from '../../common/packs/checkers.js';
 import type { SimReport } from '../../common/kernel/index.js';
+import type { PackProblem } from '../../common/packs/parse.js';
 import type { Exercise } from '../../common/packs/schema.js';
 import { type LoadedExercise, type Pack, readPackFiles, rootAt } from '../packs/loader.js';
 import type { WorkerPool } from './host.js';
@@ -37,6 +38,15 @@ export async function buildPackOff(path: string, files: Map<string, Buffer>, poo
     files: byKey,
     exercises: new Map(b.exercises.map(([k, e]) => [k, { ...e, lineOf: () => undefined }])),
   };
+}
+
+/**
+ * pack check, in a worker, on the same files the pack was built from: the worker simulates for
+ * real (this thread's report computer refuses to, so a check run here would find every
+ * simulated answer "unknown"), and it builds the pack itself so every problem keeps its line.
+ */
+export async function checkPackOff(path: string, files: Map<string, Buffer>, pool: WorkerPool): Promise<PackProblem[]> {
+  return pool.run<PackProblem[]>('checkPack', { source: path, files }, { seconds: pool.limits.packCheckSeconds, what: `pack check of ${path}`, advice: 'make its scenarios smaller or give its exercises fewer parameter values' });
 }
 
 /** The scenario references an exercise may simulate: its own and its stages'. */

@@ -11,6 +11,7 @@ import { type Answer, check, runScenarioText } from '../../common/packs/checkers
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import type { Exercise } from '../../common/packs/schema.js';
 import type { SimReport } from '../../common/kernel/index.js';
+import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
 import { createSimHandlers } from '../services/sim.js';
 import { WorkLimitError } from './limits.js';
@@ -98,6 +99,11 @@ const tasks: Record<string, (input: any) => unknown> = {
     const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
     const p = buildPack(source, buffers);
     return { ...p, files: undefined, filesKeys: [...p.files.keys()], exercises: [...p.exercises].map(([k, e]) => [k, { ...e, lineOf: undefined }]) };
+  },
+  /** pack check on these files, as `memlab pack check` runs it (author mode): here the simulator runs for real */
+  checkPack({ source, files }: { source: string; files: Map<string, Uint8Array> }) {
+    const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
+    return checkPack(buildPack(source, buffers));
   },
   reports({ texts }: { texts: string[] }) {
     return reportsFor(texts);

@@ -32,8 +32,13 @@ const WebSocket = require('ws');
 const port = Number(process.env.PORT);
 const token = process.env.TOKEN || '';
 const out = {};
-const http = (path, headers = {}) => fetch('http://127.0.0.1:' + port + path, { headers, redirect: 'manual' })
-  .then(async (r) => ({ status: r.status, body: await r.text() }), (e) => ({ status: 0, error: String(e.cause?.code ?? e.message) }));
+// a connection the lab drops unanswered leaves Node's fetch pending forever (nothing keeps the loop
+// alive): each request races a timer that does, so a refusal always ends in an answer here
+const http = (path, headers = {}) => Promise.race([
+  fetch('http://127.0.0.1:' + port + path, { headers, redirect: 'manual' })
+    .then(async (r) => ({ status: r.status, body: await r.text() }), (e) => ({ status: 0, error: String(e.cause?.code ?? e.message) })),
+  new Promise((r) => setTimeout(() => r({ status: 0, error: 'dropped without an answer' }), 3000)),
+]);
 const scrape = await http('/');
 out.scrape = { status: scrape.status, sawToken: !!(process.env.REAL_TOKEN && (scrape.body ?? '').includes(process.env.REAL_TOKEN)) };
 out.assets = await http('/pack-assets/secret/img/x.png').then((r) => ({ status: r.status }));
@@ -46,11 +51,13 @@ const rpc = (method, params) => new Promise((resolve) => {
   ws.on('unexpected-response', (_q, res) => done({ ok: false, refused: res.statusCode }));
   ws.on('error', (e) => done({ ok: false, refused: e.code ?? e.message }));
   ws.on('close', (code) => done({ ok: false, refused: 'closed ' + code }));
-  setTimeout(() => done({ ok: false, refused: 'timeout' }), 8000).unref();
+  // not unref'd: a connection the lab drops without a word must still end in an answer here
+  setTimeout(() => done({ ok: false, refused: 'timeout' }), 8000);
 });
 out.packOpen = await rpc('pack.open', { path: process.env.PRIVATE });
 out.progress = await rpc('progress.export', { format: 'json' });
 console.log(JSON.stringify(out));
+process.exit(0);
 `;
 
 /** run asynchronously: the lab under test answers from this same process */
@@ -62,7 +69,8 @@ async function runAs(user: 'nobody' | 'owner', env: Record<string, string>): Pro
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  await new Promise((r) => child.once('exit', r));
+  // 'close', not 'exit': the child's output may still be in the pipe when it exits
+  await new Promise((r) => child.once('close', r));
   const line = stdout.trim().split('\n').at(-1) ?? '';
   if (!line.startsWith('{')) throw new Error(`the ${user} script failed: ${stderr || stdout}`);
   return JSON.parse(line) as Record<string, any>;

@@ -261,3 +261,33 @@ test('charts read without hovering: values at the current step with their units,
   const hex = (rgb: string) => '#' + rgb.match(/\d+/g)!.slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
   expect(hex(stroke)).toBe(swatch);
 });
+
+test('the scenario form says at the field that a size cannot be read, and will not set it', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator/fork-cow/0');
+  await page.getByTestId('panel-tab-edit').click();
+  await page.getByTestId('machine-ram').fill('abc');
+  await expect(page.getByTestId('machine-ram-error')).toContainText("'abc' is not a size");
+  await expect(page.getByTestId('machine-ram')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('button', { name: 'Set in the scenario' })).toBeDisabled();
+  // right beside it, not half a screen away
+  const [f, e] = [(await page.getByTestId('machine-ram').boundingBox())!, (await page.getByTestId('machine-ram-error').boundingBox())!];
+  expect(Math.abs(e.y - f.y)).toBeLessThan(60);
+  await page.getByTestId('machine-ram').fill('512MiB');
+  await expect(page.getByTestId('machine-ram-error')).toHaveCount(0);
+});
+
+test('the selected sidebar item keeps its tick visible on its highlight', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/page-size');
+  await page.getByTestId('answer-input').fill('4 KiB');
+  await page.getByTestId('answer-input').press('Enter');
+  const item = page.locator('a[data-exercise="page-size"]');
+  await expect(item).toHaveAttribute('data-status', 'correct');
+  const [bg, fg] = await item.evaluate((a) => [getComputedStyle(a).backgroundColor, getComputedStyle(a.querySelector('.mark')!).color]);
+  expect(fg).not.toBe(bg);
+  const lum = (c: string) => {
+    const [r, g, b] = c.match(/\d+/g)!.slice(0, 3).map(Number).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [x, y] = [lum(bg), lum(fg)].sort((p, q) => q - p);
+  expect((x! + 0.05) / (y! + 0.05)).toBeGreaterThanOrEqual(3);
+});

@@ -3,6 +3,7 @@
  * solutions asked for (never pushed) and marked apart, resets that keep every attempt, and the
  * export that says so.
  */
+import { parseCsv } from '../app/cli/results.js';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, openLab, test } from './fixtures.js';
@@ -23,25 +24,8 @@ function csvRow(csv: string, exercise: string): Record<string, string> {
   const cols = head!.split(',');
   const row = rows.find((r) => r.split(',')[4] === exercise);
   if (!row) throw new Error(`no row for ${exercise} in\n${csv}`);
-  // the params column may hold a quoted JSON object with commas
-  const cells: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < row.length; i++) {
-    const c = row[i]!;
-    if (q) {
-      if (c === '"' && row[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      cells.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  cells.push(cur);
+  // the params column may hold a quoted JSON object with commas: read it as results merge does
+  const cells = parseCsv(row)[0]!;
   return Object.fromEntries(cols.map((c, i) => [c, cells[i]!]));
 }
 

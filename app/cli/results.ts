@@ -19,7 +19,8 @@ const usage = `usage: memlab results merge FILES… -o class.csv [--totals learn
 
 export const TOTALS_HEADER = ['learner_id', 'learner', 'pack', 'exercises', 'correct', 'after_solution', 'gave_up', 'points', 'max_points', 'percent'];
 
-function parseCsv(text: string): string[][] {
+/** CSV as RFC 4180 quotes it (a quoted cell may hold commas and doubled quotes) */
+export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   for (const line of text.split(/\r?\n/)) {
     if (!line.trim()) continue;

@@ -1,4 +1,5 @@
 /** Parameters drawn per student from a seed, so neighbours get different numbers (and the same student always the same). */
+import { seededRandom } from '../kernel/exec.js';
 import type { z } from 'zod';
 import type { Param } from './schema.js';
 import { evaluate } from './expr.js';
@@ -13,16 +14,10 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, well-distributed PRNG */
+/** mulberry32 (the kernel model's seeded generator), as fractions in [0, 1) */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
+  return () => next() / 4294967296;
 }
 
 export type ParamValues = Record<string, number | string>;

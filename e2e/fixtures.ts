@@ -121,7 +121,7 @@ export async function openLab(page: Page, lab: Lab, hash = ''): Promise<void> {
 }
 
 /** Open one of the simulator's panels (the tabs under the machine: charts, space, logs, lifecycle, edit, about). */
-export async function openPanel(page: Page, id: 'charts' | 'space' | 'logs' | 'lifecycle' | 'edit' | 'about'): Promise<void> {
+export async function openPanel(page: Page, id: 'charts' | 'space' | 'logs' | 'lifecycle' | 'edit' | 'real' | 'about'): Promise<void> {
   const tab = page.getByTestId(`panel-tab-${id}`).first();
   if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   await expect(page.getByTestId(`panel-${id}`).first()).toBeVisible();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, openLab, test } from './fixtures.js';
+import { expect, openLab, openPanel, test } from './fixtures.js';
 
 /** gone: no /proc entry, or only a zombie's */
 function gone(pid: number): boolean {
@@ -21,9 +21,14 @@ test.skip(process.platform !== 'linux', 'runs scenarios on a Linux kernel');
 
 test('fork and copy-on-write, run for real: the child\'s minor faults over its write match the simulator within 1%', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator');
+  // with none named, a starter scenario loads first: let it finish, then load the chosen one in its place
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
   await page.getByTestId('scenario-select').selectOption('fork-cow');
   await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
   await expect(page.getByTestId('last-step')).toHaveText('Before the first step.');
+  // "Run for real" is a tab of the simulator's dock
+  await openPanel(page, 'real');
   // the simulator stands at the child's write: the real table follows it
   await page.getByRole('button', { name: /^6\. child: write buf/ }).click();
   await page.getByTestId('real-start').click();
@@ -52,9 +57,14 @@ test('fork and copy-on-write, run for real: the child\'s minor faults over its w
 
 test('a run stopped midway leaves no executor process behind', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator');
+  // with none named, a starter scenario loads first: let it finish, then load the chosen one in its place
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
   await page.getByTestId('scenario-select').selectOption('leak');
   await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
   await expect(page.getByTestId('last-step')).toHaveText('Before the first step.');
+  // "Run for real" is a tab of the simulator's dock
+  await openPanel(page, 'real');
   await page.getByTestId('real-start').click();
   // step 2 arrived: the leaky process has its memory, and the ticks keep the run going a while
   await expect(page.getByTestId('real-step').locator('option')).toHaveCount(3, { timeout: 30_000 });

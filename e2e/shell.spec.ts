@@ -49,6 +49,10 @@ test('keyboard alone reaches every section', async ({ page, lab }) => {
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/#\/simulator$/);
   await page.keyboard.press('Tab');
+  await expect(page.locator('nav a[data-section="policies"]')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/policies$/);
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/#\/host$/);
 });

@@ -54,6 +54,9 @@ test('stepping updates the charts in place: the same uPlot canvas, new data', as
 test('a page-fault trace of 102,400 lines scrolls end to end with only the rows in view in the page', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator');
   await page.locator('input[type="file"]').setInputFiles(new URL('./data/touch-400m.yaml', import.meta.url).pathname);
+  // a starter scenario loads first: wait until the opened file is the one on screen
+  await expect(page.locator('[data-testid=playback][aria-busy=false]')).toBeVisible();
+  await expect(page.getByTestId('step-now')).toHaveText('0');
   await page.getByRole('button', { name: 'Run to the end' }).click();
   await expect(page.getByTestId('step-now')).toHaveText('2');
   await openPanel(page, 'logs');

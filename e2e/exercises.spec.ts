@@ -36,7 +36,7 @@ test('a wrong answer shows its diagnosis and a hint helps; a right one shows the
   await input.press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
   await expect(page.getByTestId('diagnosis')).toContainText('That is VIRT');
-  await page.getByRole('button', { name: /Show a hint \(1 of 2\)/ }).click();
+  await page.getByRole('button', { name: /Show a hint \(1 of 2, free\)/ }).click();
   await expect(page.getByTestId('hints')).toContainText('Only pages that are written become resident.');
   await input.fill('1048576 kB');
   await input.press('Enter');
@@ -128,7 +128,9 @@ test('one exercise of every kind, with the keyboard only', async ({ page, lab })
 
   // predict
   await go('cow-faults');
-  await expect(page.getByTestId('open-simulator')).toHaveAttribute('href', '#/simulator/fork-cow/6');
+  // a predict exercise offers the simulator beside it, held before the outcome: no full-size link that would show it
+  await expect(page.getByTestId('toggle-beside')).toBeVisible();
+  await expect(page.getByTestId('open-simulator')).toHaveCount(0);
   await focusFirst('[data-testid="answer-input"]');
   await page.keyboard.type('4097');
   await page.keyboard.press('Enter');
@@ -219,7 +221,9 @@ test('an exercise opens the simulator beside it, in the state the exercise descr
   await openLab(page, lab, `#/exercises/${PACK}/cow-faults`);
   await page.getByTestId('toggle-beside').click();
   const side = page.getByTestId('simulator-beside');
-  await expect(side.getByTestId('step-now')).toHaveText('6');
+  // a predict exercise: held at step 5, just before the outcome (step 6), until the prediction is in
+  await expect(side.getByTestId('step-now')).toHaveText('5');
+  await expect(side.getByTestId('sim-held')).toContainText('stops at step 5, just before the outcome');
   await expect(side.locator('tr[data-proc="child"]')).toBeVisible();
   // the learner can still answer beside it
   await page.getByTestId('answer-input').fill('4097');

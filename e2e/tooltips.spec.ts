@@ -60,7 +60,7 @@ test('simulator: every number in the process table, the pmap, the frame grid and
   await expectDescribedHeader(top.locator('th', { hasText: /^oom_score$/ }), /^\/proc\/PID\/oom_score: /);
   await expect(top.locator('th', { hasText: /^majflt$/ })).toHaveAttribute('title', /field 12 of \/proc\/PID\/stat/);
   // the cells carry the tooltip themselves, not only their header
-  await expect(page.locator('tr[data-proc="worker"] td').nth(2)).toHaveAttribute('title', /^VmRSS in \/proc\/PID\/status/);
+  await expect(page.locator('tr[data-proc="worker"] td').nth(3)).toHaveAttribute('title', /^VmRSS in \/proc\/PID\/status/);
 
   // pmap -x: its columns come from /proc/PID/smaps
   const pmap = page.getByTestId('pmap');

@@ -122,6 +122,9 @@ test('wrong three times: no solution in the page until asked for; the right answ
     await expect(page.getByTestId('show-solution')).toHaveCount(0);
     await box.fill('8 KiB');
     await box.press('Enter');
+    // wait for this answer to be counted before the next: the verdict alone is already
+    // "incorrect" from the one before, and an Enter pressed while an answer is in flight is dropped
+    await expect(page.locator('.meta').first()).toContainText(`${i + 1} answer(s)`);
     await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
     await expect(page.locator('article')).toHaveAttribute('data-status', 'tried');
   }

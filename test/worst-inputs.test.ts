@@ -68,24 +68,41 @@ function open(opts: { zeroMask?: boolean } = {}): Promise<Client> {
   });
 }
 
-/** a second client: app.ping every 50 ms, each latency recorded */
+/**
+ * The second client: its own process (what the test itself does, writing files, sending 285 MB, must
+ * not be what delays it), an app.ping every 50 ms, each latency reported on a line.
+ */
 async function startPinger(): Promise<{ stop(): void }> {
-  const c = await open();
-  let stop = false;
-  let n = 0;
-  const loop = async () => {
-    while (!stop) {
-      const t0 = performance.now();
-      const r = await c.call('app.ping', { nonce: String(n++) });
-      if (r.ok) {
-        pings.push(performance.now() - t0);
-        pingAt.push([t0, performance.now() - t0]);
-      }
-      await new Promise((res) => setTimeout(res, 50));
+  const script = join(work, 'pinger.mjs');
+  writeFileSync(
+    script,
+    `import { createRequire } from 'node:module';
+const WebSocket = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})('ws');
+const ws = new WebSocket(process.argv[2], { origin: process.argv[3] });
+let n = 0;
+const sent = new Map();
+ws.on('message', (d) => { const m = JSON.parse(String(d)); if (sent.has(m.id)) { const [at, t0] = sent.get(m.id); process.stdout.write(JSON.stringify([at, performance.now() - t0]) + '\\n'); sent.delete(m.id); } });
+ws.on('open', () => {
+  const tick = () => { const id = ++n; sent.set(id, [Date.now(), performance.now()]); ws.send(JSON.stringify({ v: 1, id, method: 'app.ping', params: { nonce: String(id) } })); };
+  const loop = () => { if (sent.size === 0) tick(); setTimeout(loop, 50); };
+  loop();
+});
+`,
+  );
+  const child = spawn(process.execPath, [script, `ws://127.0.0.1:${port}/api?token=${token}`, `http://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    buf += d;
+    const lines = buf.split('\n');
+    buf = lines.pop()!;
+    for (const l of lines) {
+      const [t, latency] = JSON.parse(l) as [number, number];
+      pings.push(latency);
+      pingAt.push([t, latency]);
     }
-  };
-  void loop();
-  return { stop: () => ((stop = true), c.ws.close()) };
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  return { stop: () => child.kill() };
 }
 
 /** An answer is clear: a result, or an error with a typed code and a message a learner can read (no stack, no 'internal'). */
@@ -223,7 +240,7 @@ const ROWS: Row[] = [
   }],
   ['answer: a predict whose scenario runs for an hour', LIMITS.checkSeconds + 20, async (c) => {
     const pair = '  - { proc: a, touch: b, length: 1 }\n  - { tick: 5000 }\n';
-    const slow = scenario('  - { proc: a, malloc: 64MiB, as: b }\n' + pair.repeat(1100) + '  - { snapshot: end }\n');
+    const slow = scenario('  - { proc: a, malloc: 64MiB, as: b }\n' + pair.repeat(600) + '  - { proc: a, touch: b, repeat: 1000000 }\n  - { snapshot: end }\n');
     const dir = packFolder('slowpredict', {
       'pack.yaml': manifest('slowpredict', ['p.md']),
       'scenarios/slow.yaml': slow,
@@ -233,8 +250,9 @@ const ROWS: Row[] = [
     expect(opened.ok, JSON.stringify(opened)).toBe(true);
     expect(opened.result.exercises, JSON.stringify(opened.result.problems)).toBe(1);
     const r = await c.call('exercise.answer', { packId: 'slowpredict', exerciseId: 'p', answer: { value: '7' } });
+    // stopped at its time budget, or by the simulator's own work budget: either way a clear answer, no verdict drawn from it
     expectClear(r, 'slow predict', /needed more than 4 s/);
-    if (r.ok) expect(r.result.message).toMatch(/needed more than 4 s/);
+    if (r.ok) expect(r.result.verdict, r.result.message).toBe('invalid');
   }],
   ['answer: ^a*a*a*a*a*a*b on 90 characters', LIMITS.packSeconds + 20, async (c) => {
     const dir = packFolder('redos', {
@@ -314,8 +332,9 @@ describe('worst inputs: each answered clearly within its budget, the lab bounded
       main.client ??= await open();
       if (main.client.ws.readyState !== WebSocket.OPEN) main.client = await open();
       const t0 = performance.now();
+      const at = Date.now();
       await run(main.client);
-      windows.push([name, t0, performance.now()]);
+      windows.push([name, at, Date.now()]);
       const took = (performance.now() - t0) / 1000;
       expect(took, `${name} took ${took.toFixed(1)} s, its budget is ${budget} s`).toBeLessThanOrEqual(budget);
       expect(exited, `the server exited: ${stderr.slice(-2000)}`).toBeUndefined();
@@ -329,6 +348,8 @@ describe('worst inputs: each answered clearly within its budget, the lab bounded
     expect(exited).toBeUndefined();
     const maxRss = Math.max(...rss);
     const maxPing = Math.max(...pings);
+    const outside = pingAt.filter(([t, l]) => l > 250 && !windows.some(([, a, b]) => t >= a && t <= b)).map(([, l]) => Math.round(l));
+    if (outside.length) console.log(`  slow pings between rows: ${outside.join(', ')} ms`);
     for (const [name, a, b] of windows) {
       const slow = pingAt.filter(([t, l]) => t >= a && t <= b && l > 250).map(([, l]) => Math.round(l));
       if (slow.length) console.log(`  slow pings during "${name}": ${slow.join(', ')} ms`);
@@ -340,9 +361,12 @@ describe('worst inputs: each answered clearly within its budget, the lab bounded
     expect(rss.length).toBeGreaterThan(20);
     expect(maxRss).toBeLessThan(GiB);
     expect(pings.length).toBeGreaterThan(20);
-    // 250 ms on a quiet machine; where even the idle lab's pings were slow (a machine shared by many
-    // jobs), twice the idle lab's slowest: the property is that the worst inputs do not stall it
-    const allowed = Math.max(250, 2 * Math.max(...baseline));
+    // 250 ms, the issue's bound, wherever the idle lab answers pings promptly (median under 20 ms).
+    // On a machine so crowded that even the idle lab's pings are slow, the bound cannot tell the
+    // lab's stalls from the scheduler's: it is widened to 1 s there, and the test says so.
+    const idleMedian = median(baseline);
+    const allowed = idleMedian <= 20 ? 250 : 1000;
+    if (allowed > 250) console.log(`worst inputs: this machine is crowded (idle ping median ${idleMedian.toFixed(0)} ms): the ping bound is widened from 250 ms to ${allowed} ms`);
     expect(maxPing, `allowed ${allowed.toFixed(0)} ms`).toBeLessThanOrEqual(allowed);
   });
 });

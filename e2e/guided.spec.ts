@@ -4,7 +4,7 @@ const LAB = '#/exercises/linux-process-memory/lab-page-life';
 
 test("guided lab 2 with the keyboard alone: a wrong answer sends the learner back, progress survives a restart mid-lab, also past a stage without a question", async ({ page, lab }) => {
   await openLab(page, lab, LAB);
-  await expect(page.getByRole('heading', { name: /Stage 1 of 6: l0/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 1 of 6: L0: malloc/ })).toBeVisible();
   await expect(page.getByTestId('highlights')).toContainText('vma heap');
 
   // stage 1: brk — choose with the keyboard
@@ -18,7 +18,7 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   // stage 2 has no question: go on
   await page.getByRole('button', { name: 'Next stage →' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
 
   // stage 3: answer wrongly first ("freed"): diagnosis, and the lab sends us back to stage 2
   const radios = page.locator('input[type="radio"]');
@@ -29,7 +29,7 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
   await expect(page.getByTestId('diagnosis')).toContainText('reclaim wrote it to swap');
-  await expect(page.getByRole('heading', { name: /Stage 2 of 6: l1/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 2 of 6: L1: first touch/ })).toBeVisible();
   await page.getByRole('button', { name: 'Next stage →' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /Stage 3 of 6/ })).toBeVisible();
@@ -38,30 +38,31 @@ test("guided lab 2 with the keyboard alone: a wrong answer sends the learner bac
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 4 of 6: l2-in/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 4 of 6: L2: back from swap/ })).toBeVisible();
 
   // leave in the middle and restart the lab's server: the lab resumes at the same stage
   await lab.restart();
   await openLab(page, lab, LAB);
-  await expect(page.getByRole('heading', { name: /Stage 4 of 6: l2-in/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 4 of 6: L2: back from swap/ })).toBeVisible();
 
-  // stage 4: predict the major faults
-  await page.getByTestId('answer-input').focus();
-  await page.keyboard.type('1');
+  // stage 4: where the page's contents come from (the first option: read back from swap)
+  await page.locator('input[type="radio"]').first().focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 5 of 6: l3/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 5 of 6: L3: a second page/ })).toBeVisible();
   // stage 5 has no question: continue to stage 6, then look back at stage 5 (a revisit)
   await page.getByRole('button', { name: 'Next stage →' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 6 of 6: l5/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 6 of 6: L4–L5: use after free/ })).toBeVisible();
   await page.getByRole('button', { name: '← Previous stage' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 5 of 6: l3/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 5 of 6: L3: a second page/ })).toBeVisible();
 
   // restart again: continuing past a stage without a question was saved, and the revisit did not lower it
   await lab.restart();
   await openLab(page, lab, LAB);
-  await expect(page.getByRole('heading', { name: /Stage 6 of 6: l5/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 6 of 6: L4–L5: use after free/ })).toBeVisible();
   await expect(page.getByTestId('stage-l3')).toContainText('✔');
 
   // stage 6: the use after free
@@ -82,13 +83,13 @@ test('continuing past a stage without a question is kept when the window reloads
   await page.keyboard.press('Space');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 2 of 6: l1/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 2 of 6: L1: first touch/ })).toBeVisible();
   await page.getByRole('button', { name: 'Next stage →' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
   await page.reload();
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
-  await expect(page.getByRole('heading', { name: /Stage 3 of 6: l2-out/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Stage 3 of 6: Swapped out/ })).toBeVisible();
   await expect(page.getByTestId('stage-l1')).toContainText('✔');
 });
 

@@ -38,10 +38,12 @@ const typeErrors = typecheck.filter((r) => r.status !== 0).length;
 const lint = spawnSync(bin('eslint'), ['.'], { cwd: root, stdio: 'inherit', env });
 
 const vitestJson = join(out, 'vitest.json');
+// the fidelity suite writes what it measured of the built-in pack's claims here (test/fidelity/claims.test.ts)
+const claimsJson = join(out, 'claims.json');
 const unit = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
   cwd: root,
   stdio: 'inherit',
-  env,
+  env: { ...env, MEMLAB_CLAIMS_SUMMARY: claimsJson },
 });
 
 const pwJson = join(out, 'playwright.json');
@@ -80,6 +82,8 @@ if (typeErrors) {
   parts.push(`typecheck: ${typeErrors} failed`);
 }
 if (failed === 0 && (unit.status !== 0 || e2e.status !== 0)) failed += 1; // a runner failed outside any test
+if (existsSync(claimsJson)) console.log(`npm test: ${JSON.parse(readFileSync(claimsJson, 'utf8')).line}`);
+else console.log('npm test: claims: the fidelity suite wrote no summary (it did not run)');
 console.log(`npm test: ${parts.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed === 0 ? 0 : 1);

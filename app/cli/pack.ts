@@ -4,12 +4,13 @@
  * its reference answer passes its own checker, a clearly wrong one fails, an unreadable one is
  * invalid — for many drawn parameter sets. Errors name file, line and field; exit 0 or 1.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import yazl from 'yazl';
 import { parseScenario, ScenarioError, simulate } from '../common/kernel/index.js';
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, stageExercise } from '../common/packs/checkers.js';
+import { checkClaims, type ClaimCoverage, formatCoverage, parseClaims } from '../common/packs/claims.js';
 import { checkHighlights } from '../common/packs/guided.js';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
 import { readAnswer } from '../common/packs/answer.js';
@@ -19,8 +20,10 @@ import type { Exercise } from '../common/packs/schema.js';
 import { type CompiledPattern, compilePattern } from '../common/packs/pattern.js';
 import { loadPack, type Pack, PackRefused } from '../node/packs/loader.js';
 import { appRoot } from '../node/paths.js';
+import { exerciseWarnings } from './pack-warnings.js';
 
 const usage = `memlab pack check PATH            validate a pack folder or .memlab file
+memlab pack check --claims PATH   also print which claims are measured, simulated, sourced or history
 memlab pack new NAME              scaffold a pack with one exercise of each kind
 memlab pack build DIR -o FILE.memlab   check a pack folder and zip it
 memlab pack schema -o DIR         write the JSON Schema of pack.yaml and front matter`;
@@ -40,6 +43,9 @@ function scenarioTextFor(p: Pack) {
   };
 }
 
+/** Something a learner might type that cannot be read: a count may name what it counts (12 faults), so it gets words only. */
+const unreadableFor = (q: string) => (q === 'count' ? 'a dozen or so' : '12 potatoes');
+
 /** The reference answer in the shape the learner would send it, and a clearly wrong one. */
 function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string, number>): { right: Answer; wrong: Answer; unreadable: Answer } {
   switch (ex.kind) {
@@ -49,7 +55,7 @@ function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string
       return {
         right: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, t[f.name] ?? 0)])) },
         wrong: { values: Object.fromEntries(ex.fields.map((f) => [f.name, asText(f, (t[f.name] ?? 0) * 3 + (f.quantity === 'bytes' ? 12345 * 4096 : 977))])) },
-        unreadable: { values: Object.fromEntries(ex.fields.map((f) => [f.name, '12 potatoes'])) },
+        unreadable: { values: Object.fromEntries(ex.fields.map((f) => [f.name, unreadableFor(f.quantity)])) },
       };
     }
     case 'guided':
@@ -59,7 +65,7 @@ function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string
     case 'observe': {
       const v = expected ?? 0;
       const asText = ex.answer.quantity === 'bytes' ? `${v} B` : String(v);
-      return { right: { value: asText }, wrong: { value: ex.answer.quantity === 'bytes' ? `${v * 3 + 12345 * 4096} B` : String(v * 3 + 977) }, unreadable: { value: '12 potatoes' } };
+      return { right: { value: asText }, wrong: { value: ex.answer.quantity === 'bytes' ? `${v * 3 + 12345 * 4096} B` : String(v * 3 + 977) }, unreadable: { value: unreadableFor(ex.answer.quantity) } };
     }
     case 'choice':
       return { right: { choice: ex.answer }, wrong: { choice: (ex.answer + 1) % ex.options.length }, unreadable: { choice: 99 } };
@@ -254,8 +260,41 @@ export function checkPack(p: Pack, draws = PARAM_DRAWS): PackProblem[] {
         if ('error' in r) where(it.prefix + 'scenario', r.error);
       }
     }
+    problems.push(...exerciseWarnings(le, p.files.get(le.file)?.toString('utf8') ?? '', text, n === 1 ? 1 : draws));
   }
+  problems.push(...checkPackClaims(p).problems);
   return problems;
+}
+
+/** Is this the pack memlab ships (exercises/linux-process-memory of this checkout)? Only it is held to the claim rule. */
+export function isBuiltinPack(p: Pack): boolean {
+  try {
+    return realpathSync(p.source) === realpathSync(join(appRoot(), 'exercises', 'linux-process-memory'));
+  } catch {
+    return false;
+  }
+}
+
+/** The fidelity probes that exist in this checkout; undefined where memlab was installed without its tests. */
+export function probeExists(): ((name: string) => boolean) | undefined {
+  const dir = join(appRoot(), 'test', 'fidelity', 'probes');
+  if (!existsSync(join(appRoot(), 'test'))) return undefined;
+  return (name) => existsSync(join(dir, `${name}.c`)) || existsSync(join(dir, `${name}.sh`));
+}
+
+/**
+ * The claim manifest (claims.yaml): read and checked when the pack has one; the built-in pack must
+ * have one covering every exercise, with a probe for every measured claim.
+ */
+export function checkPackClaims(p: Pack, builtin = isBuiltinPack(p)): { coverage?: ClaimCoverage[]; problems: PackProblem[] } {
+  const text = p.files.get('claims.yaml')?.toString('utf8');
+  if (text === undefined) return { problems: builtin ? [{ file: 'claims.yaml', message: 'the built-in pack needs a claim manifest: every factual claim of every exercise and how it is checked' }] : [] };
+  const parsed = parseClaims(text);
+  if (!parsed.value) return { problems: parsed.problems };
+  const exercises = new Map([...p.exercises.values()].map((le) => [le.exercise.id, le.exercise]));
+  const r = checkClaims(parsed.value, exercises, { lineOf: parsed.lineOf, probeExists: builtin ? probeExists() : undefined });
+  // an instructor's manifest is advice: only the built-in pack fails on a gap
+  return { coverage: r.coverage, problems: builtin ? r.problems : r.problems.filter((x) => !/has no entry|makes claims no entry covers/.test(x.message)) };
 }
 
 function wrongFromExample(ex: Exercise): Answer {
@@ -271,7 +310,7 @@ export function formatProblem(p: PackProblem): string {
   return `${p.file}${p.line ? `:${p.line}` : ''}${p.field ? ` (${p.field})` : ''}: ${p.message}`;
 }
 
-async function cmdCheck(path: string): Promise<number> {
+async function cmdCheck(path: string, claims = false): Promise<number> {
   let p: Pack;
   try {
     p = await loadPack(resolve(path));
@@ -279,25 +318,29 @@ async function cmdCheck(path: string): Promise<number> {
     process.stderr.write(`memlab pack check: ${err instanceof PackRefused ? err.message : (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: no such file or folder` : (err as Error).message}\n`);
     return 1;
   }
-  const problems = checkPack(p);
-  for (const pr of problems) process.stdout.write(`${formatProblem(pr)}\n`);
-  process.stdout.write(`${p.id}: ${p.exercises.size} exercises, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  const all = checkPack(p);
+  const c = checkPackClaims(p);
+  if (claims) process.stdout.write(c.coverage ? `${formatCoverage(c.coverage)}\n` : `${p.id}: no claims.yaml: the pack lists no claims\n`);
+  for (const pr of all) process.stdout.write(`${formatProblem(pr)}\n`);
+  const problems = all.filter((x) => x.level !== 'warning');
+  const warnings = all.length - problems.length;
+  process.stdout.write(`${p.id}: ${p.exercises.size} exercises, ${problems.length} problem${problems.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
   return problems.length ? 1 : 0;
 }
 
 const SCAFFOLD: Record<string, string> = {
   'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
-  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: virt, label: VIRT grows by, expr: "size GiB", tolerance: "2%" }\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "size GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
-  'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first 1 GiB.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS kB", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a 1 GiB memset.\n`,
-  'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB.\nmisconceptions: [{ answer: "0 B", says: "That is RES: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program calls \`malloc({{size}} GiB)\` and touches nothing. By how much does VIRT grow?\n`,
-  'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: ["brk (the heap)", "mmap", "the stack"]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
+  'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\n  - { name: pages, label: pages made resident, expr: "size GiB / 2 / 4 KiB", quantity: count, tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "size GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
+  'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first half of it.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS kB", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a memset of half of it.\n`,
+  'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB + 300 MiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB, to {{size}} GiB + 300 MiB.\nmisconceptions: [{ answer: "300 MiB", says: "That is VIRT *before* the call: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program whose VIRT is 300 MiB calls \`malloc({{size}} GiB)\` and touches nothing. What is its VIRT now?\n`,
+  'choice.md': `---\nid: choice\ntitle: Where small mallocs come from\nkind: choice\noptions: [\n    { text: brk (the heap), why: "Below the mmap threshold glibc carves the chunk from the heap, growing it with brk when it must." },\n    { text: mmap, why: "glibc mmaps only requests at or above M_MMAP_THRESHOLD (128 KiB by default)." },\n    { text: the stack, why: "The stack holds a function's locals; malloc never takes memory from it." },\n  ]\nanswer: 0\nhints: ["Think of the 128 KiB threshold."]\nexplanation: Below M_MMAP_THRESHOLD glibc grows the heap with brk.\n---\nWhere does \`malloc(4096)\` get its memory from?\n`,
   'multiple.md': `---\nid: multiple\ntitle: What counts in RES\nkind: multiple\noptions: ["touched heap pages", "untouched malloc'd pages", "shared library pages in RAM", "pages in swap"]\nanswer: [0, 2]\nhints: ["RES is what is in RAM now."]\nexplanation: Only pages resident in RAM count; swapped and never-touched pages do not.\n---\nWhich of these count in RES?\n`,
   'ordering.md': `---\nid: ordering\ntitle: Reclaim in order\nkind: ordering\nitems: ["free memory falls below low", "kswapd wakes", "free memory falls below min", "direct reclaim", "the OOM killer"]\nhints: ["kswapd comes before the allocator helps itself."]\nexplanation: kswapd wakes at low; below min the allocating task reclaims itself; only when that fails does the OOM killer run.\n---\nPut these in the order they happen under growing pressure.\n`,
   'matching.md': `---\nid: matching\ntitle: status fields\nkind: matching\npairs: [["VmSize", "virtual size"], ["VmRSS", "resident size"], ["VmSwap", "swapped out"]]\nhints: ["Vm = virtual memory."]\nexplanation: VmSize is VIRT, VmRSS is RES, VmSwap is what is in swap.\n---\nMatch each /proc/PID/status field to its meaning.\n`,
   'text.md': `---\nid: text\ntitle: The system call for big mallocs\nkind: text\npatterns: ["^mmap(2)?$"]\nreference: mmap\nhints: ["It is not brk."]\nexplanation: Requests at or above M_MMAP_THRESHOLD get their own anonymous mapping with mmap.\n---\nWhich system call does glibc use for \`malloc(1 MiB)\`?\n`,
   'predict.md': `---\nid: predict\ntitle: Predict RES\nkind: predict\nscenario: builtin:virt-vs-res\nanswer: { expr: "sim.after-memset.a.out.VmRSS kB", quantity: bytes, tolerance: "2%" }\nhints: ["Only written pages are resident."]\nexplanation: "About 1 GiB — the pages memset wrote."\n---\nPredict VmRSS after memset, then run it.\n`,
   'tune.md': `---\nid: tune\ntitle: No OOM\nkind: tune\nscenario: builtin:oom-killer\nknobs: [{ path: machine.swap, label: Swap, min: 0, max: 1024, step: 64, unit: MiB }]\ngoals: ["vmstat.oom_kill == 0"]\nsolution: { machine.swap: 512 }\nhints: ["More swap gives reclaim somewhere to put anonymous pages."]\nexplanation: With enough swap, reclaim succeeds and the OOM killer never runs.\n---\nGive the machine just enough swap that nobody is killed.\n`,
-  'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates and touches 64 MiB. By how much did its RES grow?\n`,
+  'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates a buffer and writes all of it (the button says how big). By how much did its RES grow?\n`,
 };
 
 /** `memlab pack new NAME` or `memlab pack new some/dir/NAME`: the last part is the pack id. */
@@ -331,7 +374,7 @@ async function cmdBuild(dir: string, out: string): Promise<number> {
     process.stderr.write(`memlab pack build: ${dir} has no pack.yaml\n`);
     return 1;
   }
-  const problems = checkPack(await loadPack(dir));
+  const problems = checkPack(await loadPack(dir)).filter((x) => x.level !== 'warning');
   if (problems.length) {
     for (const pr of problems) process.stderr.write(`${formatProblem(pr)}\n`);
     process.stderr.write(`memlab pack build: fix the ${problems.length} problem(s) first\n`);
@@ -357,6 +400,7 @@ async function cmdBuild(dir: string, out: string): Promise<number> {
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'check' && rest.length === 1) return cmdCheck(rest[0]!);
+  if (sub === 'check' && rest.length === 2 && rest.includes('--claims')) return cmdCheck(rest.find((x) => x !== '--claims')!, true);
   if (sub === 'new' && rest.length === 1) return cmdNew(rest[0]!);
   if (sub === 'schema') {
     try {

@@ -73,46 +73,93 @@ describe('the published JSON Schema', () => {
 });
 
 describe('memlab results merge', () => {
-  async function exported(profile: string, solved: string[], tried: string[]) {
-    const dir = mkdtempSync(join(tmpdir(), 'res-'));
+  /** a learner's JSON export: solved exercises (2 attempts, 1 hint, 90 points), tried ones */
+  async function exported(profile: string, solved: string[], tried: string[], dir = mkdtempSync(join(tmpdir(), 'res-'))) {
     const s = new ProgressStore(dir, profile);
-    for (const k of solved) await s.update(k, (x) => ({ ...x, attempts: 2, hintsUsed: 1, correct: true, solvedAt: x.firstSeen + 90_000 }));
+    const at = 1_700_000_000_000;
+    for (const k of solved)
+      await s.update(k, (x) => ({ ...x, attempts: 2, hintsUsed: 1, correct: true, solvedAt: x.firstSeen + 90_000, events: [{ at, type: 'answer', answer: '{"value":"1"}', verdict: 'incorrect' }, { at: at + 1, type: 'answer', answer: '{"value":"2"}', verdict: 'correct' }] }));
     for (const k of tried) await s.update(k, (x) => ({ ...x, attempts: 3 }));
-    const f = join(dir, `${profile}.json`);
-    writeFileSync(f, JSON.stringify(s.snapshot));
-    return f;
+    await s.flush();
+    const f = join(mkdtempSync(join(tmpdir(), 'res-out-')), `${profile}.json`);
+    // as progress.export writes it: each record with its points
+    const snap = s.snapshot;
+    writeFileSync(f, JSON.stringify({ ...snap, exercises: Object.fromEntries(Object.entries(snap.exercises).map(([k, x]) => [k, { ...x, points: x.correct ? 90 : 0 }])) }));
+    return { file: f, id: s.learnerId, store: s };
   }
-  it('joins JSON and CSV exports into one class table', async () => {
-    const a = await exported('ana', ['p/one', 'p/two'], ['p/three']);
-    const b = await exported('ben', ['p/one'], []);
-    const csv = join(mkdtempSync(join(tmpdir(), 'res-')), 'ben.csv');
-    writeFileSync(csv, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s\ncy,p,one,1,yes,no,0,30\n');
+  const table = (f: string) => {
+    const [head, ...rows] = readFileSync(f, 'utf8').trim().split('\n').map((l) => l.split(','));
+    return rows.map((r) => Object.fromEntries(head!.map((c, i) => [c, r[i]!])));
+  };
+
+  it('keeps two learners who both kept the profile name "default" apart, by their learner ids', async () => {
+    const a = await exported('default', ['p/one'], []);
+    const b = await exported('default', ['p/one'], ['p/two']);
+    expect(a.id).not.toBe(b.id);
     const out = join(mkdtempSync(join(tmpdir(), 'res-')), 'class.csv');
-    capture();
-    expect(await results(['merge', a, b, csv, '-o', out])).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points');
-    // the old CSV (no points column) is padded; JSON records without points leave it empty
-    expect(rows.slice(1).sort()).toEqual(['ana,p,one,2,yes,no,1,90,', 'ana,p,three,3,no,no,0,,', 'ana,p,two,2,yes,no,1,90,', 'ben,p,one,2,yes,no,1,90,', 'cy,p,one,1,yes,no,0,30,'].sort());
-  });
-  it('keeps one row per learner and exercise when a learner exported twice: the further one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'res-'));
-    const early = join(dir, 'early.csv');
-    const late = join(dir, 'late.csv');
-    writeFileSync(early, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points\nana,p,one,1,no,no,0,,0\nana,p,two,2,yes,no,0,40,100\n');
-    writeFileSync(late, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points\nana,p,one,3,yes,no,1,80,90\nana,p,two,1,no,no,0,,0\n');
-    const out = join(dir, 'class.csv');
     const c = capture();
-    expect(await results(['merge', early, late, '-o', out])).toBe(0);
-    expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual(['ana,p,one,3,yes,no,1,80,90', 'ana,p,two,2,yes,no,0,40,100']);
-    expect(c.out()).toContain('2 rows from 2 file(s); 2 repeated row(s)');
+    expect(await results(['merge', a.file, b.file, '-o', out])).toBe(0);
+    const rows = table(out);
+    expect(rows.map((r) => [r.learner_id, r.learner, r.exercise]).sort()).toEqual([[a.id, 'default', 'one'], [b.id, 'default', 'one'], [b.id, 'default', 'two']].sort());
+    expect(c.out()).toContain('3 rows of 2 learner(s)');
+    expect(c.out()).not.toMatch(/repeated|replaced/);
+    // and a per-learner total table
+    const totals = table(out.replace(/\.csv$/, '-learners.csv'));
+    expect(totals.map((t) => [t.learner_id, t.exercises, t.correct, t.points, t.max_points]).sort()).toEqual([[a.id, '1', '1', '90', '100'], [b.id, '2', '1', '90', '200']].sort());
   });
 
-  it('names the file and line of a bad row, and exits 1', async () => {
+  it('joins JSON and CSV exports (also from before learner ids) into one class table', async () => {
+    const a = await exported('ana', ['p/one', 'p/two'], ['p/three']);
+    const csv = join(mkdtempSync(join(tmpdir(), 'res-')), 'cy.csv');
+    writeFileSync(csv, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s\ncy,p,one,1,yes,no,0,30\n');
+    const out = join(mkdtempSync(join(tmpdir(), 'res-')), 'class.csv');
+    const c = capture();
+    expect(await results(['merge', a.file, csv, '-o', out])).toBe(0);
+    const rows = table(out);
+    expect(rows.map((r) => [r.learner, r.exercise, r.attempts, r.correct, r.points, r.final_answer]).sort()).toEqual(
+      [['ana', 'one', '2', 'yes', '90', '2'], ['ana', 'two', '2', 'yes', '90', '2'], ['ana', 'three', '3', 'no', '0', ''], ['cy', 'one', '1', 'yes', '', '']].sort(),
+    );
+    expect(rows.find((r) => r.learner === 'cy')!.learner_id).toBe('file:cy.csv');
+    expect(c.err()).toContain('before learner ids');
+  });
+
+  it('a learner who exported twice keeps the further export, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'res-'));
+    const early = await exported('ana', ['p/one'], [], dir);
+    // the same learner (same data dir, same id) goes on and exports again
+    await early.store.update('p/two', (x) => ({ ...x, attempts: 1 }));
+    await early.store.update('p/one', (x) => ({ ...x, events: [...x.events, { at: 1_800_000_000_000, type: 'hint' }] }));
+    const late = join(mkdtempSync(join(tmpdir(), 'res-')), 'late.json');
+    writeFileSync(late, JSON.stringify(early.store.snapshot));
+    // (the early file carries points, the late one not: they still follow one another by their histories)
+    const out = join(dir, 'class.csv');
+    const c = capture();
+    expect(await results(['merge', early.file, late, '-o', out])).toBe(0);
+    expect(table(out).map((r) => r.exercise).sort()).toEqual(['one', 'two']);
+    expect(c.err()).toContain(`learner 'ana' (${early.id}), p/one: kept the further export ${late}`);
+  });
+
+  it('a true conflict (one learner id, two histories) is named, and nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'res-'));
+    const a = await exported('ana', ['p/one'], [], dir);
+    const other = JSON.parse(readFileSync(a.file, 'utf8'));
+    other.exercises['p/one'].events[1].answer = '{"value":"3"}';
+    const b = join(mkdtempSync(join(tmpdir(), 'res-')), 'b.json');
+    writeFileSync(b, JSON.stringify(other));
+    const out = join(dir, 'class.csv');
+    const c = capture();
+    expect(await results(['merge', a.file, b, '-o', out])).toBe(1);
+    expect(c.err()).toContain(`conflict: learner 'ana' (${a.id}), p/one has a different history in ${a.file} and ${b}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names the file and line of a bad row, exits 1 and writes nothing', async () => {
     const csv = join(mkdtempSync(join(tmpdir(), 'res-')), 'bad.csv');
     writeFileSync(csv, 'profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s\ncy,p,one,1,yes\n');
     const c = capture();
-    expect(await results(['merge', csv, '-o', join(tmpdir(), 'never.csv')])).toBe(1);
+    const out = join(mkdtempSync(join(tmpdir(), 'res-')), 'never.csv');
+    expect(await results(['merge', csv, '-o', out])).toBe(1);
     expect(c.err()).toContain(`${csv}:2: expected 8 fields, found 5`);
+    expect(existsSync(out)).toBe(false);
   });
 });

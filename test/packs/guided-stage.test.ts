@@ -73,12 +73,12 @@ describe('guided lab: the stage reached survives a restart', () => {
     let e = await refusal(h['exercise.advanceStage']({ ...ref, stage: 'l1' }, ctx));
     expect(e.code).toBe('forbidden');
     expect(e.where).toEqual({ field: 'stage' });
-    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 2 (l1): answer stage 1 (l0) first");
+    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 2 (l1): answer stage 1 (L0: malloc) first");
 
     await h['exercise.answer']({ ...ref, answer: { stage: 'l0', answer: { choice: 0 } } }, ctx);
     e = await refusal(h['exercise.advanceStage']({ ...ref, stage: 'l2-in' }, ctx));
     expect(e.code).toBe('forbidden');
-    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 4 (l2-in): answer stage 3 (l2-out) first");
+    expect(e.message).toBe("lab 'lab-page-life' cannot go on to stage 4 (l2-in): answer stage 3 (Swapped out) first");
     expect(stageOf(await h['exercise.get'](ref, ctx))).toBe(1);
     expect(stageOf(await service(dir)['exercise.get'](ref, ctx))).toBe(1);
   });
@@ -100,14 +100,15 @@ describe('guided lab: the stage reached survives a restart', () => {
     expect(e.message).toContain("not a guided lab: it has no stage 'l1'");
   });
 
-  it('a wrong answer still sends the learner back; from there they may go on again', async () => {
+  it('a wrong answer with back_to keeps the learner on the stage and offers the earlier one (nothing is re-answered)', async () => {
     const h = service(fresh());
     await h['exercise.answer']({ ...ref, answer: { stage: 'l0', answer: { choice: 0 } } }, ctx);
     await h['exercise.advanceStage']({ ...ref, stage: 'l2-out' }, ctx);
     const r = await h['exercise.answer']({ ...ref, answer: { stage: 'l2-out', answer: { choice: 2 } } }, ctx);
-    expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'l1' });
-    expect(stageOf(r.exercise)).toBe(1);
-    expect(stageOf(await h['exercise.advanceStage']({ ...ref, stage: 'l2-out' }, ctx))).toBe(2);
+    expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'l1', revisit: { stage: 'l1' } });
+    expect(stageOf(r.exercise)).toBe(2);
+    // looking back at l1 keeps the stage reached
+    expect(stageOf(await h['exercise.advanceStage']({ ...ref, stage: 'l1' }, ctx))).toBe(2);
   });
 
   it('a progress file from before (records without stage, touchedAt, invalid, gaveUp; no resets) loads, and keeps its other records', async () => {

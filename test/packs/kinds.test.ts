@@ -31,7 +31,7 @@ describe('table: several numbers, each credited on its own', () => {
     const r = check(t, { values: { virt: '4096M', res: '524288 pages', faults: '524288' } }, ctx);
     expect(r.verdict).toBe('correct');
     expect(r.partial).toBe(1);
-    expect(r.fields?.virt?.unitRead).toBe('MiB');
+    expect(r.fields?.virt?.unitRead).toBe('M, taken as MiB (2^20 bytes, as top and free -h mean it)');
     expect(r.fields?.res?.unitRead).toBe('pages of 4 KiB');
   });
   it('one field wrong: partial credit, that field named and diagnosed', () => {

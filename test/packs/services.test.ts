@@ -28,19 +28,19 @@ describe('pack services', () => {
   it('a table answer reports each field, and counts one attempt', async () => {
     const { h, ctx, packId } = await setup();
     const view = await h['exercise.get']({ packId, exerciseId: 'table' }, ctx);
-    expect(view.widget).toMatchObject({ kind: 'table', fields: [{ name: 'virt', label: 'VIRT grows by' }, { name: 'res', label: 'RES grows by' }] });
+    expect(view.widget).toMatchObject({ kind: 'table', fields: [{ name: 'res', label: 'RES grows by' }, { name: 'pages', label: 'pages made resident' }] });
     const size = Number(/mallocs (\d) GiB/.exec(view.html)![1]);
-    const r = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size} GiB`, res: `${size} GiB` } } }, ctx);
+    const r = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { res: `${size} GiB`, pages: `${(size / 2) * 262144}` } } }, ctx);
     expect(r.verdict).toBe('incorrect');
     expect(r.partial).toBe(0.5);
     expect(r.fields?.res).toMatchObject({ verdict: 'incorrect', diagnosis: 'That is VIRT: only written pages are resident.' });
     expect(r.exercise.attempts).toBe(1);
-    const ok = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { virt: `${size * 1024} MiB`, res: `${(size / 2) * 262144} pages` } } }, ctx);
+    const ok = await h['exercise.answer']({ packId, exerciseId: 'table', answer: { values: { res: `${(size / 2) * 262144} pages`, pages: `${(size / 2) * 262144} pages` } } }, ctx);
     expect(ok.verdict).toBe('correct');
     expect(ok.exercise.explanation).toContain('VIRT grows by all');
   });
 
-  it('a guided lab moves through its stages, goes back on a wrong answer, and is solved at its last question', async () => {
+  it('a guided lab is graded stage by stage: a wrong answer with back_to keeps the learner and the earlier tick, and offers the earlier stage', async () => {
     const { h, ctx, packId } = await setup();
     const v = await h['exercise.get']({ packId, exerciseId: 'guided' }, ctx);
     expect(v.widget.kind).toBe('guided');
@@ -48,20 +48,29 @@ describe('pack services', () => {
     expect(v.widget.stages.map((s) => [s.id, s.step])).toEqual([['reserve', 2], ['touch', 4]]);
     expect(v.widget.stages[0]!.question?.widget).toEqual({ kind: 'choice', options: ['yes', 'no'] });
     expect(v.widget.stage).toBe(0);
+    // a stage not reached carries no text and no question
+    expect(v.widget.stages[1]).toMatchObject({ reached: false, html: '' });
+    expect(v.widget.stages[1]!.question).toBeUndefined();
     let r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'reserve', answer: { choice: 1 } } }, ctx);
     expect(r.verdict).toBe('correct');
     expect(r.exercise.widget).toMatchObject({ stage: 1 });
     expect(r.exercise.status).toBe('tried');
     r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '5 GiB' } } }, ctx);
-    expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'reserve' });
-    expect(r.exercise.widget).toMatchObject({ stage: 0 });
-    // sent back, the learner comes forward again through the earlier question
-    r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
+    expect(r).toMatchObject({ verdict: 'incorrect', backTo: 'reserve', revisit: { stage: 'reserve', why: 'Watch which pages memset writes.' } });
+    // the learner stays on stage 2, and stage 1 keeps its tick
+    expect(r.exercise.widget).toMatchObject({ stage: 1 });
+    if (r.exercise.widget.kind !== 'guided') return;
+    expect(r.exercise.widget.stages[0]!.grade).toMatchObject({ outcome: 'earned', attempts: 1, points: 100 });
+    expect(r.exercise.widget.stages[1]!.grade).toMatchObject({ outcome: 'open', attempts: 1 });
+    // revisiting the earlier stage re-answers nothing
+    r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'reserve', answer: { choice: 0 } } }, ctx);
     expect(r.verdict).toBe('invalid');
-    await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'reserve', answer: { choice: 1 } } }, ctx);
+    expect(r.message).toMatch(/already done/);
+    if (r.exercise.widget.kind === 'guided') expect(r.exercise.widget.stages[0]!.grade?.outcome).toBe('earned');
     r = await h['exercise.answer']({ packId, exerciseId: 'guided', answer: { stage: 'touch', answer: { value: '1 GiB' } } }, ctx);
     expect(r.verdict).toBe('correct');
     expect(r.exercise.status).toBe('correct');
+    expect(r.exercise.points).toBe(100);
   });
 
   it('a lab is answered in order: a later question cannot be answered before the one that gates it', async () => {
@@ -126,7 +135,7 @@ describe('pack services', () => {
     for (const c of closers) c();
   });
 
-  it("exports results with points after the pack's hint cost", async () => {
+  it("exports results with points after the pack's hint cost, one row per learner and exercise", async () => {
     const { h, ctx, dir } = await setup();
     writeFileSync(join(dir, 'pack.yaml'), readFileSync(join(dir, 'pack.yaml'), 'utf8').replace('hint_cost: 0', 'hint_cost: 25').replace('id: authoring', 'id: costly'));
     const { id: packId } = await h['pack.open']({ path: dir }, ctx);
@@ -135,11 +144,14 @@ describe('pack services', () => {
     await h['exercise.answer']({ packId, exerciseId: 'choice', answer: { choice: 0 } }, ctx);
     await h['exercise.answer']({ packId, exerciseId: 'text', answer: { text: 'brk' } }, ctx);
     const csv = (await h['progress.export']({ format: 'csv' }, ctx)).text.trim().split('\n');
-    expect(csv[0]).toBe('profile,pack,exercise,attempts,correct,gave_up,hints_used,time_s,points');
-    expect(csv).toContainEqual(expect.stringMatching(/^default,costly,choice,1,yes,no,1,\d+,75$/));
-    expect(csv).toContain('default,costly,text,1,no,no,0,,0');
+    expect(csv[0]).toBe('learner_id,learner,pack,pack_version,exercise,attempt,earlier_attempts,variant,params,final_answer,attempts,hints_used,solution_viewed,gave_up,correct,after_solution,points,first_answer,last_answer,time_s');
+    const row = (ex: string) => Object.fromEntries(csv[0]!.split(',').map((c, i) => [c, csv.find((l) => l.includes(`,costly,0.1.0,${ex},`))!.split(',')[i]]));
+    expect(row('choice')).toMatchObject({ learner: 'default', attempts: '1', correct: 'yes', hints_used: '1', points: '75', final_answer: 'option 1', solution_viewed: 'no' });
+    expect(row('choice').learner_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row('text')).toMatchObject({ attempts: '1', correct: 'no', points: '0', final_answer: 'brk' });
     const json = JSON.parse((await h['progress.export']({ format: 'json' }, ctx)).text);
     expect(json.exercises['costly/choice'].points).toBe(75);
+    expect(json.learnerId).toBe(row('choice').learner_id);
   });
 
   it('locks a chapter until its prerequisites are done, and resumes at the first unfinished exercise', async () => {

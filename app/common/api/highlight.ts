@@ -4,7 +4,7 @@
  * (which proves each highlight exists at its stage) and for the simulator views (which mark it).
  * Plain TypeScript, shared by the main process and the renderer.
  */
-export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string } | { state: string } | { log: string };
+export type Highlight = { vma: string; process?: string } | { frame: number } | { counter: string; value?: false } | { state: string } | { log: string };
 
 /** the names a pmap row answers to: its allocation's label, its kind, its mapping, the mapping without brackets ("heap") */
 export const vmaNames = (row: { label?: string; kind: string; mapping: string }): string[] =>
@@ -23,6 +23,10 @@ export const isVmaMarked = (hs: readonly Highlight[], process: string, row: { la
 /** owner: 'vmstat', 'meminfo' or a process name */
 export const isCounterMarked = (hs: readonly Highlight[], owner: string, field: string): boolean =>
   hs.some((h) => 'counter' in h && h.counter === `${owner}.${field}`);
+
+/** a counter marked with `value: false`: its value is hidden while the stage's question is open */
+export const isCounterHidden = (hs: readonly Highlight[], owner: string, field: string): boolean =>
+  hs.some((h) => 'counter' in h && h.counter === `${owner}.${field}` && h.value === false);
 
 export const isStateMarked = (hs: readonly Highlight[], state: string): boolean => hs.some((h) => 'state' in h && h.state === state);
 
@@ -58,7 +62,7 @@ export function toHighlights(raw: unknown): Highlight[] {
     const o = h as Record<string, unknown>;
     if (str(o.vma)) return [{ vma: o.vma as string, ...(str(o.process) ? { process: o.process as string } : {}) }];
     if (Number.isInteger(o.frame) && (o.frame as number) >= 0) return [{ frame: o.frame as number }];
-    if (str(o.counter)) return [{ counter: o.counter as string }];
+    if (str(o.counter)) return [{ counter: o.counter as string, ...(o.value === false ? { value: false as const } : {}) }];
     if (str(o.state)) return [{ state: o.state as string }];
     if (str(o.log)) return [{ log: o.log as string }];
     return [];

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { method } from './protocol.js';
 
-export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string() });
+export const PackProblemSchema = z.object({ file: z.string(), line: z.number().optional(), field: z.string().optional(), message: z.string(), level: z.literal('warning').optional() });
 
 export const PackSummary = z.object({
   id: z.string(),
@@ -15,7 +15,13 @@ export const PackSummary = z.object({
 });
 export type PackSummary = z.infer<typeof PackSummary>;
 
-const ExerciseStatus = z.enum(['new', 'tried', 'correct', 'gave-up']);
+/** correct: earned; after-solution: answered right after the solution was shown; gave-up: solution shown by giving up */
+const ExerciseStatus = z.enum(['new', 'tried', 'correct', 'after-solution', 'gave-up']);
+export type ExerciseStatus = z.infer<typeof ExerciseStatus>;
+
+/** How a finished question (an exercise or a lab's stage) was finished. */
+export const Outcome = z.enum(['open', 'earned', 'after-solution', 'gave-up']);
+export type Outcome = z.infer<typeof Outcome>;
 
 export const PackDetail = PackSummary.extend({
   description: z.string(),
@@ -57,23 +63,48 @@ const questionWidgets = [
 export const QuestionWidget = z.discriminatedUnion('kind', [...questionWidgets]);
 export type QuestionWidget = z.infer<typeof QuestionWidget>;
 
+/** A question stage's own grading: attempts, hints and solution of that stage alone. */
+export const StageGrade = z.object({
+  outcome: Outcome,
+  attempts: z.number().int(),
+  /** wrong attempts left before this stage's solution may be asked for */
+  attemptsLeft: z.number().int(),
+  hints: z.array(z.string()),
+  hintsTotal: z.number().int(),
+  /** "Show the solution" may be asked for now */
+  solutionAvailable: z.boolean(),
+  solutionViewed: z.boolean(),
+  /** only once asked for (or given up): never a stage's solution before that */
+  solution: z.string().optional(),
+  /** once the stage is done */
+  points: z.number().optional(),
+  explanation: z.string().optional(),
+});
+export type StageGrade = z.infer<typeof StageGrade>;
+
 export const GuidedStageView = z.object({
   id: z.string(),
   title: z.string(),
   /** the scenario step the lab stands at in this stage (cumulative advance) */
   step: z.number().int(),
-  /** what to look at, rendered and sanitised */
+  /** false for stages beyond the next unanswered question: they carry no text, question or solution */
+  reached: z.boolean(),
+  /** what to look at, rendered and sanitised ('' until reached) */
   html: z.string(),
-  highlight: z.array(z.record(z.string(), z.union([z.string(), z.number()]))),
+  /** what to look at; `value: false` marks a counter without printing its value */
+  highlight: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   question: z.object({ html: z.string(), widget: QuestionWidget }).optional(),
+  /** question stages that were reached */
+  grade: StageGrade.optional(),
 });
+export type GuidedStageView = z.infer<typeof GuidedStageView>;
 
 export const Widget = z.discriminatedUnion('kind', [
   ...questionWidgets,
   /** live: the host panel measured the probe; otherwise a simulated run of the same probe is used */
   z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
   /** a guided lab: stages over one scenario; `stage` is the index the learner has reached */
-  z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int() }),
+  z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int(), policy: z.object({ hintCost: z.number(), pointsAfterSolution: z.number() }) }),
 ]);
 export type Widget = z.infer<typeof Widget>;
 
@@ -87,11 +118,35 @@ export const ExerciseView = z.object({
   html: z.string(),
   widget: Widget,
   /** open the simulator beside the exercise: a scenario id as sim.listScenarios gives them (built-in or `pack:<packId>:<path>`) and step; for a guided lab, step is that of the stage reached */
-  simulator: z.object({ scenarioId: z.string(), step: z.number() }).optional(),
+  simulator: z
+    .object({
+      scenarioId: z.string(),
+      step: z.number(),
+      /** predict: the simulator stops before this step (the outcome) until the prediction is committed */
+      until: z.number().int().optional(),
+      /** the exercise is answered (or its solution shown): the scenario's `outcome` note may be shown beside it */
+      reveal: z.boolean().optional(),
+    })
+    .optional(),
   status: ExerciseStatus,
+  outcome: Outcome,
+  /** this attempt's number (1 + the attempts kept from before resets) */
+  attempt: z.number().int(),
+  /** the variant whose parameters this attempt drew */
+  variant: z.number().int(),
+  /** author mode: a variant opened by URL; answers to it are not recorded */
+  preview: z.boolean().optional(),
+  /** points so far under the pack's policy, once finished */
+  points: z.number().optional(),
+  /** "Show the solution" may be asked for now */
+  solutionAvailable: z.boolean(),
+  solutionViewed: z.boolean(),
+  /** points a right answer earns after the solution was shown */
+  pointsAfterSolution: z.number(),
   attempts: z.number().int(),
   /** wrong attempts left before the solution is offered */
   attemptsLeft: z.number().int(),
+  /** the hints asked for so far, as HTML (pack Markdown rendered with raw HTML off) */
   hints: z.array(z.string()),
   hintsTotal: z.number().int(),
   /** points each hint costs under the pack's policy (0: hints are free) */
@@ -122,17 +177,23 @@ export const AnswerResult = z.object({
   message: z.string(),
   /** numeric kinds: the unit the answer was read in */
   unitRead: z.string().optional(),
-  /** the misconception this wrong answer shows */
+  /** HTML (pack Markdown rendered with raw HTML off): the misconception this answer shows, or the chosen option's own reason */
   diagnosis: z.string().optional(),
   /** share right, for kinds with several parts */
   partial: z.number().optional(),
   /** table: each field's own verdict */
   fields: z.record(z.string(), z.object({ verdict: z.enum(['correct', 'incorrect', 'invalid']), message: z.string(), unitRead: z.string().optional(), diagnosis: z.string().optional() })).optional(),
-  /** guided: the stage to go back to */
+  /** guided: the earlier stage this wrong answer depends on (the learner stays where they are) */
   backTo: z.string().optional(),
+  /** guided: why that earlier stage matters, and its title, for the "revisit" offer */
+  revisit: z.object({ stage: z.string(), title: z.string(), why: z.string() }).optional(),
+  /** guided: the stage this answer was for */
+  stage: z.string().optional(),
 });
 
 const ExRef = z.object({ packId: z.string().max(64), exerciseId: z.string().max(64) }).strict();
+/** an exercise, or one stage of a guided lab */
+const StageRef = ExRef.extend({ stage: z.string().min(1).max(64).optional() }).strict();
 
 export const packMethods = {
   'pack.list': method(z.object({}).strict(), z.object({ packs: z.array(PackSummary), notice: z.string().optional() }), 'Open packs, built-in first; notice: progress recovered from backup.'),
@@ -148,9 +209,13 @@ export const packMethods = {
     'Author mode: reload a pack folder whenever a file in it is saved, and send pack.changed.',
   ),
   'pack.get': method(z.object({ packId: z.string().max(64) }).strict(), PackDetail, 'A pack with its chapters, lock state and progress marks.'),
-  'exercise.get': method(ExRef, ExerciseView, 'One exercise as the learner sees it now.'),
+  'exercise.get': method(
+    ExRef.extend({ variant: z.number().int().min(0).max(1_000_000).optional() }).strict(),
+    ExerciseView,
+    'One exercise as the learner sees it now; variant (author mode only): preview that variant\'s parameters, recording nothing.',
+  ),
   'exercise.answer': method(
-    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional() }).strict(),
+    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional(), variant: z.number().int().min(0).max(1_000_000).optional() }).strict(),
     AnswerResult.extend({ exercise: ExerciseView }),
     'Check an answer; an unreadable one is invalid and costs no attempt. measured: the host panel\'s live reading (bytes) for observe exercises.',
   ),
@@ -159,9 +224,10 @@ export const packMethods = {
     ExerciseView,
     'Guided labs: record that the learner went on to this stage (by id), so a restart resumes there. Refused past an unanswered question; never lowers the stage reached.',
   ),
-  'exercise.hint': method(ExRef, ExerciseView, 'Show the next hint.'),
-  'exercise.giveUp': method(ExRef, ExerciseView, 'Show the solution and explanation.'),
-  'exercise.reset': method(ExRef, ExerciseView, 'Forget this exercise\'s progress.'),
+  'exercise.hint': method(StageRef, ExerciseView, 'Show the next hint (of a lab\'s stage when stage is given).'),
+  'exercise.solution': method(StageRef, ExerciseView, 'Show the solution once the policy allows it; recorded, and a right answer after it earns the policy\'s points_after_solution.'),
+  'exercise.giveUp': method(StageRef, ExerciseView, 'Give up (the UI asks first): the solution and explanation are shown, 0 points.'),
+  'exercise.reset': method(ExRef, ExerciseView, 'Start a new attempt with the next variant; the earlier attempt is kept in the history.'),
   'progress.resetAll': method(z.object({ confirm: z.literal(true) }).strict(), z.object({ reset: z.boolean() }), 'Forget all progress (the UI asks first).'),
   'progress.profiles': method(z.object({}).strict(), z.object({ profiles: z.array(z.string()), current: z.string() }), 'The learner profiles on this machine and the one in use.'),
   'progress.useProfile': method(
@@ -172,11 +238,22 @@ export const packMethods = {
   'progress.export': method(
     z.object({ format: z.enum(['json', 'csv']) }).strict(),
     z.object({ fileName: z.string(), text: z.string() }),
-    'Results for the instructor: exercise, attempts, correct, hints used, time.',
+    'Results for the instructor: one row per exercise (CSV) or every attempt (JSON), with the learner id.',
   ),
 };
 
 export const packEvents = {
   /** author mode: a watched pack folder changed on disk and was reloaded */
   'pack.changed': z.object({ packId: z.string(), exercises: z.number().int(), problems: z.array(PackProblemSchema) }),
+};
+
+/**
+ * Examples shown under a numeric answer box, one set per quantity: generic on purpose — they show
+ * the forms memlab reads (units, SI and IEC, pages, separators, hex), and a test proves none of them
+ * equals an expected answer of any built-in exercise (test/packs/unit-examples.test.ts).
+ */
+export const TYPED_EXAMPLES: Record<'bytes' | 'count' | 'percent', string> = {
+  bytes: '12 KiB, 700 MB, 1.5 GiB, 25 pages, 3,000,000 bytes',
+  count: '37, 250 faults, 0x2a',
+  percent: '12.5%',
 };

@@ -18,6 +18,8 @@ export const LoadedScenario = z.object({
   sessionId: z.string(),
   title: z.string(),
   description: z.string(),
+  /** what the run shows (the answer to a question over it): beside an exercise, shown only once it is answered */
+  outcome: z.string().optional(),
   stepCount: z.number().int(),
   steps: z.array(z.string()),
   processes: z.array(z.string()),

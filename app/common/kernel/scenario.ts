@@ -4,7 +4,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseSize } from './units.js';
+import { formatBytes, parseSize } from './units.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -173,6 +173,8 @@ export type Step = { [V in StepVerb]: z.output<(typeof Steps)[V]> & { verb: V } 
 export interface Scenario {
   title?: string;
   description?: string;
+  /** what the run shows; kept apart from the description so a question over the run does not give its answer */
+  outcome?: string;
   machine: Machine;
   processes: z.output<typeof ProcessDecl>[];
   steps: Step[];
@@ -185,6 +187,7 @@ const Top = z
   .object({
     title: z.string().max(200).optional(),
     description: z.string().max(5000).optional(),
+    outcome: z.string().max(5000).optional(),
     machine: Machine.default(Machine.parse({})),
     processes: z.array(ProcessDecl).min(1, 'a scenario needs at least one process').max(1000),
     steps: z.array(z.record(z.string(), z.unknown())).max(300_000),
@@ -272,7 +275,7 @@ export function parseScenario(text: string, file?: string): Scenario {
     steps.push(step);
     stepLines.push(lineOf(['steps', i]).line ?? 0);
   });
-  return { title: t.title, description: t.description, machine: t.machine, processes: t.processes, steps, stepLines, file };
+  return { title: t.title, description: t.description, ...(t.outcome !== undefined ? { outcome: t.outcome } : {}), machine: t.machine, processes: t.processes, steps, stepLines, file };
 }
 
 function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): { range?: [number, number, number] } | undefined {
@@ -286,17 +289,29 @@ function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | numb
   return undefined;
 }
 
-/** One line per step, for timelines: "a: malloc 2 GiB as m" */
+/** Verbs whose value is a size in bytes: shown as people write sizes ("300 MiB", not 314572800). */
+const SIZE_VERBS = new Set<StepVerb>(['malloc', 'calloc', 'mmap', 'brk', 'alloca', 'malloc_trim']);
+
+/** One line per step, for timelines: "a: malloc(2 GiB) → m" */
 export function describeStep(s: Step): string {
   const who = s.proc ? `${s.proc}: ` : '';
   const v = (s as Record<string, unknown>)[s.verb];
-  const fmt = (x: unknown) => (typeof x === 'object' ? JSON.stringify(x) : String(x));
+  const size = (x: number) => (x < 0 ? `-${formatBytes(-x)}` : formatBytes(x));
+  const fmt = (x: unknown) =>
+    typeof x === 'number' && SIZE_VERBS.has(s.verb) ? size(x)
+    : typeof x === 'object' && x !== null ? Object.entries(x).map(([k, y]) => `${k}=${typeof y === 'number' && s.verb === 'mallopt' ? size(y) : String(y)}`).join(', ')
+    : String(x);
   switch (s.verb) {
     case 'malloc':
     case 'calloc':
       return `${who}${s.verb}(${fmt(v)}) → ${s.as}`;
     case 'touch':
-      return `${who}${s.write ? 'write' : 'read'} ${s.touch}${s.length !== undefined ? ` (${s.length} B from +${s.offset})` : ''}${s.repeat > 1 ? ` ×${s.repeat}` : ''}`;
+      return `${who}${s.write ? 'write' : 'read'} ${s.touch}${s.length !== undefined ? ` (${size(s.length)} from +${size(s.offset)})` : ''}${s.repeat > 1 ? ` ×${s.repeat}` : ''}`;
+    case 'realloc':
+      return `${who}realloc(${s.realloc}, ${size(s.size)})${s.as ? ` → ${s.as}` : ''}`;
+    case 'read':
+    case 'write':
+      return `${who}${s.verb} ${size(s.length)} of ${v as string}`;
     case 'snapshot':
       return `snapshot “${s.snapshot}”`;
     case 'tick':

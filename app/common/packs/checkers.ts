@@ -8,6 +8,8 @@ import type { Scenario } from '../kernel/scenario.js';
 import { Runner } from '../kernel/simulate.js';
 import { formatBytesHuman, type Quantity, readAnswer, toleranceOf } from './answer.js';
 import { evaluate, ExprError, type Lookup } from './expr.js';
+import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
+import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
 import { type CompiledPattern, compilePattern } from './pattern.js';
 import type { Exercise } from './schema.js';
@@ -170,23 +172,37 @@ function misconceptionValue(answer: string | number | number[], quantity: Quanti
   }
 }
 
-/** Read one number the student typed and compare it with the expected value within the tolerance. */
+/** bytes as the learner sees them: "1 GiB", or "3,220,000,000 bytes (3.00 GiB)" when not a whole binary unit */
+function describeBytes(v: number): string {
+  const human = formatBytesHuman(v);
+  return /\.\d/.test(human) ? `${bytesExact(v)} (${human})` : human;
+}
+
+/**
+ * Read one number the student typed (typed.ts) and compare it with the expected value within the
+ * tolerance, plus the rounding the learner's own digits imply (3.22 GB stands for 3.215–3.225 GB;
+ * never more than 0.5 % of the expected value). Wrong in the unit system they wrote but right in
+ * the other one (4 MB for 4 MiB): still wrong — the attempt counts, or the hint would give the
+ * answer away for free — but the feedback says so.
+ */
 export function checkNumber(raw: string, exp: { value: number; quantity: Quantity }, tolerance: string, misconceptions: Misconceptions, lookup: Lookup = () => undefined): CheckResult {
-  const r = readAnswer(raw, exp.quantity);
+  const r = readTyped(raw, exp.quantity);
   if (!r.ok) return { verdict: 'invalid', message: `Not counted: ${r.why}.` };
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
-  const ok = Math.abs(r.value - exp.value) <= tol + 1e-9;
-  const read = `read as ${describe(r.value, exp.quantity)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : ''}`;
-  if (ok) return { verdict: 'correct', message: `Your answer was ${read}.`, unitRead: r.unitRead };
+  const near = (v: number, half: number) => Math.abs(v - exp.value) <= tol + roundingAllowance(half, exp.value) + 1e-9;
+  const show = (v: number) => (exp.quantity === 'bytes' ? describeBytes(v) : describe(v, exp.quantity));
+  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : /\(/.test(r.unitRead) ? ` (${r.unitRead})` : ''}`;
+  if (near(r.value, r.halfDigit)) {
+    const rounded = Math.abs(r.value - exp.value) > tol + 1e-9 ? ` That is ${show(exp.value)} rounded to the digits you typed: right.` : '';
+    return { verdict: 'correct', message: `Your answer was ${read}.${rounded}`, unitRead: r.unitRead };
+  }
   const diagnosis = misconceptions.find((m) => {
     const v = misconceptionValue(m.answer, exp.quantity, lookup);
     return v !== undefined && Math.abs(v - r.value) <= Math.max(tol, Math.abs(v) * 0.02);
   })?.says;
-  return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(diagnosis ? { diagnosis } : {}) };
-}
-
-function misconception(ex: Exercise, matches: (a: string | number | number[]) => boolean): string | undefined {
-  return ex.misconceptions.find((m) => matches(m.answer))?.says;
+  const other = r.alt && near(r.alt.value, r.alt.halfDigit) ? `${r.shown} is ${show(r.value)}; ${r.alt.shown} would be right. Did you mean ${r.alt.shown}?` : undefined;
+  const d = diagnosis ?? other;
+  return { verdict: 'incorrect', message: `Not quite — your answer was ${read}.`, unitRead: r.unitRead, ...(d ? { diagnosis: d } : {}) };
 }
 
 export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckResult {
@@ -238,43 +254,30 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
     }
     case 'choice': {
       if (!('choice' in answer) || !Number.isInteger(answer.choice) || answer.choice < 0 || answer.choice >= ex.options.length) return { verdict: 'invalid', message: 'choose one option' };
-      if (answer.choice === ex.answer) return { verdict: 'correct', message: 'Correct.' };
-      return { verdict: 'incorrect', message: 'Not this one.', diagnosis: misconception(ex, (m) => m === answer.choice) };
+      return choiceFeedback(ex, answer.choice);
     }
     case 'multiple': {
       if (!('choices' in answer) || !Array.isArray(answer.choices) || answer.choices.length === 0 || answer.choices.some((c) => !Number.isInteger(c) || c < 0 || c >= ex.options.length))
         return { verdict: 'invalid', message: 'choose at least one option' };
-      const want = new Set(ex.answer);
-      const got = new Set(answer.choices);
-      let right = 0;
-      for (let i = 0; i < ex.options.length; i++) if (want.has(i) === got.has(i)) right++;
-      const partial = right / ex.options.length;
-      if (partial === 1) return { verdict: 'correct', message: 'Correct: exactly those.', partial };
-      const sorted = [...got].sort().join(',');
-      return { verdict: 'incorrect', message: `${right} of ${ex.options.length} options judged right.`, partial, diagnosis: misconception(ex, (m) => Array.isArray(m) && [...m].sort().join(',') === sorted) };
+      return multipleFeedback(ex, answer.choices);
     }
     case 'ordering': {
       if (!('order' in answer) || !Array.isArray(answer.order) || answer.order.length !== ex.items.length || new Set(answer.order).size !== ex.items.length || answer.order.some((x) => !ex.items.includes(x)))
         return { verdict: 'invalid', message: `order all ${ex.items.length} items` };
-      const inPlace = answer.order.filter((x, i) => ex.items[i] === x).length;
-      const partial = inPlace / ex.items.length;
-      return partial === 1 ? { verdict: 'correct', message: 'Correct order.', partial } : { verdict: 'incorrect', message: `${inPlace} of ${ex.items.length} in the right place.`, partial };
+      return orderingFeedback(ex, answer.order);
     }
     case 'matching': {
       if (!('matches' in answer) || typeof answer.matches !== 'object' || answer.matches === null) return { verdict: 'invalid', message: 'match every item' };
       const lefts = ex.pairs.map((p) => p[0]);
       if (lefts.some((l) => typeof answer.matches[l] !== 'string' || !answer.matches[l])) return { verdict: 'invalid', message: 'match every item' };
-      const right = ex.pairs.filter(([l, r]) => answer.matches[l] === r).length;
-      const partial = right / ex.pairs.length;
-      return partial === 1 ? { verdict: 'correct', message: 'All matched.', partial } : { verdict: 'incorrect', message: `${right} of ${ex.pairs.length} matched correctly.`, partial };
+      return matchingFeedback(ex, answer.matches);
     }
     case 'text': {
       if (!('text' in answer) || typeof answer.text !== 'string' || !answer.text.trim()) return { verdict: 'invalid', message: 'the answer is empty' };
       const t = answer.text.trim();
       if (t.length > MAX_TEXT_ANSWER) return { verdict: 'invalid', message: `a short answer, please: at most ${MAX_TEXT_ANSWER} characters` };
       const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
-      if (ok) return { verdict: 'correct', message: 'Correct.' };
-      return { verdict: 'incorrect', message: 'That is not what we were looking for.', diagnosis: misconception(ex, (m) => typeof m === 'string' && m.toLowerCase() === t.toLowerCase()) };
+      return textFeedback(ex, t, ok);
     }
     case 'tune': {
       if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };

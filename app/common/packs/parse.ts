@@ -12,6 +12,8 @@ export interface PackProblem {
   line?: number;
   field?: string;
   message: string;
+  /** a warning does not fail `pack check` (an answer shown before it is asked, a reason on one option only) */
+  level?: 'warning';
 }
 
 type Doc = ReturnType<typeof parseDocument>;
@@ -33,7 +35,7 @@ function locate(doc: Doc, lc: LineCounter, path: (string | number)[]): number | 
 /** Finds the line of a field ("stages.2.question.answer") in a file, for errors found after parsing. */
 export type LineOf = (field: string) => number | undefined;
 
-function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[]; lineOf: LineOf } {
+export function parseYaml<T extends z.ZodType>(text: string, file: string, schema: T, lineOffset: number): { value?: z.output<T>; problems: PackProblem[]; lineOf: LineOf } {
   const heavy = yamlTooHeavy(text);
   if (heavy) return { problems: [{ file, line: 1 + lineOffset, message: `${file} was not read: ${heavy}` }], lineOf: () => undefined };
   const lc = new LineCounter();

@@ -13,6 +13,8 @@ export const PackPolicy = z
     attempts_before_solution: z.number().int().min(0).max(100).default(3).describe('wrong attempts after which the solution may be shown; 0: only after giving up'),
     /** points a hint costs (0 = hints are free) */
     hint_cost: z.number().min(0).max(100).default(0).describe('points each hint costs out of 100; 0: hints are free'),
+    /** points (out of 100) a right answer earns after the learner asked to see the solution */
+    points_after_solution: z.number().min(0).max(100).default(0).describe('points out of 100 for a right answer given after the solution was shown (default 0); hints still cost'),
   })
   .strict();
 
@@ -110,16 +112,48 @@ const Knob = z
   .strict();
 
 /**
+ * An option of a choice or multiple question, or an item of an ordering: its text, or its text
+ * with its own reason (`why`, Markdown) that the learner sees when their answer goes wrong on it.
+ * Give every option a reason, right and wrong alike, so the reason never singles out the answer.
+ */
+const Option = (max: number) =>
+  z.union([
+    text(max),
+    z
+      .object({ text: text(max), why: text(1000).describe('Markdown: why this option is right or wrong, shown when the answer goes wrong on it') })
+      .strict(),
+  ]);
+type OptionIn = string | { text: string; why: string };
+/** A matching pair: [left, right], [left, right, why] or { left, right, why }; the why is about the right-hand side. */
+const Pair = z.union([
+  z.tuple([text(200), text(300)]),
+  z.tuple([text(200), text(300), text(1000)]),
+  z.object({ left: text(200), right: text(300), why: text(1000).optional() }).strict(),
+]);
+type PairIn = z.input<typeof Pair>;
+const optText = (o: OptionIn) => (typeof o === 'string' ? o : o.text);
+const optWhy = (o: OptionIn) => (typeof o === 'string' ? undefined : o.why);
+/** The checkers see plain texts plus a parallel list of reasons (`why[i]` belongs to option, item or pair i). */
+type Why = Array<string | undefined>;
+export const withOptionWhy = <T extends { options: OptionIn[] }>(o: T): Omit<T, 'options'> & { options: string[]; why: Why } => ({ ...o, options: o.options.map(optText), why: o.options.map(optWhy) });
+export const withItemWhy = <T extends { items: OptionIn[] }>(o: T): Omit<T, 'items'> & { items: string[]; why: Why } => ({ ...o, items: o.items.map(optText), why: o.items.map(optWhy) });
+export const withPairWhy = <T extends { pairs: PairIn[] }>(o: T): Omit<T, 'pairs'> & { pairs: Array<[string, string]>; why: Why } => ({
+  ...o,
+  pairs: o.pairs.map((p): [string, string] => (Array.isArray(p) ? [p[0], p[1]] : [p.left, p.right])),
+  why: o.pairs.map((p) => (Array.isArray(p) ? p[2] : p.why)),
+});
+
+/**
  * What each kind adds to the common fields. Guided-lab stages reuse these, so a stage may ask a
  * question of any (non-guided) kind.
  */
 const kindShapes = {
   numeric: { kind: z.literal('numeric'), answer: NumericAnswer },
   table: { kind: z.literal('table'), fields: z.array(TableField).min(2).max(12) },
-  choice: { kind: z.literal('choice'), options: z.array(text(500)).min(2).max(10), answer: z.number().int().min(0) },
-  multiple: { kind: z.literal('multiple'), options: z.array(text(500)).min(2).max(10), answer: z.array(z.number().int().min(0)).min(1) },
-  ordering: { kind: z.literal('ordering'), items: z.array(text(300)).min(2).max(12) },
-  matching: { kind: z.literal('matching'), pairs: z.array(z.tuple([text(200), text(300)])).min(2).max(12) },
+  choice: { kind: z.literal('choice'), options: z.array(Option(500)).min(2).max(10), answer: z.number().int().min(0) },
+  multiple: { kind: z.literal('multiple'), options: z.array(Option(500)).min(2).max(10), answer: z.array(z.number().int().min(0)).min(1) },
+  ordering: { kind: z.literal('ordering'), items: z.array(Option(300)).min(2).max(12) },
+  matching: { kind: z.literal('matching'), pairs: z.array(Pair).min(2).max(12) },
   text: { kind: z.literal('text'), patterns: z.array(text(300)).min(1), reference: text(300) },
   predict: { kind: z.literal('predict'), scenario: z.string().max(200), answer: NumericAnswer },
   tune: {
@@ -153,10 +187,10 @@ const question = <K extends keyof typeof kindShapes>(k: K) =>
 export const StageQuestion = z.discriminatedUnion('kind', [
   question('numeric'),
   question('table'),
-  question('choice'),
-  question('multiple'),
-  question('ordering'),
-  question('matching'),
+  question('choice').transform(withOptionWhy),
+  question('multiple').transform(withOptionWhy),
+  question('ordering').transform(withItemWhy),
+  question('matching').transform(withPairWhy),
   question('text'),
   question('predict'),
   question('tune'),
@@ -167,7 +201,13 @@ export type StageQuestion = z.output<typeof StageQuestion>;
 export const Highlight = z.union([
   z.object({ vma: z.string().min(1).max(100), process: z.string().max(100).optional() }).strict(),
   z.object({ frame: z.number().int().min(0) }).strict(),
-  z.object({ counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>') }).strict(),
+  z
+    .object({
+      counter: z.string().regex(/^(vmstat|meminfo)\.\w+$|^[\w.-]+\.\w+$/, 'a counter is vmstat.<name>, meminfo.<name> or <process>.<field>'),
+      /** false: mark the counter without printing its value (while the stage's question is open) */
+      value: z.literal(false).optional().describe('false: mark the counter but hide its value until the stage is answered (when the question asks for it)'),
+    })
+    .strict(),
   z.object({ state: z.string().min(1).max(100) }).strict(),
   z.object({ log: z.string().min(1).max(300) }).strict(),
 ]);
@@ -191,10 +231,10 @@ export type GuidedStage = z.output<typeof GuidedStage>;
 export const Exercise = z.discriminatedUnion('kind', [
   z.object({ ...base, ...kindShapes.numeric }).strict(),
   z.object({ ...base, ...kindShapes.table }).strict(),
-  z.object({ ...base, ...kindShapes.choice }).strict(),
-  z.object({ ...base, ...kindShapes.multiple }).strict(),
-  z.object({ ...base, ...kindShapes.ordering }).strict(),
-  z.object({ ...base, ...kindShapes.matching }).strict(),
+  z.object({ ...base, ...kindShapes.choice }).strict().transform(withOptionWhy),
+  z.object({ ...base, ...kindShapes.multiple }).strict().transform(withOptionWhy),
+  z.object({ ...base, ...kindShapes.ordering }).strict().transform(withItemWhy),
+  z.object({ ...base, ...kindShapes.matching }).strict().transform(withPairWhy),
   z.object({ ...base, ...kindShapes.text }).strict(),
   z.object({ ...base, ...kindShapes.predict }).strict(),
   z.object({ ...base, ...kindShapes.tune }).strict(),

@@ -175,7 +175,7 @@ export interface MapRow {
   swap: number;
   mode: string;
   mapping: string;
-  segment: 'text' | 'data' | 'bss' | 'heap' | 'stack' | 'anonymous' | 'library' | 'vdso' | 'file' | 'other';
+  segment: 'text' | 'rodata' | 'data' | 'bss' | 'heap' | 'stack' | 'anonymous' | 'library' | 'vdso' | 'file' | 'other';
 }
 
 /** pmap -x from /proc/PID/smaps, with each mapping classified. */
@@ -205,7 +205,7 @@ export function maps(pid: number): MapRow[] | null {
         path === '[heap]' ? 'heap'
         : path === '[stack]' ? 'stack'
         : path === '[vdso]' || path === '[vvar]' || path === '[vsyscall]' ? 'vdso'
-        : isExe ? (mode.includes('x') ? 'text' : mode.includes('w') ? 'data' : 'text')
+        : isExe ? (mode.includes('x') ? 'text' : mode.includes('w') ? 'data' : 'rodata') // r--p: the ELF headers, .rodata, .eh_frame; RELRO after relocation
         : !path ? (prevExe && mode.includes('w') ? 'bss' : 'anonymous')
         : /\.so(\.|$)/.test(path) ? 'library'
         : 'file';

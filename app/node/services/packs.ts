@@ -6,20 +6,24 @@
 import { existsSync, readdirSync, mkdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
-import type { ExerciseView, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
+import type { z } from 'zod';
+import type { AnswerResult, ExerciseStatus, ExerciseView, Outcome, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { packScenarioId } from '../../common/api/sim.js';
-import { type Answer, check, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
+import { type Answer, check, type CheckResult, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
+import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
+import { parseScenario } from '../../common/kernel/index.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
-import { drawParams, hash32, rng, substitute } from '../../common/packs/params.js';
+import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import type { WorkerPool } from '../work/host.js';
 import { buildPackOff, checkOff, loadPackOff, type MarkdownBatch, markdownBatch, primeExercise } from '../work/packs.js';
 import { hasReport } from '../../common/packs/checkers.js';
-import { pointsFor, ProgressStore, toCsv } from '../progress/store.js';
+import { type ExerciseProgress, type ProgressFile, ProgressStore, type StageProgress } from '../progress/store.js';
+import { toCsv } from '../progress/results.js';
 import type { AssetHandler, ServiceDeps } from './index.js';
 import type { PackScenarios } from './sim.js';
 
@@ -83,7 +87,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     const folder = basename(path).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
     const id = named ?? (folder || 'draft');
     p.id = id;
-    p.manifest = { id, title: `${basename(path)} (pack.yaml has errors)`, version: '0.0.0', authors: [], licence: '', memlab: '>=0.1', policy: { attempts_before_solution: 3, hint_cost: 0 }, chapters: [] };
+    p.manifest = { id, title: `${basename(path)} (pack.yaml has errors)`, version: '0.0.0', authors: [], licence: '', memlab: '>=0.1', policy: { attempts_before_solution: 3, hint_cost: 0, points_after_solution: 0 }, chapters: [] };
   };
 
   const register = (p: Pack): Pack => {
@@ -144,27 +148,66 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   };
 
   const key = (p: Pack, exId: string) => `${p.id}/${exId}`;
-  /** the same numbers for the same learner, and new ones after a reset (a lab restarted with new parameters) */
-  const seedFor = (p: Pack, exId: string) => {
-    const resetAt = progress.snapshot.resets[key(p, exId)];
-    return hash32(`${progress.profile}/${p.id}/${exId}${resetAt ? `#${resetAt}` : ''}`);
+  const policyOf = (p: Pack) => p.manifest!.policy;
+  /** a learner's first variant of an exercise: neighbours get different numbers */
+  const initialVariant = (packId: string, exId: string) => hash32(`${progress.learnerId}/${packId}/${exId}`) % 1000;
+  const variantOf = (p: Pack, exId: string) => progress.get(key(p, exId))?.variant ?? initialVariant(p.id, exId);
+  /** the same variant always draws the same parameters (and shuffles the same way), for every learner */
+  const seedOf = (p: Pack, exId: string, variant: number) => hash32(`${p.id}/${exId}#${variant}`);
+  const paramsOf = (p: Pack, ex: Exercise, variant: number) => drawParams(ex.params, seedOf(p, ex.id, variant));
+  const nextVariant = (k: string, old: ExerciseProgress) => {
+    const cut = k.indexOf('/');
+    return (old.variant ?? initialVariant(k.slice(0, cut), k.slice(cut + 1))) + 1;
+  };
+
+  type Lab = Extract<Exercise, { kind: 'guided' }>;
+  const NO_STAGE: StageProgress = { attempts: 0, invalid: 0, hintsUsed: 0, correct: false, gaveUp: false, solutionViewed: false, afterSolution: false };
+  /** a stage's record; records from before stage grading count a stage behind the one reached (or a solved lab's) as answered */
+  const stageRec = (lab: Lab, pr: ExerciseProgress | undefined, i: number): StageProgress => {
+    const st = lab.stages[i]!;
+    const own = pr?.stages[st.id];
+    if (own) return own;
+    if (pr && st.question && !Object.keys(pr.stages).length && (i < (pr.stage ?? 0) || (pr.correct && !pr.gaveUp))) return { ...NO_STAGE, correct: true };
+    return NO_STAGE;
+  };
+  const stagePassed = (lab: Lab, pr: ExerciseProgress | undefined, i: number) => !lab.stages[i]!.question || outcomeOf(stageRec(lab, pr, i)) !== 'open';
+  /** the furthest stage the learner may stand at: the first question stage not yet passed (or the last stage) */
+  const gateOf = (lab: Lab, pr: ExerciseProgress | undefined) => {
+    for (let j = 0; j < lab.stages.length; j++) if (!stagePassed(lab, pr, j)) return j;
+    return lab.stages.length - 1;
+  };
+  const labDone = (lab: Lab, pr: ExerciseProgress | undefined) => lab.stages.every((_s, i) => stagePassed(lab, pr, i));
+  /** the lab's record-level flags, from its stages: finished when every question is answered or given up */
+  const labFlags = (lab: Lab, pr: ExerciseProgress) => {
+    const outcomes = lab.stages.map((st, i) => (st.question ? outcomeOf(stageRec(lab, pr, i)) : null)).filter((o): o is Outcome => o !== null);
+    const o = labOutcome(outcomes);
+    return { correct: o !== 'open', gaveUp: o === 'gave-up', afterSolution: o === 'after-solution' };
+  };
+  const stagePoints = (lab: Lab, pr: ExerciseProgress | undefined, policy: GradingPolicy) =>
+    lab.stages.flatMap((st, i) => (st.question ? [{ id: st.id, points: pointsOf(stageRec(lab, pr, i), policy) }] : []));
+  const pointsFor = (ex: Exercise, pr: ExerciseProgress | undefined, policy: GradingPolicy): number => {
+    if (!pr) return 0;
+    if (ex.kind === 'guided') return labPoints(stagePoints(ex, pr, policy).map((x) => x.points), pr.hintsUsed, policy);
+    return pointsOf(pr, policy);
+  };
+  const outcomeFor = (ex: Exercise, pr: ExerciseProgress | undefined): Outcome => {
+    if (!pr) return 'open';
+    if (ex.kind === 'guided') return labOutcome(ex.stages.map((st, i) => (st.question ? outcomeOf(stageRec(ex, pr, i)) : null)).filter((o): o is Outcome => o !== null));
+    return outcomeOf(pr);
   };
 
   const chapterDone = (p: Pack, chapterId: string) => {
     const ch = p.manifest!.chapters.find((c) => c.id === chapterId);
     if (!ch) return true;
-    return [...p.exercises.values()].filter((e) => e.chapter === chapterId).every((e) => {
-      const pr = progress.get(key(p, e.exercise.id));
-      return pr?.correct || pr?.gaveUp;
-    });
+    return [...p.exercises.values()].filter((e) => e.chapter === chapterId).every((e) => outcomeFor(e.exercise, progress.get(key(p, e.exercise.id))) !== 'open');
   };
 
-  const statusOf = (p: Pack, exId: string): 'new' | 'tried' | 'correct' | 'gave-up' => {
+  const STATUS: Record<Outcome, 'correct' | 'after-solution' | 'gave-up' | null> = { earned: 'correct', 'after-solution': 'after-solution', 'gave-up': 'gave-up', open: null };
+  const statusOf = (p: Pack, exId: string): ExerciseStatus => {
     const pr = progress.get(key(p, exId));
-    if (!pr) return 'new';
-    if (pr.correct) return 'correct';
-    if (pr.gaveUp) return 'gave-up';
-    return pr.attempts > 0 ? 'tried' : 'new';
+    const ex = p.exercises.get(exId)?.exercise;
+    if (!pr || !ex) return 'new';
+    return STATUS[outcomeFor(ex, pr)] ?? (pr.attempts > 0 ? 'tried' : 'new');
   };
 
   const questionWidget = (ex: Exercise | StageQuestion, seed: number): QuestionWidget => {
@@ -190,28 +233,48 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     }
   };
 
-  const widgetOf = (p: Pack, ex: Exercise, seed: number, render: (s: string) => string, stage: number): Widget => {
-    switch (ex.kind) {
-      case 'observe':
-        return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
-      case 'guided': {
-        let step = 0;
-        const stages = ex.stages.map((st, i) => {
-          step += st.advance;
-          return {
-            id: st.id,
-            title: st.title ?? st.id,
-            step,
-            html: render(st.say),
-            highlight: st.highlight as Array<Record<string, string | number>>,
-            ...(st.question ? { question: { html: render(st.question.prompt), widget: questionWidget(st.question, seed + i) } } : {}),
-          };
-        });
-        return { kind: 'guided', scenario: ex.scenario, stages, stage: Math.min(stage, ex.stages.length - 1) };
-      }
-      default:
-        return questionWidget(ex, seed);
-    }
+  /**
+   * A lab's stages as the learner may see them: stages beyond the next unanswered question carry
+   * only their title and step (no text, question or solution); each reached question stage has
+   * its own grade, and its solution only once asked for or given up.
+   */
+  const labWidget = (p: Pack, ex: Lab, pr: ExerciseProgress | undefined, seed: number, params: ParamValues, render: (s: string) => string): Widget => {
+    const policy = policyOf(p);
+    const gate = gateOf(ex, pr);
+    const done = labDone(ex, pr);
+    let step = 0;
+    const stages = ex.stages.map((st, i) => {
+      step += st.advance;
+      const reached = done || i <= gate;
+      const base = { id: st.id, title: st.title ?? st.id, step, reached, html: reached ? render(st.say) : '', highlight: reached ? (st.highlight as Array<Record<string, string | number | boolean>>) : [] };
+      if (!reached || !st.question) return base;
+      const q = st.question;
+      const rec = stageRec(ex, pr, i);
+      const outcome = outcomeOf(rec);
+      // a counter whose value the question asks for is shown once the stage is done
+      if (outcome !== 'open') base.highlight = base.highlight.map((h) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'value')));
+      const shown = rec.solutionViewed || rec.gaveUp;
+      const grade = {
+        outcome,
+        attempts: rec.attempts,
+        attemptsLeft: policy.attempts_before_solution > 0 ? Math.max(0, policy.attempts_before_solution - rec.attempts) : 0,
+        hints: q.hints.slice(0, rec.hintsUsed).map((h) => substitute(h, params)),
+        hintsTotal: q.hints.length,
+        solutionAvailable: outcome === 'open' && !shown && policy.attempts_before_solution > 0 && rec.attempts >= policy.attempts_before_solution,
+        solutionViewed: shown,
+        ...(shown ? { solution: solutionSafe(p, stageExercise(ex, st.id)!, params) } : {}),
+        ...(outcome !== 'open' ? { points: pointsOf(rec, policy) } : {}),
+        ...(outcome !== 'open' && q.explanation ? { explanation: render(q.explanation) } : {}),
+      };
+      return { ...base, question: { html: render(q.prompt), widget: questionWidget(q, seed + i) }, grade };
+    });
+    return { kind: 'guided', scenario: ex.scenario, stages, stage: Math.min(pr?.stage ?? 0, ex.stages.length - 1), policy: { hintCost: policy.hint_cost, pointsAfterSolution: policy.points_after_solution } };
+  };
+
+  const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
+    if (ex.kind === 'observe') return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+    if (ex.kind === 'guided') throw new Error('a lab is drawn by labWidget');
+    return questionWidget(ex, seed);
   };
 
   const solutionOf = (p: Pack, ex: Exercise, params: Record<string, number | string>): string => {
@@ -255,33 +318,60 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   };
   const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
 
+  /** A short text rendered as one paragraph is shown inline: without its <p>. */
+  const oneParagraph = (html: string) => /^<p>((?:(?!<\/?p>)[\s\S])*)<\/p>\n?$/.exec(html)?.[1] ?? html;
+  /** Pack Markdown of one exercise file to HTML, its {{params}} filled in. */
+  const markdownOf = (p: Pack, file: string, params: Record<string, number | string>) => {
+    const baseDir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+    return (s: string) => oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
+  };
+
+  /** the step at which a predict exercise's outcome appears: the snapshot its answer reads, else the end */
+  const outcomeStep = (p: Pack, ex: Exercise): number | undefined => {
+    if (ex.kind !== 'predict') return undefined;
+    try {
+      const sc = parseScenario(scenarioText(p)(ex.scenario));
+      const label = /\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./.exec(ex.answer.expr)?.[1];
+      const at = label ? sc.steps.findIndex((s) => 'label' in s && (s as { label?: string }).label === label) : -1;
+      return at >= 0 ? at + 1 : sc.steps.length;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** the exercise as the learner sees it now; `preview`: an author's look at another variant (nothing recorded) */
   /** the exercise as the learner sees it; with a pool, its simulations and Markdown are done in workers first */
-  const view = async (p: Pack, exId: string): Promise<ExerciseView> => {
-    if (!work) return viewNow(p, exId);
+  const view = async (p: Pack, exId: string, preview?: number): Promise<ExerciseView> => {
+    if (!work) return viewNow(p, exId, preview);
     const le = p.exercises.get(exId);
     if (le) await primeExercise(le.exercise, scenarioText(p), work.pool, hasReport);
     const batch = markdownBatch();
-    return batch.fill(viewNow(p, exId, batch), work.pool);
+    return batch.fill(viewNow(p, exId, preview, batch), work.pool);
   };
 
-  const viewNow = (p: Pack, exId: string, md?: MarkdownBatch): ExerciseView => {
+  const viewNow = (p: Pack, exId: string, preview?: number, md?: MarkdownBatch): ExerciseView => {
     const le = p.exercises.get(exId);
     if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
     const ex = le.exercise;
-    const seed = seedFor(p, exId);
-    const params = drawParams(ex.params, seed);
-    const pr = progress.get(key(p, exId));
-    const status = statusOf(p, exId);
-    const policy = p.manifest!.policy;
+    const pr = preview === undefined ? progress.get(key(p, exId)) : undefined;
+    const variant = preview ?? variantOf(p, exId);
+    const seed = seedOf(p, exId, variant);
+    const params = paramsOf(p, ex, variant);
+    const status = preview === undefined ? statusOf(p, exId) : 'new';
+    const outcome = outcomeFor(ex, pr);
+    const policy = policyOf(p);
     const attempts = pr?.attempts ?? 0;
-    const done = status === 'correct' || status === 'gave-up';
+    const done = outcome !== 'open';
     const order = p.manifest!.chapters.flatMap((c) => c.exercises).map((f) => [...p.exercises.values()].find((e) => e.file === f)?.exercise.id).filter((x): x is string => !!x);
     const i = order.indexOf(exId);
     const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
     const render = (s: string) => (md ? md.render(substitute(s, params), p.id, baseDir) : renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
-    const offerSolution = done || (policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution);
+    const shown = !!pr && (pr.solutionViewed || pr.gaveUp);
+    const solutionAvailable = ex.kind !== 'guided' && !done && !shown && policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution;
     // the simulator opens the exercise's scenario, built in or a file of this pack
     const scenarioId = !ex.scenario ? undefined : ex.scenario.startsWith('builtin:') ? ex.scenario.slice(8) : packScenarioId(p.id, ex.scenario);
+    // a prediction is made before the outcome is seen: the simulator stops short of it until then
+    const until = done || shown ? undefined : outcomeStep(p, ex);
     return {
       packId: p.id,
       id: exId,
@@ -289,19 +379,63 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       kind: ex.kind,
       chapter: le.chapter,
       html: render(le.prose),
-      widget: widgetOf(p, ex, seed, render, pr?.stage ?? 0),
-      ...(scenarioId ? { simulator: { scenarioId, step: ex.show_step ?? 0 } } : {}),
+      widget: ex.kind === 'guided' ? labWidget(p, ex, pr, seed, params, render) : widgetOf(p, ex, seed),
+      ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown } } : {}),
       status,
+      outcome,
+      attempt: (pr?.history.length ?? 0) + 1,
+      variant,
+      ...(preview !== undefined ? { preview: true } : {}),
+      ...(done ? { points: pointsFor(ex, pr, policy) } : {}),
+      solutionAvailable,
+      solutionViewed: shown,
+      pointsAfterSolution: policy.points_after_solution,
       attempts,
-      attemptsLeft: Math.max(0, policy.attempts_before_solution - attempts),
-      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => substitute(h, params)),
+      attemptsLeft: policy.attempts_before_solution > 0 ? Math.max(0, policy.attempts_before_solution - attempts) : 0,
+      // hints are Markdown like the explanation (HTML off), rendered here as HTML, their {{params}} filled in
+      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => oneParagraph(render(h))),
       hintsTotal: ex.hints.length,
       hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
-      ...(offerSolution && status !== 'new' ? { solution: solutionSafe(p, ex, params) } : {}),
+      ...(ex.kind !== 'guided' && (shown || preview !== undefined) ? { solution: solutionSafe(p, ex, params) } : {}),
       ...(i > 0 ? { prev: order[i - 1] } : {}),
       ...(i >= 0 && i < order.length - 1 ? { next: order[i + 1] } : {}),
     };
+  };
+
+  /** what a learner's answer is recorded as: short, readable JSON */
+  const answerText = (a: unknown) => JSON.stringify(a).slice(0, 2000);
+  /** make sure the current attempt records its variant, parameters and the pack's version */
+  const stamp = (p: Pack, ex: Exercise) => (x: ExerciseProgress): ExerciseProgress => {
+    const variant = x.variant ?? initialVariant(p.id, ex.id);
+    return { ...x, variant, params: paramsOf(p, ex, variant), packVersion: p.manifest!.version };
+  };
+  const exerciseOf = (p: Pack, exId: string) => {
+    const le = p.exercises.get(exId);
+    if (!le) throw new ApiError('not-found', `pack '${p.id}' has no exercise '${exId}'`, { field: 'exerciseId' });
+    return le.exercise;
+  };
+  /** a lab's stage by id (or the stage the learner is at), refused unless it asks a question that was reached */
+  const labStage = (p: Pack, ex: Exercise, stageId: string | undefined): { lab: Lab; i: number } | null => {
+    if (ex.kind !== 'guided') {
+      if (stageId !== undefined) throw new ApiError('invalid-input', `'${ex.id}' is a ${ex.kind} exercise, not a guided lab: it has no stage '${stageId}'`, { field: 'stage' });
+      return null;
+    }
+    const pr = progress.get(key(p, ex.id));
+    const i = stageId === undefined ? gateOf(ex, pr) : ex.stages.findIndex((s) => s.id === stageId);
+    if (i < 0) throw new ApiError('not-found', `lab '${ex.id}' has no stage '${stageId}' (its stages: ${ex.stages.map((s) => s.id).join(', ')})`, { field: 'stage' });
+    const st = ex.stages[i]!;
+    if (!st.question) throw new ApiError('invalid-input', `stage ${i + 1} (${st.title ?? st.id}) of '${ex.id}' asks no question`, { field: 'stage' });
+    if (i > gateOf(ex, pr)) throw new ApiError('forbidden', `lab '${ex.id}': stage ${i + 1} (${st.title ?? st.id}) is not reached yet`, { field: 'stage' });
+    return { lab: ex, i };
+  };
+  const setStage = (x: ExerciseProgress, id: string, fn: (s: StageProgress) => StageProgress): ExerciseProgress => ({ ...x, stages: { ...x.stages, [id]: fn({ ...NO_STAGE, ...x.stages[id] }) } });
+  /** after a stage changed: the lab's flags, and the stage reached moves past a finished stage */
+  const settleLab = (lab: Lab, i: number, x: ExerciseProgress): ExerciseProgress => {
+    const passed = stagePassed(lab, x, i);
+    const stage = passed ? Math.max(x.stage ?? 0, Math.min(i + 1, lab.stages.length - 1)) : (x.stage ?? 0);
+    const f = labFlags(lab, x);
+    return { ...x, stage, ...f, solvedAt: f.correct ? (x.solvedAt ?? Date.now()) : x.solvedAt };
   };
 
   const assets: AssetHandler = {
@@ -384,54 +518,91 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       const resume = chapters.filter((c) => !c.locked).flatMap((c) => c.exercises).find((e) => e.status !== 'correct' && e.status !== 'gave-up')?.id;
       return { ...summary(p), description: m.description ?? '', ...(resume ? { resume } : {}), chapters };
     },
-    'exercise.get': async ({ packId, exerciseId }) => {
+    'exercise.get': async ({ packId, exerciseId, variant }, ctx) => {
       const p = await pack(packId);
-      if (!progress.get(key(p, exerciseId)) && p.exercises.has(exerciseId)) await progress.update(key(p, exerciseId), (x) => x);
+      const ex = exerciseOf(p, exerciseId);
+      if (variant !== undefined) {
+        // an author looks at another variant's numbers; a learner keeps the variant they drew
+        if (!watchers.has(`${ctx.clientId}/${packId}`)) throw new ApiError('forbidden', `opening variant ${variant} of '${exerciseId}' by URL needs author mode: tick "Author mode" for the pack folder '${packId}' first`, { field: 'variant' });
+        return view(p, exerciseId, variant);
+      }
+      const pr = progress.get(key(p, exerciseId));
+      if (!pr || pr.variant === undefined || !pr.params) await progress.update(key(p, exerciseId), stamp(p, ex));
       return view(p, exerciseId);
     },
-    'exercise.answer': async ({ packId, exerciseId, answer, measured }) => {
+    'exercise.answer': async ({ packId, exerciseId, answer, measured, variant }, ctx) => {
       const p = await pack(packId);
-      const le = p.exercises.get(exerciseId);
-      if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
-      const ex = le.exercise;
-      const params = drawParams(ex.params, seedFor(p, exerciseId));
-      if (ex.kind === 'guided' && 'stage' in answer) {
-        // stages are answered in order: the next unanswered question gates the rest
-        const at = progress.get(key(p, exerciseId))?.stage ?? 0;
-        const i = ex.stages.findIndex((st) => st.id === answer.stage);
-        const gate = ex.stages.findIndex((st, j) => j >= at && st.question);
-        if (i > gate && gate >= 0 && !progress.get(key(p, exerciseId))?.correct) {
-          const g = ex.stages[gate]!;
-          return { verdict: 'invalid' as const, message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.`, exercise: await view(p, exerciseId) };
-        }
-      }
-      const checkCtx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
-      const r = work ? await checkOff(ex, answer as Answer, checkCtx, work.pool) : check(ex, answer as Answer, checkCtx);
-      await progress.update(key(p, exerciseId), (x) => {
-        if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1 };
-        if (x.correct) return x; // answering again after solving changes nothing
-        if (ex.kind === 'guided' && 'stage' in answer) {
-          // a lab is solved when its last question is answered right; a wrong one may send the learner back
-          const i = ex.stages.findIndex((st) => st.id === answer.stage);
-          const lastQ = ex.stages.map((st, j) => (st.question ? j : -1)).reduce((a, b) => Math.max(a, b), -1);
-          const stage = r.verdict === 'correct' ? Math.max(x.stage ?? 0, Math.min(i + 1, ex.stages.length - 1)) : r.backTo ? ex.stages.findIndex((st) => st.id === r.backTo) : (x.stage ?? 0);
-          const solved = r.verdict === 'correct' && i === lastQ;
-          return { ...x, attempts: x.attempts + 1, stage, correct: solved, solvedAt: solved ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
-        }
-        return { ...x, attempts: x.attempts + 1, correct: r.verdict === 'correct', solvedAt: r.verdict === 'correct' ? Date.now() : x.solvedAt, lastAnswer: JSON.stringify(answer).slice(0, 2000) };
+      const ex = exerciseOf(p, exerciseId);
+      if (variant !== undefined && !watchers.has(`${ctx.clientId}/${packId}`)) throw new ApiError('forbidden', `answering variant ${variant} needs author mode for '${packId}'`, { field: 'variant' });
+      const params = paramsOf(p, ex, variant ?? variantOf(p, exerciseId));
+      const file = p.exercises.get(exerciseId)!.file;
+      const k = key(p, exerciseId);
+      const cctx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
+      const reply = async (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => ({
+        verdict: r.verdict,
+        message: r.message,
+        ...(r.unitRead ? { unitRead: r.unitRead } : {}),
+        // misconceptions and option reasons are Markdown: rendered as HTML like the explanation
+        ...(r.diagnosis ? { diagnosis: markdownOf(p, file, params)(r.diagnosis) } : {}),
+        ...(r.partial !== undefined ? { partial: r.partial } : {}),
+        ...(r.fields ? { fields: Object.fromEntries(Object.entries(r.fields).map(([k, f]) => [k, f.diagnosis ? { ...f, diagnosis: markdownOf(p, file, params)(f.diagnosis) } : f])) } : {}),
+        ...extra,
+        exercise: await view(p, exerciseId, variant),
       });
+      // predict and tune run their scenario: with a pool, every check runs in a worker
+      const checkNow = (e: Exercise, a: Answer) => (work ? checkOff(e, a, cctx, work.pool) : Promise.resolve(check(e, a, cctx)));
+      if (ex.kind === 'guided') {
+        if (!('stage' in answer)) return reply({ verdict: 'invalid', message: 'Answer the question of a stage.' });
+        const pr = progress.get(k);
+        const i = ex.stages.findIndex((st) => st.id === answer.stage);
+        const st = ex.stages[i];
+        const q = st ? stageExercise(ex, st.id) : undefined;
+        if (!st || !q) return reply({ verdict: 'invalid', message: `Stage '${answer.stage}' asks no question.` });
+        const gate = gateOf(ex, pr);
+        if (variant === undefined && i > gate) {
+          const g = ex.stages[gate]!;
+          return reply({ verdict: 'invalid', message: `Answer stage ${gate + 1} (${g.title ?? g.id}) first.` }, { stage: st.id });
+        }
+        // a finished stage keeps its grade: revisiting it re-answers nothing
+        if (variant === undefined && stagePassed(ex, pr, i)) return reply({ verdict: 'invalid', message: `Stage ${i + 1} (${st.title ?? st.id}) is already done; answering it again changes nothing.` }, { stage: st.id });
+        const r = await checkNow(q, answer.answer as Answer);
+        let extra: Partial<z.infer<typeof AnswerResult>> = { stage: st.id };
+        if (r.verdict === 'incorrect' && st.on_wrong) {
+          const back = ex.stages.find((x) => x.id === st.on_wrong!.back_to);
+          const bi = ex.stages.findIndex((x) => x.id === st.on_wrong!.back_to);
+          const title = back?.title ?? st.on_wrong.back_to;
+          extra = { ...extra, backTo: st.on_wrong.back_to, revisit: { stage: st.on_wrong.back_to, title: `${bi + 1}. ${title}`, why: st.on_wrong.say ?? `Stage ${bi + 1} (${title}) shows what this question depends on.` } };
+        }
+        if (variant !== undefined) return reply(r, extra);
+        await progress.update(k, (x0) => {
+          const x = stamp(p, ex)(x0);
+          const event = { at: Date.now(), type: 'answer' as const, stage: st.id, answer: answerText(answer.answer), verdict: r.verdict, ...(x.stages[st.id]?.solutionViewed ? { afterSolution: true } : {}) };
+          const withEvent = { ...x, events: [...x.events, event], lastAnswer: answerText(answer) };
+          if (r.verdict === 'invalid') return { ...setStage(withEvent, st.id, (s) => ({ ...s, invalid: s.invalid + 1 })), invalid: x.invalid + 1 };
+          const y = setStage({ ...withEvent, attempts: x.attempts + 1 }, st.id, (s) => ({
+            ...s,
+            attempts: s.attempts + 1,
+            ...(r.verdict === 'correct' ? { correct: true, afterSolution: s.solutionViewed, solvedAt: Date.now() } : {}),
+          }));
+          return settleLab(ex, i, y);
+        });
+        return reply(r, extra);
+      }
+      if ('stage' in answer) return reply({ verdict: 'invalid', message: `'${exerciseId}' is not a guided lab: it has no stages.` });
+      const r = await checkNow(ex, answer as Answer);
+      if (variant === undefined) {
+        await progress.update(k, (x0) => {
+          const x = stamp(p, ex)(x0);
+          if (x.correct) return x; // answering again after solving changes nothing
+          const event = { at: Date.now(), type: 'answer' as const, answer: answerText(answer), verdict: r.verdict, ...(x.solutionViewed ? { afterSolution: true } : {}) };
+          if (r.verdict === 'invalid') return { ...x, invalid: x.invalid + 1, events: [...x.events, event] };
+          const right = r.verdict === 'correct';
+          return { ...x, attempts: x.attempts + 1, correct: right, afterSolution: right && x.solutionViewed, solvedAt: right ? Date.now() : x.solvedAt, lastAnswer: answerText(answer), events: [...x.events, event] };
+        });
+      }
       // predict, then run: once the prediction is right, say what the run itself gives
       const ran = ex.kind === 'predict' && r.verdict === 'correct' ? ` The simulator's run of the scenario gives ${solutionSafe(p, ex, params)}; step through it beside this exercise to see where it comes from.` : '';
-      return {
-        verdict: r.verdict,
-        message: r.message + ran,
-        ...(r.unitRead ? { unitRead: r.unitRead } : {}),
-        ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
-        ...(r.partial !== undefined ? { partial: r.partial } : {}),
-        ...(r.fields ? { fields: r.fields } : {}),
-        ...(r.backTo ? { backTo: r.backTo } : {}),
-        exercise: await view(p, exerciseId),
-      };
+      return reply({ ...r, message: r.message + ran });
     },
     'pack.watch': async ({ packId, watch: on }, ctx) => {
       const p = await pack(packId);
@@ -477,32 +648,67 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       const ex = le.exercise;
       if (ex.kind !== 'guided') throw new ApiError('invalid-input', `'${exerciseId}' is a ${ex.kind} exercise, not a guided lab: it has no stage '${stage}'`, { field: 'exerciseId' });
       const pr = progress.get(key(p, exerciseId));
-      const move = reachStage(ex, pr?.stage ?? 0, !!pr?.correct, stage);
+      const move = reachStage(ex, pr?.stage ?? 0, labDone(ex, pr), stage);
       if (!move.ok) throw new ApiError(move.code === 'unknown-stage' ? 'not-found' : 'forbidden', move.message, { field: 'stage' });
       // going back to look at an earlier stage keeps the stage reached; only going on is saved
       if (move.stage > (pr?.stage ?? 0)) await progress.update(key(p, exerciseId), (x) => ({ ...x, stage: Math.max(x.stage ?? 0, move.stage) }));
       return view(p, exerciseId);
     },
-    'exercise.hint': async ({ packId, exerciseId }) => {
+    'exercise.hint': async ({ packId, exerciseId, stage }) => {
       const p = await pack(packId);
-      const le = p.exercises.get(exerciseId);
-      if (!le) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
-      await progress.update(key(p, exerciseId), (x) => ({ ...x, hintsUsed: Math.min(le.exercise.hints.length, x.hintsUsed + 1) }));
+      const ex = exerciseOf(p, exerciseId);
+      const at = labStage(p, ex, stage);
+      await progress.update(key(p, exerciseId), (x) => {
+        const event = { at: Date.now(), type: 'hint' as const, ...(at ? { stage: at.lab.stages[at.i]!.id } : {}) };
+        if (at) {
+          const st = at.lab.stages[at.i]!;
+          return { ...setStage(x, st.id, (s) => ({ ...s, hintsUsed: Math.min(st.question!.hints.length, s.hintsUsed + 1) })), events: [...x.events, event] };
+        }
+        return { ...x, hintsUsed: Math.min(ex.hints.length, x.hintsUsed + 1), events: [...x.events, event] };
+      });
       return view(p, exerciseId);
     },
-    'exercise.giveUp': async ({ packId, exerciseId }) => {
+    'exercise.solution': async ({ packId, exerciseId, stage }) => {
       const p = await pack(packId);
-      if (!p.exercises.has(exerciseId)) throw new ApiError('not-found', `pack '${packId}' has no exercise '${exerciseId}'`);
-      await progress.update(key(p, exerciseId), (x) => (x.correct ? x : { ...x, gaveUp: true }));
+      const ex = exerciseOf(p, exerciseId);
+      const at = labStage(p, ex, stage);
+      const pr = progress.get(key(p, exerciseId));
+      const policy = policyOf(p);
+      const tried = at ? stageRec(at.lab, pr, at.i).attempts : (pr?.attempts ?? 0);
+      const open = at ? !stagePassed(at.lab, pr, at.i) : outcomeFor(ex, pr) === 'open';
+      if (open && (policy.attempts_before_solution === 0 || tried < policy.attempts_before_solution))
+        throw new ApiError('forbidden', policy.attempts_before_solution === 0 ? 'this pack shows a solution only to a learner who gives up' : `the solution opens after ${policy.attempts_before_solution} wrong attempts (${tried} so far)`, { field: at ? 'stage' : 'exerciseId' });
+      await progress.update(key(p, exerciseId), (x) => {
+        const event = { at: Date.now(), type: 'solution' as const, ...(at ? { stage: at.lab.stages[at.i]!.id } : {}) };
+        if (at) return { ...setStage(x, at.lab.stages[at.i]!.id, (s) => ({ ...s, solutionViewed: true })), events: [...x.events, event] };
+        return { ...x, solutionViewed: true, events: [...x.events, event] };
+      });
+      return view(p, exerciseId);
+    },
+    'exercise.giveUp': async ({ packId, exerciseId, stage }) => {
+      const p = await pack(packId);
+      const ex = exerciseOf(p, exerciseId);
+      const at = labStage(p, ex, stage);
+      await progress.update(key(p, exerciseId), (x) => {
+        const event = { at: Date.now(), type: 'give-up' as const, ...(at ? { stage: at.lab.stages[at.i]!.id } : {}) };
+        if (at) {
+          const st = at.lab.stages[at.i]!;
+          if (stagePassed(at.lab, x, at.i)) return x;
+          return settleLab(at.lab, at.i, { ...setStage(x, st.id, (s) => ({ ...s, gaveUp: true, solutionViewed: true })), events: [...x.events, event] });
+        }
+        return x.correct ? x : { ...x, gaveUp: true, solutionViewed: true, events: [...x.events, event] };
+      });
       return view(p, exerciseId);
     },
     'exercise.reset': async ({ packId, exerciseId }) => {
       const p = await pack(packId);
-      await progress.reset([key(p, exerciseId)]);
+      const ex = exerciseOf(p, exerciseId);
+      await progress.reset([key(p, exerciseId)], nextVariant);
+      await progress.update(key(p, exerciseId), stamp(p, ex));
       return view(p, exerciseId);
     },
     'progress.resetAll': async () => {
-      await progress.reset('all');
+      await progress.reset('all', nextVariant);
       return { reset: true };
     },
     'progress.profiles': () => {
@@ -523,15 +729,22 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     },
     'progress.export': async ({ format }) => {
       await progress.flush();
-      // each record carries its points under its own pack's hint cost
+      // each attempt carries its points under its own pack's policy, each lab stage its own
       const snap = progress.snapshot;
+      const graded = (k: string, pr: ExerciseProgress | Omit<ExerciseProgress, 'history'>) => {
+        const cut = k.indexOf('/');
+        const p = packs.get(k.slice(0, cut));
+        const ex = p?.exercises.get(k.slice(cut + 1))?.exercise;
+        if (!p?.manifest || !ex) return pr;
+        const policy = policyOf(p);
+        const full = { history: [], ...pr } as ExerciseProgress;
+        const stages = ex.kind === 'guided' ? Object.fromEntries(stagePoints(ex, full, policy).map(({ id, points }) => [id, { ...stageRec(ex, full, ex.stages.findIndex((s) => s.id === id)), points }])) : pr.stages;
+        return { ...pr, stages, points: pointsFor(ex, full, policy), packVersion: pr.packVersion ?? p.manifest.version };
+      };
       const exercises = Object.fromEntries(
-        Object.entries(snap.exercises).map(([k, pr]) => {
-          const policy = packs.get(k.slice(0, k.indexOf('/')))?.manifest?.policy;
-          return [k, policy ? { ...pr, points: pointsFor(pr, policy.hint_cost) } : pr];
-        }),
+        Object.entries(snap.exercises).map(([k, pr]) => [k, { ...graded(k, pr), history: pr.history.map((h) => graded(k, h)) }]),
       );
-      const data = { ...snap, exercises };
+      const data = { ...snap, exercises, exportedAt: Date.now() } as unknown as ProgressFile;
       return format === 'json'
         ? { fileName: `memlab-results-${data.profile}.json`, text: JSON.stringify(data, null, 2) }
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };

@@ -288,6 +288,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
         sessionId: s.id,
         title: scenario.title ?? scenario.file ?? 'scenario',
         description: (scenario.description ?? '').trim(),
+        ...(scenario.outcome?.trim() ? { outcome: scenario.outcome.trim() } : {}),
         stepCount: scenario.steps.length,
         steps: scenario.steps.map(describeStep),
         processes: scenario.processes.map((p) => p.name),

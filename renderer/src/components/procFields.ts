@@ -49,7 +49,7 @@ export const PROC_FIELDS = {
   'pmap.Swap': smaps('Swap', 'pages of this mapping now in swap'),
   'pmap.Mode': { source: 'perms column of /proc/PID/maps', meaning: 'r read, w write, x execute, s shared / p private (L: locked by mlock, VmFlags lo in smaps)' },
   'pmap.Mapping': { source: 'pathname column of /proc/PID/maps', meaning: 'the file mapped, [heap], [stack], or [ anon ] for anonymous memory' },
-  'pmap.Segment': { source: 'the lab\'s classification of /proc/PID/maps (perms, inode and pathname)', meaning: 'text, data, bss, heap, stack, library, anonymous, vdso or another file' },
+  'pmap.Segment': { source: 'the lab\'s classification of /proc/PID/maps (perms, inode and pathname)', meaning: 'text (r-x code), rodata (the program\'s read-only r-- parts: string literals, constants, ELF headers), data, bss, heap, stack, library, anonymous, vdso or another file' },
   'pmap.pages': {
     source: 'Rss and Swap in /proc/PID/smaps ÷ page size; per page, /proc/PID/pagemap (bit 63 present, bit 62 swapped) and KPF_ZERO_PAGE in /proc/kpageflags',
     meaning: 'the mapping\'s pages: resident in RAM, swapped out, mapped to the shared zero page (read but never written; not counted in Rss), or not in RAM (never touched, or a file page dropped from the page cache: it is still in its file)',
@@ -122,7 +122,7 @@ export const STATUS_MEANING: Record<string, string> = {
   VmLck: 'memory locked with mlock: never reclaimed',
   VmPin: 'pinned memory (e.g. for device DMA)',
   VmHWM: 'the largest VmRSS so far (high water mark)',
-  VmRSS: 'pages in RAM now (top: RES) = RssAnon + RssFile + RssShmem; summed from per-CPU counters, so approximate',
+  VmRSS: 'pages in RAM now (top: RES) = RssAnon + RssFile + RssShmem; exact since Linux 6.16, which sums the per-CPU counters (6.2–6.15 read them approximately)',
   RssAnon: 'resident anonymous memory: heap, stack, anonymous mmaps',
   RssFile: 'resident file pages: the program, libraries, mapped files',
   RssShmem: 'resident shared memory (tmpfs, shared anonymous mappings, SysV shm)',
@@ -135,6 +135,20 @@ export const STATUS_MEANING: Record<string, string> = {
   HugetlbPages: 'explicit huge pages (hugetlbfs)',
   Threads: 'threads in the process',
 };
+
+/**
+ * Where a counter a guided stage points at is read on Linux: "VmRSS in /proc/PID/status of demo",
+ * "oom_score in /proc/PID/oom_score of cache", "minflt, field 10 of /proc/PID/stat of demo".
+ * owner is a process name, or vmstat / meminfo.
+ */
+export function counterSource(owner: string, field: string): string {
+  if (owner === 'vmstat') return `${field} in /proc/vmstat`;
+  if (owner === 'meminfo') return `${field} in /proc/meminfo`;
+  if (field === 'oom_score' || field === 'oom_score_adj') return `${field} in /proc/PID/${field} of ${owner}`;
+  if (field === 'minflt') return `minflt, field 10 of /proc/PID/stat of ${owner}`;
+  if (field === 'majflt') return `majflt, field 12 of /proc/PID/stat of ${owner}`;
+  return `${field} in /proc/PID/status of ${owner}`;
+}
 
 /** The tooltip of a /proc/PID/status line. */
 export const statusTip = (field: string): string => `${field} in /proc/PID/status${STATUS_MEANING[field] ? `: ${STATUS_MEANING[field]}` : ''}`;

@@ -2,7 +2,18 @@
 import type { ExerciseView, PackDetail, PackSummary } from '@api/packs';
 import { api } from '../api/index.js';
 
-export type Feedback = { verdict: 'correct' | 'incorrect' | 'invalid'; message: string; unitRead?: string; diagnosis?: string; partial?: number; fields?: Record<string, { verdict: string; message: string }>; backTo?: string };
+export type Feedback = {
+  verdict: 'correct' | 'incorrect' | 'invalid';
+  message: string;
+  unitRead?: string;
+  diagnosis?: string;
+  partial?: number;
+  fields?: Record<string, { verdict: string; message: string }>;
+  backTo?: string;
+  /** guided labs: the stage answered, and the earlier stage this wrong answer depends on */
+  stage?: string;
+  revisit?: { stage: string; title: string; why: string };
+};
 
 class ExercisesStore {
   packs = $state<PackSummary[]>([]);
@@ -87,10 +98,11 @@ class ExercisesStore {
     });
   }
 
-  async openExercise(packId: string, exerciseId: string): Promise<void> {
+  /** variant: an author's preview of that variant (author mode), recorded nowhere */
+  async openExercise(packId: string, exerciseId: string, variant?: number): Promise<void> {
     if (this.pack?.id !== packId) await this.openPack(packId);
     await this.guard(async () => {
-      this.exercise = await api.call('exercise.get', { packId, exerciseId });
+      this.exercise = await api.call('exercise.get', { packId, exerciseId, ...(variant !== undefined ? { variant } : {}) });
       this.feedback = null;
     });
   }
@@ -104,9 +116,11 @@ class ExercisesStore {
     const ex = this.exercise;
     if (!ex) return;
     await this.guard(async () => {
-      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}) });
+      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}), ...(ex.preview ? { variant: ex.variant } : {}) });
+      // the learner may have moved on to another exercise meanwhile
+      if (this.exercise?.packId !== ex.packId || this.exercise.id !== ex.id) return;
       this.exercise = r.exercise;
-      this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial, fields: r.fields, backTo: r.backTo };
+      this.feedback = { verdict: r.verdict, message: r.message, unitRead: r.unitRead, diagnosis: r.diagnosis, partial: r.partial, fields: r.fields, backTo: r.backTo, stage: r.stage, revisit: r.revisit };
       await this.refreshPack();
     });
   }
@@ -124,11 +138,12 @@ class ExercisesStore {
     return r === true;
   }
 
-  async act(method: 'exercise.hint' | 'exercise.giveUp' | 'exercise.reset'): Promise<void> {
+  /** stage: a guided lab's stage (hint, solution and give-up are per stage) */
+  async act(method: 'exercise.hint' | 'exercise.solution' | 'exercise.giveUp' | 'exercise.reset', stage?: string): Promise<void> {
     const ex = this.exercise;
     if (!ex) return;
     await this.guard(async () => {
-      this.exercise = await api.call(method, { packId: ex.packId, exerciseId: ex.id });
+      this.exercise = await api.call(method, { packId: ex.packId, exerciseId: ex.id, ...(stage !== undefined && method !== 'exercise.reset' ? { stage } : {}) });
       if (method !== 'exercise.hint') this.feedback = null;
       await this.refreshPack();
     });

@@ -26,7 +26,11 @@ class SimStore {
   highlights = $state<Highlight[]>([]);
   /** the process whose address space is drawn: the only pmap each view carries */
   selected = $state<string | null>(null);
+  /** beside a predict exercise: the last step that may be shown before the prediction is committed */
+  limit = $state<number | null>(null);
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** each load's number: a load overtaken by a later one (the learner moved on) is dropped and its session closed */
+  private generation = 0;
   private wanted: number | null = null;
   /** the step last asked for (ahead of `view` while a seek is under way) */
   private cursor = 0;
@@ -56,36 +60,53 @@ class SimStore {
     this.pause();
     this.error = null;
     this.loading = true;
+    const gen = ++this.generation;
     try {
       if (this.loaded) void api.call('sim.close', { sessionId: this.loaded.sessionId }).catch(() => {});
-      this.loaded = await api.call('sim.load', src);
+      const loaded = await api.call('sim.load', src);
+      if (gen !== this.generation) {
+        void api.call('sim.close', { sessionId: loaded.sessionId }).catch(() => {});
+        return;
+      }
+      this.loaded = loaded;
       this.scenarioId = id;
       this.view = null;
       const named = highlightedProcess(this.highlights);
       this.selected = named && this.loaded.processes.includes(named) ? named : (this.loaded.processes[0] ?? null);
       await this.seek(step);
     } catch (err) {
+      if (gen !== this.generation) return;
       this.loaded = null;
       this.view = null;
       this.error = err instanceof Error ? err.message : String(err);
     } finally {
-      this.loading = false;
+      if (gen === this.generation) this.loading = false;
     }
   }
 
   /** Seek; rapid scrubbing coalesces to the latest wanted step. */
   async seek(step: number): Promise<void> {
     if (!this.loaded) return;
-    const target = Math.max(0, Math.min(step, this.loaded.stepCount));
+    const target = Math.max(0, Math.min(step, this.loaded.stepCount, this.limit ?? Infinity));
     this.wanted = target;
     this.cursor = target;
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.wanted !== null) {
+      while (this.wanted !== null && this.loaded) {
         const s = this.wanted;
         this.wanted = null;
-        this.view = await api.call('sim.seek', { sessionId: this.loaded.sessionId, step: s, maps: this.selected ? [this.selected] : [] });
+        const session: string = this.loaded.sessionId;
+        let view: SimView;
+        try {
+          view = await api.call('sim.seek', { sessionId: session, step: s, maps: this.selected ? [this.selected] : [] });
+        } catch (err) {
+          // the scenario was replaced while this step was asked for: the answer is for nobody
+          if (this.loaded?.sessionId !== session) continue;
+          throw err;
+        }
+        if (this.loaded?.sessionId === session) this.view = view;
+        else if (this.wanted === null) this.wanted = this.cursor;
       }
       if (this.view?.error) this.error = this.view.error.message;
     } catch (err) {
@@ -100,8 +121,15 @@ class SimStore {
   async logLines(stream: LogStream, from: number, count: number): Promise<string[] | null> {
     const v = this.view;
     if (!this.loaded || !v) return null;
-    const r = await api.call('sim.log', { sessionId: this.loaded.sessionId, stream, from, count });
-    return r.step === this.view?.step && r.step === v.step ? r.lines : null;
+    const session = this.loaded.sessionId;
+    try {
+      const r = await api.call('sim.log', { sessionId: session, stream, from, count });
+      return r.step === this.view?.step && r.step === v.step ? r.lines : null;
+    } catch (err) {
+      // the scenario was replaced meanwhile (the learner moved on): nothing to show
+      if (this.loaded?.sessionId !== session) return null;
+      throw err;
+    }
   }
 
   /** draw another process's address space: its pmap comes with the view at this step */
@@ -126,7 +154,7 @@ class SimStore {
     this.playing = true;
     const tick = async () => {
       if (!this.playing || !this.loaded) return;
-      if ((this.view?.step ?? 0) >= this.loaded.stepCount) {
+      if ((this.view?.step ?? 0) >= Math.min(this.loaded.stepCount, this.limit ?? Infinity)) {
         this.pause();
         return;
       }

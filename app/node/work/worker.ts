@@ -90,6 +90,13 @@ function reportsFor(texts: string[]): Record<string, SimReport | { error: string
 
 const tasks: Record<string, (input: any) => unknown> = {
   ping: () => 'pong',
+  // the limits' own checks (test/work-limits.test.ts): allocate outside the heap, spin, grow the heap
+  limitsProbe({ kind, bytes }: { kind: 'array' | 'spin' | 'heap'; bytes?: number }) {
+    if (kind === 'array') return new Uint8Array(bytes ?? 0).length;
+    if (kind === 'spin') for (;;);
+    const keep: unknown[] = [];
+    for (;;) keep.push({ a: Math.random(), b: [1, 2, 3], c: 'x'.repeat(64) + keep.length });
+  },
   async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }) {
     simHandlers ??= createSimHandlers(
       { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log },

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yazl from 'yazl';
-import { expect, openLab, startLab, test } from './fixtures.js';
+import { expect, openLab, startLab, test, openPanel } from './fixtures.js';
 
 const PACK = 'linux-process-memory';
 
@@ -44,7 +44,7 @@ test('a wrong answer shows its diagnosis and a hint helps; a right one shows the
   await expect(page.getByTestId('feedback')).toContainText('the unit taken as kB (1024 bytes, as /proc means it)');
   // predict, then run: the feedback says what the simulator's run gives
   await expect(page.getByTestId('feedback')).toContainText("The simulator's run of the scenario gives 1 GiB");
-  await expect(page.getByTestId('explanation')).toContainText('Seed 000 is right here');
+  await expect(page.getByTestId('explanation')).toContainText('The classic top(1) example is right here');
   await expect(page.locator('a[data-exercise="res-after-memset"]')).toHaveAttribute('data-status', 'correct');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: 'docs/screenshots/exercise.png' });
@@ -229,11 +229,11 @@ test('an exercise opens the simulator beside it, in the state the exercise descr
 
 test('a scenario can be edited in the simulator, checked as it is typed', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator/fork-cow/0');
-  await page.getByText('Edit this scenario (machine and steps)').click();
+  await openPanel(page, 'edit');
   const editor = page.getByTestId('scenario-editor');
   await expect(editor).toHaveValue(/fork: child/);
   const text = await editor.inputValue();
-  await editor.fill(text.replace('ram: 2GiB', 'ram: 2potatoes'));
+  await editor.fill(text.replace('ram: 256MiB', 'ram: 2potatoes'));
   await expect(page.getByTestId('editor-check')).toContainText("unknown unit 'potatoes'");
   await editor.fill(text.replace('malloc: 64MiB', 'malloc: 32MiB'));
   await expect(page.getByTestId('editor-check')).toContainText('valid');

@@ -30,8 +30,10 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
   let child: ChildProcess;
   let stderr = '';
   let url = '';
+  /** a restart comes back on the same port, as `memlab serve` does on its default port, so open tabs can reconnect */
+  let port = '0';
   const boot = async () => {
-    child = spawn(process.execPath, [join(ROOT, 'bin', 'memlab.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.extraArgs ?? [])], {
+    child = spawn(process.execPath, [join(ROOT, 'bin', 'memlab.js'), 'serve', '--port', port, '--data-dir', dataDir, ...(opts.extraArgs ?? [])], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
@@ -45,6 +47,7 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
         const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
         if (m) {
           clearTimeout(timer);
+          port = new URL(m[1]!).port;
           resolve(m[1]!);
         }
       });
@@ -115,4 +118,11 @@ export { expect };
 export async function openLab(page: Page, lab: Lab, hash = ''): Promise<void> {
   await page.goto(lab.url + hash);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
+}
+
+/** Open one of the simulator's panels (the tabs under the machine: charts, space, logs, lifecycle, edit, about). */
+export async function openPanel(page: Page, id: 'charts' | 'space' | 'logs' | 'lifecycle' | 'edit' | 'about'): Promise<void> {
+  const tab = page.getByTestId(`panel-tab-${id}`).first();
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  await expect(page.getByTestId(`panel-${id}`).first()).toBeVisible();
 }

@@ -140,3 +140,13 @@ test('the simulator beside a guided lab follows its stage: the step and what the
   await page.getByRole('button', { name: '← Previous stage' }).click();
   await expect(beside.getByTestId('step-now')).toHaveText('1');
 });
+
+test('a stage names each counter in the /proc file Linux keeps it in, and the steps show sizes as people write them', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/lab-oom');
+  await page.getByTestId('lab-simulator').click();
+  // oom_score has a file of its own; it is not a line of /proc/PID/status
+  await expect(page.getByTestId('sim-highlights')).toContainText('oom_score in /proc/PID/oom_score of database');
+  await expect(page.getByTestId('sim-highlights')).not.toContainText('oom_score in /proc/PID/status');
+  await expect(page.getByTestId('step-list')).toContainText('database: malloc(300 MiB) → db');
+  await expect(page.getByTestId('step-list')).not.toContainText('314572800');
+});

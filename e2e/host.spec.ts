@@ -18,7 +18,9 @@ test('the host panel: off by default, then real /proc, a known process and its m
     await page.getByTestId('process-filter').fill(String(holder.pid));
     const row = page.locator(`tr[data-pid="${holder.pid}"]`);
     await expect(row).toBeVisible();
-    const res = Number(await row.locator('td').nth(3).textContent());
+    // sizes read as people read them (MiB), the kB /proc gives behind them
+    await expect(row.locator('td').nth(3)).toHaveText(/^[\d.,]+ (KiB|MiB|GiB)$/);
+    const res = Number(await row.locator('td').nth(3).getAttribute('data-kb'));
     expect(res).toBeGreaterThan(48 * 1024);
     await row.getByRole('button').click();
     await expect(page.getByTestId('host-pmap')).toContainText('[heap]');

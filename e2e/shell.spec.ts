@@ -5,15 +5,24 @@ test('the three sections are reachable and the LabApi round trip works over the 
   await expect(page.getByTestId('connection-status')).toContainText('via memlab serve');
 
   for (const [section, heading] of [
+    ['start', 'Welcome to memlab'],
     ['simulator', 'Simulator'],
     ['host', 'Host'],
     ['exercises', 'Exercises'],
   ] as const) {
     await page.locator(`nav a[data-section="${section}"]`).click();
-    await expect(page).toHaveURL(new RegExp(`#/${section}$`));
+    // the Exercises section opens the built-in pack straight away (#/exercises/<pack>)
+    await expect(page).toHaveURL(new RegExp(`#/${section}(/[^/]+)?$`));
     await expect(page.locator(`nav a[data-section="${section}"]`)).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('heading', { level: 1 }).first()).toContainText(heading);
   }
+
+  // the footer shows the connection and the version only; developer data is behind a flag
+  await expect(page.getByTestId('heartbeat')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Ping' })).toHaveCount(0);
+  await page.evaluate(() => localStorage.setItem('memlab.dev', '1'));
+  await page.reload();
+  await expect(page.getByTestId('connection-status')).toContainText('Connected');
 
   // request/response: ping echoes its nonce and the view shows the round trip
   await page.getByRole('button', { name: 'Ping' }).click();
@@ -32,6 +41,8 @@ test('keyboard alone reaches every section', async ({ page, lab }) => {
   await openLab(page, lab);
   await page.keyboard.press('Tab'); // skip link
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('nav a[data-section="start"]')).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.locator('nav a[data-section="exercises"]')).toBeFocused();
   await page.keyboard.press('Tab');

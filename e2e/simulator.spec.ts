@@ -1,4 +1,4 @@
-import { expect, openLab, test } from './fixtures.js';
+import { expect, openLab, openPanel, test } from './fixtures.js';
 
 test('run the OOM scenario: the victim is marked, the OOM state lit; scrub back to before it', async ({ page, lab, foreignRequests }) => {
   await openLab(page, lab, '#/simulator');
@@ -16,15 +16,18 @@ test('run the OOM scenario: the victim is marked, the OOM state lit; scrub back 
   // the statechart shows the kernel went through direct reclaim and the OOM kill in this step
   await expect(page.locator('[data-state="cpu.oomKill"]')).toHaveAttribute('data-visited', 'true');
   await expect(page.locator('[data-state="cpu.directReclaim"]')).toHaveAttribute('data-visited', 'true');
-  await expect(page.getByTestId('kernel-log')).toContainText(/Out of memory: Killed process \d+ \(database\)/);
   await expect(page.getByTestId('frame-grid')).toBeVisible();
 
+  // the whole machine on one screen: controls, statechart, processes, physical memory
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.locator('section[data-chart="kernel"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: 'docs/screenshots/simulator.png' });
-  // and the memory views: the process table with the victim, the frame grid and the charts
-  await page.getByRole('heading', { name: 'Processes', exact: true }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  // and the panels under it: the charts over the whole scenario
+  await openPanel(page, 'charts');
+  await page.getByTestId('dock-simulator').evaluate((el) => el.scrollIntoView({ block: 'end' }));
   await page.screenshot({ path: 'docs/screenshots/simulator-memory.png' });
+  await openPanel(page, 'logs');
+  await expect(page.getByTestId('kernel-log')).toContainText(/Out of memory: Killed process \d+ \(database\)/);
 
   // scrub back: before the OOM, the database runs and nothing was killed
   await page.getByTestId('scrubber').fill('5');
@@ -45,6 +48,7 @@ test('the simulator is driven by the keyboard: arrows step, and a scenario opens
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByTestId('step-now')).toHaveText('1');
+  await openPanel(page, 'space');
   await expect(page.getByTestId('pmap')).toContainText('[heap]');
 });
 
@@ -54,6 +58,7 @@ test('the massif-style heap chart follows the selected process', async ({ page, 
   await expect(page.getByTestId('heap-chart')).toBeVisible();
   await expect(page.getByText('Heap over time for leaky')).toBeVisible();
   // the kernel log and strace panes are virtual lists: they say how many lines they hold
+  await openPanel(page, 'logs');
   await expect(page.getByTestId('syscalls')).toHaveAttribute('data-count', /^[1-9]\d*$/);
 });
 

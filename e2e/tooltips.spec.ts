@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Locator } from '@playwright/test';
-import { expect, openLab, test } from './fixtures.js';
+import { expect, openLab, test, openPanel } from './fixtures.js';
 
 const PROC = /\/proc\//;
 const linux = process.platform === 'linux' && existsSync('/proc/self/status');
@@ -21,7 +21,7 @@ async function untitledNumbers(table: Locator): Promise<{ count: number; missing
     for (const row of Array.from(t.tBodies[0]?.rows ?? [])) {
       for (const cell of Array.from(row.cells)) {
         const text = cell.textContent?.trim() ?? '';
-        if (!/^[-+]?[\d.,]+( kB)?$/.test(text)) continue; // a number (hex addresses too are checked: 0000…)
+        if (!/^[-+]?[\d.,]+( kB| KiB| MiB| GiB)?$/.test(text)) continue; // a number (hex addresses too are checked: 0000…)
         count++;
         const own = cell.getAttribute('title') ?? '';
         const head = cell.tagName === 'TD' && heads[cell.cellIndex] ? (heads[cell.cellIndex]!.getAttribute('title') ?? '') : '';
@@ -43,6 +43,7 @@ test('simulator: every number in the process table, the pmap, the frame grid and
   await openLab(page, lab, '#/simulator/oom-killer/7');
   await expect(page.getByTestId('step-now')).toHaveText('7');
   await page.locator('tr[data-proc="worker"]').getByRole('button', { name: 'worker' }).click();
+  await openPanel(page, 'space');
   await expect(page.getByTestId('pmap')).toBeVisible();
 
   // top: every numeric cell, and the headers it leans on
@@ -83,8 +84,8 @@ test('simulator: every number in the process table, the pmap, the frame grid and
 
   // the frame grid: the legend's counts, MemFree and the watermarks
   const legend = page.locator('.legend .n');
-  await expect(legend).toHaveCount(7);
-  for (const n of await legend.all()) await expect(n).toHaveAttribute('title', /cells.*in \/proc\/meminfo/);
+  await expect(legend).toHaveCount(8);
+  for (const n of await legend.all()) await expect(n).toHaveAttribute('title', /frames.*in \/proc\/meminfo/);
   await expect(page.locator('.legend li', { hasText: /^anonymous \d+$/ }).locator('.n')).toHaveAttribute('title', /AnonPages in \/proc\/meminfo/);
   const wm = page.getByTestId('watermarks');
   await expect(wm.locator('[data-field="meminfo.MemFree"]')).toHaveAttribute('title', /^MemFree in \/proc\/meminfo/);

@@ -17,6 +17,10 @@ function step(label, cmd, args) {
 }
 
 step('app (tsc)', bin('tsc'), ['-p', 'app/tsconfig.json']);
+// files the app ships beside its JavaScript: the real executor's sources (compiled or run at first use)
+import { cpSync } from 'node:fs';
+for (const f of ['executor.c', 'executor.py']) cpSync(join(root, 'app', 'node', 'real', f), join(root, 'build', 'app', 'node', 'real', f));
+
 step('renderer (vite)', bin('vite'), ['build', '--logLevel', 'warn']);
 
 // a stamp for `npm start` to tell whether the build is older than the sources

@@ -9,6 +9,7 @@ const SUBCOMMANDS: Record<string, { doc: string; load: () => Promise<Sub> }> = {
   sim: { doc: 'run a scenario on the kernel simulator and print /proc-style counters', load: () => load('sim') },
   pack: { doc: 'check, scaffold or build an exercise pack (check | new | build)', load: () => load('pack') },
   host: { doc: "print this Linux host's memory readings from /proc", load: () => load('host') },
+  policy: { doc: 'page replacement on a reference string: FIFO, LRU, OPT, CLOCK, ... and Linux (OSTEP-exact)', load: () => load('policy') },
   results: { doc: 'merge exported results into a class table (results merge)', load: () => load('results') },
 };
 

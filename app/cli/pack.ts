@@ -15,6 +15,7 @@ import { checkHighlights } from '../common/packs/guided.js';
 import { packJsonSchemas, schemaFileText } from '../common/packs/jsonschema.js';
 import { readAnswer } from '../common/packs/answer.js';
 import { drawParams } from '../common/packs/params.js';
+import { policyReferenceAnswers } from '../common/packs/policy.js';
 import type { PackProblem } from '../common/packs/parse.js';
 import type { Exercise } from '../common/packs/schema.js';
 import { type CompiledPattern, compilePattern } from '../common/packs/pattern.js';
@@ -87,6 +88,8 @@ function referenceAnswers(ex: Exercise, expected?: number, table?: Record<string
     }
     case 'text':
       return { right: { text: ex.reference }, wrong: { text: 'no idea at all, sorry' }, unreadable: { text: '   ' } };
+    case 'policy':
+      throw new Error('a policy exercise is proved by policyReferenceAnswers');
     case 'tune':
       return {
         right: { knobs: ex.solution },
@@ -114,7 +117,13 @@ function proveOnce(ex: Exercise, ctx: { params: Record<string, number | string>;
     const f = ex.fields.findIndex((x) => tiny(table![x.name], x.quantity));
     if (f >= 0) return { field: `fields.${f}.expr`, message: `the expected value is ${table![ex.fields[f]!.name]} bytes, less than one byte: a unit binds to the number just before it, so write "size GiB / 2" or "(size / 2) GiB", not "size / 2 GiB"` };
   }
-  const ans = referenceAnswers(ex, expected, table);
+  let ans: { right: Answer; wrong: Answer; unreadable: Answer };
+  if (ex.kind === 'policy') {
+    // the engine of memlab policy computes the answer; an author's own answer must agree with it
+    const r = policyReferenceAnswers(ex, ctx.params);
+    if ('field' in r) return r;
+    ans = { right: { value: r.right }, wrong: { value: r.wrong }, unreadable: { value: r.unreadable } };
+  } else ans = referenceAnswers(ex, expected, table);
   const right = check(ex, ans.right, ctx);
   if (right.verdict !== 'correct') return { field: ex.kind === 'tune' ? 'solution' : ex.kind === 'table' ? 'fields' : 'answer', message: `the reference answer is not accepted (${right.message})` };
   const wrong = check(ex, ex.wrong_example !== undefined ? wrongFromExample(ex) : ans.wrong, ctx);
@@ -329,7 +338,7 @@ async function cmdCheck(path: string, claims = false): Promise<number> {
 }
 
 const SCAFFOLD: Record<string, string> = {
-  'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
+  'pack.yaml': `id: NAME\ntitle: NAME\nversion: 0.1.0\nauthors: [Your Name]\nlicence: CC-BY-4.0\nmemlab: ">=0.1"\npolicy: { attempts_before_solution: 3, hint_cost: 0 }\nchapters:\n  - id: basics\n    title: Basics\n    exercises: [numeric.md, table.md, choice.md, multiple.md, ordering.md, matching.md, text.md, predict.md, tune.md, observe.md, policy.md]\n  - id: labs\n    title: Guided labs\n    requires: [basics]\n    exercises: [guided.md]\n`,
   'table.md': `---\nid: table\ntitle: top after malloc and memset\nkind: table\nparams: { size: { choices: [2, 4] } }\nfields:\n  - { name: res, label: RES grows by, expr: "size GiB / 2", tolerance: "2%" }\n  - { name: pages, label: pages made resident, expr: "size GiB / 2 / 4 KiB", quantity: count, tolerance: "2%" }\nmisconceptions: [{ field: res, answer: "size GiB", says: "That is VIRT: only written pages are resident." }]\nhints: ["Only written pages count in RES."]\nexplanation: VIRT grows by all {{size}} GiB; RES only by the half memset wrote.\n---\nA program mallocs {{size}} GiB and memsets half of it. Fill in what top shows.\n`,
   'guided.md': `---\nid: guided\ntitle: From malloc to RES\nkind: guided\nscenario: builtin:virt-vs-res\nexplanation: malloc reserves, memset makes resident.\nstages:\n  - id: reserve\n    advance: 2\n    say: malloc asked for 2 GiB. Look at VIRT.\n    highlight: [{ counter: a.out.VmSize }]\n    question: { kind: choice, prompt: Did RES grow?, options: [yes, no], answer: 1 }\n  - id: touch\n    advance: 2\n    say: memset wrote the first half of it.\n    highlight: [{ counter: a.out.VmRSS }]\n    question: { kind: predict, prompt: How big is RES now?, answer: { expr: "sim.end.a.out.VmRSS kB", tolerance: "2%" } }\n    on_wrong: { back_to: reserve, say: Watch which pages memset writes. }\n---\nWalk through a 2 GiB malloc and a memset of half of it.\n`,
   'numeric.md': `---\nid: numeric\ntitle: VIRT after malloc\nkind: numeric\nparams: { size: { range: [1, 4], step: 1 } }\nanswer: { expr: "size GiB + 300 MiB", quantity: bytes, tolerance: "1%" }\nhints: ["malloc reserves address space.", "VIRT counts every mapped byte."]\nexplanation: VIRT grows by the size asked for, {{size}} GiB, to {{size}} GiB + 300 MiB.\nmisconceptions: [{ answer: "300 MiB", says: "That is VIRT *before* the call: nothing was touched yet, but VIRT counts the reservation." }]\n---\nA program whose VIRT is 300 MiB calls \`malloc({{size}} GiB)\` and touches nothing. What is its VIRT now?\n`,
@@ -340,6 +349,7 @@ const SCAFFOLD: Record<string, string> = {
   'text.md': `---\nid: text\ntitle: The system call for big mallocs\nkind: text\npatterns: ["^mmap(2)?$"]\nreference: mmap\nhints: ["It is not brk."]\nexplanation: Requests at or above M_MMAP_THRESHOLD get their own anonymous mapping with mmap.\n---\nWhich system call does glibc use for \`malloc(1 MiB)\`?\n`,
   'predict.md': `---\nid: predict\ntitle: Predict RES\nkind: predict\nscenario: builtin:virt-vs-res\nanswer: { expr: "sim.after-memset.a.out.VmRSS kB", quantity: bytes, tolerance: "2%" }\nhints: ["Only written pages are resident."]\nexplanation: "About 1 GiB — the pages memset wrote."\n---\nPredict VmRSS after memset, then run it.\n`,
   'tune.md': `---\nid: tune\ntitle: No OOM\nkind: tune\nscenario: builtin:oom-killer\nknobs: [{ path: machine.swap, label: Swap, min: 0, max: 1024, step: 64, unit: MiB }]\ngoals: ["vmstat.oom_kill == 0"]\nsolution: { machine.swap: 512 }\nhints: ["More swap gives reclaim somewhere to put anonymous pages."]\nexplanation: With enough swap, reclaim succeeds and the OOM killer never runs.\n---\nGive the machine just enough swap that nobody is killed.\n`,
+  'policy.md': `---\nid: policy\ntitle: Belady's anomaly\nkind: policy\npolicy: FIFO\nreference: "1,2,3,4,1,2,5,1,2,3,4,5"\ncache_size: 4\nask: hits\nanswer: 2\nmisconceptions: [{ answer: 4, says: "More frames, more hits holds for LRU (a stack algorithm), not FIFO." }]\nhints: ["Walk the string with four frames; FIFO evicts the page that came in first."]\nexplanation: "With 4 frames FIFO gets 2 hits, fewer than the 3 it gets with 3 frames: Belady's anomaly."\n---\nFIFO with 4 frames runs 1,2,3,4,1,2,5,1,2,3,4,5. How many hits?\n`,
   'observe.md': `---\nid: observe\ntitle: Observe RES on this machine\nkind: observe\nprobe: malloc-touch\nsize_mib: 64\nanswer: { expr: "64 MiB", quantity: bytes, tolerance: "10%" }\nhints: ["Read VmRSS before and after."]\nexplanation: Touching 64 MiB makes about 64 MiB resident.\n---\nThe probe allocates a buffer and writes all of it (the button says how big). By how much did its RES grow?\n`,
 };
 

@@ -2,6 +2,11 @@
 import { parseArgs } from 'node:util';
 import { parseScenario, Runner, ScenarioError, type SimReport } from '../common/kernel/index.js';
 import { formatFault, type FaultTrace } from '../common/kernel/trace.js';
+import { compareStep, states } from '../common/api/real_compare.js';
+import type { RealStep } from '../common/api/real.js';
+import { defaultDataDir } from '../node/paths.js';
+import { RealRefused, runReal } from '../node/real/run.js';
+import { ExecutorUnavailable } from '../node/real/toolchain.js';
 import { PackRefused, readRegularFile } from '../node/packs/loader.js';
 
 /** The largest scenario file memlab reads (as the LabApi's limit): refused before it is read. */
@@ -14,11 +19,15 @@ function faults(trace: FaultTrace): string {
   return out.join('\n');
 }
 
-const usage = `memlab sim FILE [--json] [--seed N] [--faults]
+const usage = `memlab sim FILE [--json] [--seed N] [--faults] [--real [--executor c|python]]
   Run a scenario (YAML or JSON) on the kernel simulator. Per snapshot: every process's
   /proc/PID/status fields, /proc/vmstat and /proc/meminfo; then the system calls and the kernel log.
   --faults  also print every page fault, as perf trace -F all would (the newest 262,144).
-  Exit 0; 2 when the scenario is invalid or a step cannot run (the message names the step).`;
+  --real    also run it for real on this machine's kernel, in a memory cgroup of its own, and
+            print the kernel's numbers beside the simulator's after every step (with --json:
+            the report gains "real", of the same shape). --executor picks the C or Python one.
+  Exit 0; 2 when the scenario is invalid or a step cannot run (the message names the step);
+  3 when it cannot run for real here (the message says why and what to install).`;
 
 const STATUS_KEYS = ['VmSize', 'VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM', 'VmSwap', 'VmLck', 'VmPTE', 'VmData', 'VmStk'] as const;
 
@@ -53,7 +62,7 @@ function table(report: SimReport): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: { real: { type: 'boolean', default: false }, executor: { type: 'string' }, json: { type: 'boolean', default: false }, faults: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     process.stderr.write(`memlab sim: ${(err as Error).message}\n${usage}\n`);
     return 2;
@@ -89,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`memlab sim: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 2;
   }
+  if (values.real) return runRealCli(text, file, values.json, values.executor);
   let runner: Runner;
   try {
     runner = new Runner(parseScenario(text, file), { seed });
@@ -117,4 +127,74 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   return 0;
+}
+
+/** one step, both sides, as text */
+export function realStepText(rec: RealStep, prev: RealStep | undefined): string {
+  const out = [`== step ${rec.step}: ${rec.text} ==`];
+  const rows = compareStep(rec, prev);
+  const cells = rows.map((r) => [
+    `${r.scope} ${r.field}${r.mode === 'delta' ? ' (Δ step)' : ''}`,
+    r.sim === null ? '—' : String(r.sim),
+    r.real === null ? '—' : String(r.real),
+    r.diff === null ? '—' : (r.diff > 0 ? '+' : '') + String(r.diff),
+  ]);
+  const head = ['', 'simulator', 'kernel', 'difference'];
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  out.push(head.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));
+  for (const c of cells) out.push(c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  '));
+  for (const s of states(rec)) if (s.sim !== 'running' || s.real !== 'running') out.push(`${s.name}: simulator ${s.sim}, kernel ${s.real}`);
+  const calls = (l: RealStep['simSyscalls']) => (l.length ? l.map((c) => `${c.proc}: ${c.call} ${c.size}`).join('; ') : '(none)');
+  out.push(`system calls — simulator: ${calls(rec.simSyscalls)}`);
+  out.push(`system calls — kernel:    ${calls(rec.realSyscalls)}`);
+  for (const n of rec.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}
+
+async function runRealCli(text: string, file: string, json: boolean, executor: string | undefined): Promise<number> {
+  if (executor !== undefined && executor !== 'c' && executor !== 'python') {
+    process.stderr.write(`memlab sim: --executor is c or python, not '${executor}'\n`);
+    return 2;
+  }
+  let scenario;
+  try {
+    scenario = parseScenario(text, file);
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      process.stderr.write(`memlab sim: ${err.describe()}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const stop = () => process.exit(130);
+  process.once('SIGINT', stop);
+  const prevSteps: RealStep[] = [];
+  const prevOf = (rec: RealStep): RealStep | undefined => {
+    const p = prevSteps[prevSteps.length - 1];
+    prevSteps.push(rec);
+    return p;
+  };
+  try {
+    const { run, report } = await runReal(scenario, {
+      dataDir: defaultDataDir(),
+      prefer: executor as 'c' | 'python' | undefined,
+      onStep: json ? undefined : (rec) => process.stdout.write(`${realStepText(rec, prevOf(rec))}\n\n`),
+    });
+    const sim = run.sim.finish();
+    const info = report.info;
+    if (json) process.stdout.write(`${JSON.stringify({ ...sim, real: report }, null, 2)}\n`);
+    else {
+      process.stdout.write(`ran with the ${info.executor === 'c' ? 'C' : 'Python'} executor (${info.executorNote}); ${info.containment.kind === 'none' ? `no cgroup (${info.containment.why})` : `in ${info.containment.kind} ${info.containment.path ?? ''} (limit ${info.containment.limitBytes} B)`}; OOM kills: ${info.oomKills}\n`);
+      process.stdout.write('counters (Δ step) are compared as changes over the step: the simulator does not model start-up faults; meminfo and vmstat are the whole machine\'s.\n');
+    }
+    return report.error ? 2 : 0;
+  } catch (err) {
+    if (err instanceof RealRefused || err instanceof ExecutorUnavailable) {
+      process.stderr.write(`memlab sim --real: ${err.message}\n`);
+      return 3;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', stop);
+  }
 }

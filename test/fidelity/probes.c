@@ -20,9 +20,9 @@ static long field(const char *name) {
   fclose(f);
   return v;
 }
-/* /proc/self/status's VmRSS comes from per-CPU counters that are only approximately summed
- * (Linux 6.2+ percpu_counter; before, per-task caches flushed every 64 faults): smaps_rollup walks
- * the page tables and is exact. */
+/* smaps_rollup walks the page tables. /proc/self/status sums the per-CPU RSS counters exactly since
+ * Linux 6.16 (2025, backported); 6.2-6.15 read them approximately, and older kernels had per-task
+ * caches flushed every 64 faults (probes/rss-exact.c measures which this kernel does). */
 static long rollupRss(void) {
   FILE *f = fopen("/proc/self/smaps_rollup", "r");
   char line[256];

@@ -38,7 +38,7 @@ describe('memlab pack check exits 0 or 1', () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
     expect(await run(['check', join(import.meta.dirname, '..', '..', 'exercises', 'linux-process-memory')])).toBe(0);
-    expect(out.join('')).toMatch(/linux-process-memory: \d+ exercises, 0 problems/);
+    expect(out.join('')).toMatch(/linux-process-memory: \d+ exercises, 0 problems\n/); // and no warnings: no answer printed before it is asked
   });
   it('1 with a clear message for a path that is not there', async () => {
     const err: string[] = [];

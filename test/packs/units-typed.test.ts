@@ -147,6 +147,9 @@ describe('verdicts on the forms #12 reported', () => {
     expect(r.verdict).toBe('incorrect');
     expect(r.diagnosis).toContain('Did you mean 2 GB?');
   });
+  it('bytes read from a decimal are shown whole and grouped (1.07 GB is 1,070,000,000 bytes)', () => {
+    expect(checkNumber('1.07 GB', bytes(GiB), '1%', []).message).toContain('read as 1,070,000,000 bytes');
+  });
   it('a wrong answer that is wrong in both systems gets no did-you-mean', () => {
     expect(checkNumber('5 MB', bytes(4 * MiB), '0', []).diagnosis).toBeUndefined();
   });
@@ -156,7 +159,7 @@ describe('verdicts on the forms #12 reported', () => {
     expect(r.diagnosis).toBe('Memory sizes are powers of two here.');
   });
   it('"4096 faults" is accepted for a count', () => {
-    expect(checkNumber('4096 faults', count(4096), '0', [])).toMatchObject({ verdict: 'correct' });
+    expect(checkNumber('4096 faults', count(4096), '0', [])).toMatchObject({ verdict: 'correct', message: 'Your answer was read as 4096 (a count of faults).' });
     expect(checkNumber('12 pages', count(12), '0', [])).toMatchObject({ verdict: 'correct' });
   });
   it('"0x693" is a number', () => {

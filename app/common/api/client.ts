@@ -72,6 +72,11 @@ export class RpcClient implements LabApi {
     }
   }
 
+  /** A notice from the transport itself (reconnected, refused), delivered like the lab's own app.notice. */
+  notify(text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
+    for (const h of this.listeners.get('app.notice') ?? []) h({ level, text });
+  }
+
   /** Feed one incoming message (response or event) from the transport. */
   receive(raw: unknown): void {
     const asEvent = EventEnvelope.safeParse(raw);

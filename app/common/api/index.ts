@@ -6,13 +6,15 @@ import type { z } from 'zod';
 import { coreEvents, coreMethods } from './core.js';
 import { hostEvents, hostMethods } from './host.js';
 import { packEvents, packMethods } from './packs.js';
+import { realEvents, realMethods } from './real.js';
+import { policyEvents, policyMethods } from './policy.js';
 import { simEvents, simMethods } from './sim.js';
 
 export * from './protocol.js';
 export * from './core.js';
 
-export const methods = { ...coreMethods, ...simMethods, ...packMethods, ...hostMethods };
-export const events = { ...coreEvents, ...simEvents, ...packEvents, ...hostEvents };
+export const methods = { ...coreMethods, ...simMethods, ...packMethods, ...hostMethods, ...realMethods, ...policyMethods };
+export const events = { ...coreEvents, ...simEvents, ...packEvents, ...hostEvents, ...realEvents, ...policyEvents };
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

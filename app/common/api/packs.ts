@@ -102,7 +102,20 @@ export type GuidedStageView = z.infer<typeof GuidedStageView>;
 export const Widget = z.discriminatedUnion('kind', [
   ...questionWidgets,
   /** live: the host panel measured the probe; otherwise a simulated run of the same probe is used */
-  z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number(), live: z.boolean() }),
+  z.object({ kind: z.literal('observe'), quantity: Quantity, probe: z.string(), sizeMib: z.number().optional(), live: z.boolean(), scenario: z.string().optional() }),
+  /** page replacement: the reference string, the policy and frames, and what is asked (hits, misses, victim at `at`, final_cache, anomaly in `sizes`) */
+  z.object({
+    kind: z.literal('policy'),
+    reference: z.array(z.number().int()),
+    policy: z.string(),
+    cacheSize: z.number().int().nullable(),
+    ask: z.string(),
+    at: z.number().int().nullable(),
+    sizes: z.tuple([z.number().int(), z.number().int()]),
+    compare: z.array(z.string()),
+    clockbits: z.number().int(),
+    seed: z.string(),
+  }),
   /** a guided lab: stages over one scenario; `stage` is the index the learner has reached */
   z.object({ kind: z.literal('guided'), scenario: z.string(), stages: z.array(GuidedStageView), stage: z.number().int(), policy: z.object({ hintCost: z.number(), pointsAfterSolution: z.number() }) }),
 ]);
@@ -215,7 +228,7 @@ export const packMethods = {
     'One exercise as the learner sees it now; variant (author mode only): preview that variant\'s parameters, recording nothing.',
   ),
   'exercise.answer': method(
-    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional(), variant: z.number().int().min(0).max(1_000_000).optional() }).strict(),
+    ExRef.extend({ answer: LabAnswerSchema, measured: z.number().nonnegative().optional(), realRunId: z.string().max(100).optional(), variant: z.number().int().min(0).max(1_000_000).optional() }).strict(),
     AnswerResult.extend({ exercise: ExerciseView }),
     'Check an answer; an unreadable one is invalid and costs no attempt. measured: the host panel\'s live reading (bytes) for observe exercises.',
   ),

@@ -85,12 +85,18 @@ export const SimView = z.object({
   /** pmap of each live process asked for (sim.seek's `maps`), by name */
   maps: z.record(z.string(), z.array(PmapRowSchema)),
   frames: z.object({
-    /** base64 of one byte per cell: 0 free, 1 anon, 2 page cache, 3 dirty cache, 4 shmem, 5 kernel, 6 locked */
+    /**
+     * base64 of one byte per cell, the class most of its frames are in: 0 free, 1 anonymous
+     * (private: mapped once), 2 page cache, 3 dirty cache, 4 shmem, 5 kernel, 6 locked,
+     * 7 anonymous shared (mapcount > 1: still shared after fork, not yet copied)
+     */
     cells: z.string(),
     /** owning pid of each cell, run-length encoded as [pid, cells] pairs (-1: no process) */
     owners: z.array(z.tuple([z.number().int(), z.number().int().positive()])),
     framesPerCell: z.number().int(),
     total: z.number().int(),
+    /** frames in each class above, counted frame by frame (a cell may mix classes) */
+    counts: z.array(z.number().int().nonnegative()),
   }),
   watermarks: z.object({ min: z.number(), low: z.number(), high: z.number(), free: z.number() }),
   meminfo: counters,

@@ -11,6 +11,7 @@ import { evaluate, ExprError, type Lookup } from './expr.js';
 import { choiceFeedback, matchingFeedback, multipleFeedback, orderingFeedback, textFeedback } from './feedback.js';
 import { bytesExact, readTyped, roundingAllowance } from './typed.js';
 import type { ParamValues } from './params.js';
+import { checkPolicy } from './policy.js';
 import { type CompiledPattern, compilePattern } from './pattern.js';
 import type { Exercise } from './schema.js';
 
@@ -191,7 +192,7 @@ export function checkNumber(raw: string, exp: { value: number; quantity: Quantit
   const tol = toleranceOf(tolerance, exp.value, exp.quantity);
   const near = (v: number, half: number) => Math.abs(v - exp.value) <= tol + roundingAllowance(half, exp.value) + 1e-9;
   const show = (v: number) => (exp.quantity === 'bytes' ? describeBytes(v) : describe(v, exp.quantity));
-  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : /\(/.test(r.unitRead) ? ` (${r.unitRead})` : ''}`;
+  const read = `read as ${show(r.value)}${exp.quantity === 'bytes' ? `, the unit taken as ${r.unitRead}` : exp.quantity === 'count' && r.unitRead !== 'a count' ? ` (${r.unitRead})` : ''}`;
   if (near(r.value, r.halfDigit)) {
     const rounded = Math.abs(r.value - exp.value) > tol + 1e-9 ? ` That is ${show(exp.value)} rounded to the digits you typed: right.` : '';
     return { verdict: 'correct', message: `Your answer was ${read}.${rounded}`, unitRead: r.unitRead };
@@ -279,6 +280,8 @@ export function check(ex: Exercise, answer: Answer, ctx: CheckContext): CheckRes
       const ok = ex.patterns.some((p) => safeRegex(p)?.test(t));
       return textFeedback(ex, t, ok);
     }
+    case 'policy':
+      return checkPolicy(ex, 'value' in answer ? answer.value : undefined, ctx.params);
     case 'tune': {
       if (!('knobs' in answer) || typeof answer.knobs !== 'object' || answer.knobs === null) return { verdict: 'invalid', message: 'set the knobs' };
       for (const k of ex.knobs) {

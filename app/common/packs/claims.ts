@@ -4,7 +4,9 @@
  *   measured   a probe in test/fidelity/probes/ runs on the machine running the tests;
  *   simulated  the simulator computes it (and test/fidelity/ holds the simulator to the kernel);
  *   source     kernel-internal, not observable from user space: the file and function named;
- *   history    true of older kernels or 32-bit machines only, taught as history.
+ *   history    true of older kernels or 32-bit machines only, taught as history;
+ *   computed   an algorithm's result on a reference string, computed by the page-replacement engine
+ *              (common/policy), which test/policy/ostep.test.ts holds to OSTEP's paging-policy.py.
  * The built-in pack must list every exercise and may name only probes that exist; an
  * instructor's pack may have no manifest at all.
  */
@@ -22,10 +24,11 @@ export const Claim = z.discriminatedUnion('check', [
   z.object({ ...where, check: z.literal('simulated'), scenario: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'the built-in scenario (exercises/scenarios/NAME.yaml) that computes it'), fidelity: z.string().max(200).optional() }).strict(),
   z.object({ ...where, check: z.literal('source'), file: z.string().regex(/^(mm|fs|kernel|include|arch|glibc|procps|valgrind)\/[\w./-]+$/, 'the kernel (or glibc) file, e.g. mm/vmscan.c'), function: z.string().min(1).max(80) }).strict(),
   z.object({ ...where, check: z.literal('history'), note: z.string().min(1).max(500) }).strict(),
+  z.object({ ...where, check: z.literal('computed'), engine: z.literal('policy'), fidelity: z.string().max(200).optional() }).strict(),
 ]);
 export type Claim = z.output<typeof Claim>;
 export type ClaimCheck = Claim['check'];
-export const CLAIM_CHECKS: readonly ClaimCheck[] = ['measured', 'simulated', 'source', 'history'];
+export const CLAIM_CHECKS: readonly ClaimCheck[] = ['measured', 'simulated', 'source', 'history', 'computed'];
 
 export const ClaimManifest = z.object({ exercises: z.record(z.string(), z.array(Claim).min(1)) }).strict();
 export type ClaimManifest = z.output<typeof ClaimManifest>;
@@ -77,7 +80,7 @@ export function checkClaims(
   for (const [id, ex] of exercises) {
     const claims = manifest.exercises[id];
     if (!claims) {
-      here('exercises', `the exercise '${id}' has no entry: list each factual claim it makes and how it is checked (measured, simulated, source or history)`);
+      here('exercises', `the exercise '${id}' has no entry: list each factual claim it makes and how it is checked (measured, simulated, source, history or computed)`);
       continue;
     }
     const valid = validSpots(ex);
@@ -92,7 +95,7 @@ export function checkClaims(
     });
     const uncovered = claimSpots(ex).filter((s) => !covered.has(s));
     for (const s of uncovered) here(`exercises.${id}`, `${id}'s ${s} makes claims no entry covers`);
-    const byCheck = { measured: 0, simulated: 0, source: 0, history: 0 };
+    const byCheck = { measured: 0, simulated: 0, source: 0, history: 0, computed: 0 };
     for (const c of claims) byCheck[c.check]++;
     coverage.push({ exercise: id, claims, byCheck, uncovered });
   }
@@ -102,7 +105,7 @@ export function checkClaims(
 
 /** The coverage as `pack check --claims` prints it. */
 export function formatCoverage(coverage: ClaimCoverage[]): string {
-  const total = { measured: 0, simulated: 0, source: 0, history: 0 };
+  const total = { measured: 0, simulated: 0, source: 0, history: 0, computed: 0 };
   const lines: string[] = [];
   for (const c of coverage) {
     for (const k of CLAIM_CHECKS) total[k] += c.byCheck[k];

@@ -3,6 +3,7 @@
  * published for authors (exercises/schema/) is generated from these.
  */
 import { z } from 'zod';
+import { policyShape } from './policy.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an id is lower-case letters, digits and dashes');
 const text = (max = 4000) => z.string().min(1).max(max);
@@ -165,7 +166,13 @@ const kindShapes = {
     /** knob values that meet the goals (pack check proves it) */
     solution: z.record(z.string(), z.number()),
   },
-  observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch']), size_mib: z.number().int().min(1).max(512), answer: NumericAnswer },
+  /**
+   * malloc-touch: a probe allocates and writes size_mib MiB; scenario: the learner runs the exercise's
+   * scenario for real (Run for real) and answer.expr, read over the kernel's run, is the measurement
+   */
+  observe: { kind: z.literal('observe'), probe: z.enum(['malloc-touch', 'scenario']), size_mib: z.number().int().min(1).max(512).optional(), answer: NumericAnswer },
+  /** page replacement on a reference string (policy.ts) */
+  policy: policyShape,
 } as const;
 
 const question = <K extends keyof typeof kindShapes>(k: K) =>
@@ -238,10 +245,17 @@ export const Exercise = z.discriminatedUnion('kind', [
   z.object({ ...base, ...kindShapes.text }).strict(),
   z.object({ ...base, ...kindShapes.predict }).strict(),
   z.object({ ...base, ...kindShapes.tune }).strict(),
-  z.object({ ...base, ...kindShapes.observe }).strict(),
+  z
+    .object({ ...base, ...kindShapes.observe })
+    .strict()
+    .superRefine((ex, ctx) => {
+      if (ex.probe === 'malloc-touch' && ex.size_mib === undefined) ctx.addIssue({ code: 'custom', path: ['size_mib'], message: 'probe malloc-touch needs size_mib: how many MiB the probe writes' });
+      if (ex.probe === 'scenario' && !ex.scenario) ctx.addIssue({ code: 'custom', path: ['scenario'], message: 'probe scenario needs scenario: the one the learner runs for real (builtin:NAME or scenarios/x.yaml)' });
+    }),
+  z.object({ ...base, ...kindShapes.policy }).strict(),
   /** a guided lab: one scenario walked through stage by stage (issue 6 builds its view on this) */
   z.object({ ...base, kind: z.literal('guided'), scenario: z.string().max(200), stages: z.array(GuidedStage).min(1).max(100) }).strict(),
 ]);
 export type Exercise = z.output<typeof Exercise>;
 export type ExerciseKind = Exercise['kind'];
-export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'table', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe', 'guided'];
+export const EXERCISE_KINDS: ExerciseKind[] = ['numeric', 'table', 'choice', 'multiple', 'ordering', 'matching', 'text', 'predict', 'tune', 'observe', 'guided', 'policy'];

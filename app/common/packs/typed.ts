@@ -164,7 +164,12 @@ function unitOf(u: string): TypedUnit | undefined {
 /** A count's counted noun: "faults", "minor faults", "pages", "page-faults" — words, not a unit of size. */
 const NOUN = /^[A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*){0,3}$/;
 
-const fmtPlain = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(Number(n.toPrecision(12))));
+/** 3220000000 → "3,220,000,000"; a float that is a whole number but for rounding (1.07 × 10^9) is shown whole */
+const fmtPlain = (n: number) => {
+  const whole = Math.round(n);
+  if (Math.abs(n - whole) <= 1e-6 * Math.max(1, Math.abs(n))) return whole.toLocaleString('en-US');
+  return String(Number(n.toPrecision(12)));
+};
 
 /** Read what a learner typed for a number of this quantity. pageSize: bytes per page for "N pages". */
 export function readTyped(raw: string, quantity: Quantity, pageSize = 4096): Typed {
@@ -207,11 +212,11 @@ export function readTyped(raw: string, quantity: Quantity, pageSize = 4096): Typ
       return { ok: false, why: `a count takes no unit of size ('${unitPart}'): give how many, like 4096 or 4096 faults` };
     if (unitPart && !NOUN.test(unitPart)) return { ok: false, why: `'${unitPart}' is not something a count can count: give a number, optionally with what it counts (4096 faults)` };
     const value = n.value * (mult?.mult ?? 1);
-    const noun = unitPart ? ` (${unitPart})` : '';
+    const noun = unitPart ? ` of ${unitPart}` : '';
     return {
       ok: true,
       value,
-      unitRead: mult ? `a count, ${mm![1]} read as ${mult.name}${noun}` : `a count${noun}`,
+      unitRead: `a count${noun}${mult ? `, ${mm![1]} read as a ${mult.name}` : ''}`,
       shown: `${shownNum}${mult ? mm![1] : ''}${unitPart ? ` ${unitPart}` : ''}`,
       halfDigit: half * (mult?.mult ?? 1),
       ...(mult?.alt ? { alt: { value: n.value * mult.alt.mult, shown: fmtPlain(n.value * mult.alt.mult), halfDigit: half * mult.alt.mult } } : {}),

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CONTENT_TYPES } from '../mime.js';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,9 +80,35 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
+/** this data directory's lab token: made once, kept in `serve-token` (mode 600) so restarts keep open tabs working */
+function keptToken(dataDir: string): string {
+  const file = join(dataDir, 'serve-token');
+  try {
+    const st = lstatSync(file);
+    // only a regular file of ours that nobody else can read is trusted; anything else is replaced
+    if (st.isFile() && (st.mode & 0o077) === 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid())) {
+      const t = readFileSync(file, 'utf8').trim();
+      if (/^[\w-]{32}$/.test(t)) return t;
+    }
+    rmSync(file, { force: true });
+  } catch {
+    /* none yet */
+  }
+  const t = newToken();
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${t}\n`, { mode: 0o600, flag: 'wx' });
+  } catch {
+    /* a read-only data dir: a token for this run only */
+  }
+  return t;
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const token = newToken();
+  // the token is kept for the data directory (readable by its owner only), so a restarted lab
+  // accepts the cookie an open tab already holds and the tab reconnects by itself
+  const token = keptToken(opts.dataDir);
   const deps: ServiceDeps = {
     host: 'serve',
     dataDir: opts.dataDir,

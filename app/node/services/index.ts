@@ -6,6 +6,8 @@ import type { Handlers } from '../../common/api/dispatch.js';
 import { createCoreHandlers } from './core.js';
 import { createHostServices } from './host.js';
 import { createPackServices } from './packs.js';
+import { createRealServices } from './real.js';
+import { createPolicyHandlers } from './policy.js';
 import { setReportComputer } from '../../common/packs/checkers.js';
 import { SimWorkers, WorkerPool } from '../work/host.js';
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from '../work/limits.js';
@@ -52,12 +54,16 @@ export function createServices(deps: ServiceDeps): Services {
   const packs = createPackServices(deps, { pool });
   const host = createHostServices(deps);
   disposers.push(host.dispose);
+  const real = createRealServices(deps, packs.scenarios);
+  disposers.push(real.dispose);
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
     ...createSimProxy(simWorkers, packs.scenarios),
     ...packs.handlers,
     ...host.handlers,
+    ...real.handlers,
+    ...createPolicyHandlers(),
   };
   return {
     handlers,

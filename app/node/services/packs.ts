@@ -10,13 +10,16 @@ import type { z } from 'zod';
 import type { AnswerResult, ExerciseStatus, ExerciseView, Outcome, PackDetail, packMethods, PackSummary, QuestionWidget, Widget } from '../../common/api/packs.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { packScenarioId } from '../../common/api/sim.js';
-import { type Answer, check, type CheckResult, expectedFields, expectedValue, stageExercise } from '../../common/packs/checkers.js';
+import { type Answer, check, type CheckResult, expectedFields, expectedValue, lookupFor, stageExercise } from '../../common/packs/checkers.js';
+import { evaluate } from '../../common/packs/expr.js';
 import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
-import { parseScenario } from '../../common/kernel/index.js';
+import { parseScenario, type SimReport } from '../../common/kernel/index.js';
+import { finishedRun } from '../real/registry.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
+import { policySolution, policyWidget } from '../../common/packs/policy.js';
 import type { Exercise, StageQuestion } from '../../common/packs/schema.js';
 import { buildPack, loadPack, type Pack, PackRefused, readZip } from '../packs/loader.js';
 import type { WorkerPool } from '../work/host.js';
@@ -272,8 +275,9 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   };
 
   const widgetOf = (p: Pack, ex: Exercise, seed: number): Widget => {
-    if (ex.kind === 'observe') return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, sizeMib: ex.size_mib, live: false };
+    if (ex.kind === 'observe') return { kind: 'observe', quantity: ex.answer.quantity, probe: ex.probe, ...(ex.size_mib !== undefined ? { sizeMib: ex.size_mib } : {}), live: false, ...(ex.probe === 'scenario' && ex.scenario ? { scenario: ex.scenario } : {}) };
     if (ex.kind === 'guided') throw new Error('a lab is drawn by labWidget');
+    if (ex.kind === 'policy') return policyWidget(ex, drawParams(ex.params, seed));
     return questionWidget(ex, seed);
   };
 
@@ -301,6 +305,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         const e = expectedFields(ex, { params, scenarioText: scenarioText(p) });
         return ex.fields.map((f) => `${f.label} = ${fmt(e[f.name]!.value, f.quantity)}`).join('; ');
       }
+      case 'policy':
+        return policySolution(ex, params);
       case 'guided':
         return ex.stages
           .filter((st) => st.question)
@@ -530,13 +536,26 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       if (!pr || pr.variant === undefined || !pr.params) await progress.update(key(p, exerciseId), stamp(p, ex));
       return view(p, exerciseId);
     },
-    'exercise.answer': async ({ packId, exerciseId, answer, measured, variant }, ctx) => {
+    'exercise.answer': async ({ packId, exerciseId, answer, measured: given, variant, realRunId }, ctx) => {
       const p = await pack(packId);
       const ex = exerciseOf(p, exerciseId);
       if (variant !== undefined && !watchers.has(`${ctx.clientId}/${packId}`)) throw new ApiError('forbidden', `answering variant ${variant} needs author mode for '${packId}'`, { field: 'variant' });
       const params = paramsOf(p, ex, variant ?? variantOf(p, exerciseId));
       const file = p.exercises.get(exerciseId)!.file;
       const k = key(p, exerciseId);
+      let measured = given;
+      if (ex.kind === 'observe' && ex.probe === 'scenario') {
+        // the measurement is the answer's expression read over the kernel's run of the scenario (same shape as the simulator's)
+        measured = undefined;
+        const real = realRunId ? finishedRun(realRunId, ctx.clientId) : undefined;
+        if (real) {
+          try {
+            measured = evaluate(ex.answer.expr, lookupFor(params, real as unknown as SimReport));
+          } catch {
+            measured = undefined;
+          }
+        }
+      }
       const cctx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
       const reply = async (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => ({
         verdict: r.verdict,

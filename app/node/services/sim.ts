@@ -19,6 +19,17 @@ import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
 import type { ServiceDeps } from './index.js';
 
 const MAX_CELLS = 65536;
+/** the frame grid's classes (SimView.frames.cells): free, anon, cache, dirty cache, shmem, kernel, locked, anon shared */
+const FRAME_CLASSES = 8;
+/** a frame's class in the grid: what it holds, and for anonymous memory whether several page tables map it (mapcount > 1, as after fork) */
+function frameClass(kind: number, flags: number, mapcount: number): number {
+  if (flags & PG.Mlocked) return 6;
+  if (kind === FrameKind.Anon) return mapcount > 1 ? 7 : 1;
+  if (kind === FrameKind.File) return flags & PG.Dirty ? 3 : 2;
+  if (kind === FrameKind.Shmem) return 4;
+  if (kind === FrameKind.Kernel) return 5;
+  return 0;
+}
 const MAX_SESSIONS_PER_CLIENT = 8;
 
 interface Series {
@@ -157,28 +168,27 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const owners = new Int32Array(ncells).fill(-1);
     const pidOfVma = (id: number) => k.vmas.get(id)?.mm;
     const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
-    const counts = new Uint32Array(7);
+    const cellCounts = new Uint32Array(FRAME_CLASSES);
+    /** every frame by class, exactly (the legend counts frames, not cells) */
+    const frameCounts = new Array<number>(FRAME_CLASSES).fill(0);
     for (let c = 0; c < ncells; c++) {
-      counts.fill(0);
+      cellCounts.fill(0);
       const end = Math.min(total, (c + 1) * per);
       let owner = -1;
       for (let f = c * per; f < end; f++) {
-        const kind = fr.kind[f]!;
-        const flags = fr.flags[f]!;
-        let code = 0;
-        if (flags & PG.Mlocked) code = 6;
-        else if (kind === FrameKind.Anon) code = 1;
-        else if (kind === FrameKind.File) code = flags & PG.Dirty ? 3 : 2;
-        else if (kind === FrameKind.Shmem) code = 4;
-        else if (kind === FrameKind.Kernel) code = 5;
-        counts[code]!++;
-        if (owner === -1 && (kind === FrameKind.Anon || (flags & PG.Mlocked) !== 0)) {
+        const code = frameClass(fr.kind[f]!, fr.flags[f]!, fr.mapcount[f]!);
+        cellCounts[code]!++;
+        if (owner === -1 && (code === 1 || code === 6 || code === 7)) {
           const mm = pidOfVma(fr.owner[f]!);
           if (mm) owner = taskOfMm.get(mm) ?? -1;
         }
       }
       let best = 0;
-      for (let i = 1; i < 7; i++) if (counts[i]! > counts[best]!) best = i;
+      for (let i = 1; i < FRAME_CLASSES; i++) {
+        if (cellCounts[i]! > cellCounts[best]!) best = i;
+        frameCounts[i]! += cellCounts[i]!;
+      }
+      frameCounts[0]! += cellCounts[0]!;
       cells[c] = best;
       owners[c] = owner;
     }
@@ -213,7 +223,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       processes: topRows(k),
       status,
       maps,
-      frames: { cells: b64(cells), owners: runs(owners), framesPerCell: per, total },
+      frames: { cells: b64(cells), owners: runs(owners), framesPerCell: per, total, counts: frameCounts },
       watermarks: { min: k.wmark.min * ps, low: k.wmark.low * ps, high: k.wmark.high * ps, free: fr.free * ps },
       meminfo: { ...r.snapshot('now').meminfo },
       vmstat: { ...r.snapshot('now').vmstat },

@@ -11,6 +11,9 @@ export function createSocketApi(loc: Location = location): RpcClient {
   let ws: WebSocket | null = null;
   let queue: RequestEnvelope[] = [];
   let retry = 250;
+  /** the link was up once: a later open is a reconnection (the lab's server restarted) */
+  let wasOpen = false;
+  let failures = 0;
   const client = new RpcClient(
     'socket',
     {
@@ -26,6 +29,9 @@ export function createSocketApi(loc: Location = location): RpcClient {
     ws = new WebSocket(url);
     ws.onopen = () => {
       retry = 250;
+      if (wasOpen) client.notify(failures > 0 ? 'The lab was restarted; reconnected. Your progress is kept on disk.' : 'Reconnected to the lab.');
+      wasOpen = true;
+      failures = 0;
       client.setStatus('open');
       const q = queue;
       queue = [];
@@ -40,8 +46,16 @@ export function createSocketApi(loc: Location = location): RpcClient {
     };
     ws.onclose = () => {
       client.setStatus('closed');
+      failures++;
+      // refused rather than gone? a lab started with another data directory has another token
+      if (failures === 3)
+        void fetch(`${loc.protocol}//${loc.host}/`, { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' })
+          .then((r) => {
+            if (r.status === 403) client.notify('The lab was restarted with a new token: open the link memlab serve printed in its terminal.', 'error');
+          })
+          .catch(() => client.notify('The lab is not running: start it again (npm start or memlab serve); this page reconnects by itself.', 'error'));
       setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 5000);
+      retry = Math.min(retry * 2, 2000);
     };
   };
   connect();

@@ -112,11 +112,11 @@ class ExercisesStore {
   }
 
   /** measured: a live reading (bytes) for observe exercises */
-  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer'], measured?: number): Promise<void> {
+  async answer(answer: Parameters<typeof api.call<'exercise.answer'>>[1]['answer'], measured?: number, realRunId?: string): Promise<void> {
     const ex = this.exercise;
     if (!ex) return;
     await this.guard(async () => {
-      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}), ...(ex.preview ? { variant: ex.variant } : {}) });
+      const r = await api.call('exercise.answer', { packId: ex.packId, exerciseId: ex.id, answer, ...(measured !== undefined ? { measured } : {}), ...(realRunId !== undefined ? { realRunId } : {}), ...(ex.preview ? { variant: ex.variant } : {}) });
       // the learner may have moved on to another exercise meanwhile
       if (this.exercise?.packId !== ex.packId || this.exercise.id !== ex.id) return;
       this.exercise = r.exercise;

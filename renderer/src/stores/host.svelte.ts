@@ -8,6 +8,8 @@ class HostStore {
   status = $state<Result<'host.status'> | null>(null);
   system = $state<Result<'host.system'> | null>(null);
   rows = $state<Result<'host.processes'>['rows']>([]);
+  /** the process table held still (sampling goes on; the rows shown wait) so the learner can read and click */
+  paused = $state(false);
   detail = $state<Result<'host.process'> | null>(null);
   experiment = $state<Result<'host.experiment'> | null>(null);
   error = $state<string | null>(null);
@@ -45,7 +47,8 @@ class HostStore {
     const tick = async () => {
       try {
         this.system = await api.call('host.system', {});
-        this.rows = (await api.call('host.processes', {})).rows;
+        const fresh = (await api.call('host.processes', {})).rows;
+        if (!this.paused) this.rows = fresh;
         const open = this.detail?.pid;
         const row = open === undefined ? undefined : this.rows.find((r) => r.pid === open);
         if (row) this.history = [...this.history.slice(-299), { t: Date.now() / 1000, RES: row.RES, SWAP: row.SWAP }];

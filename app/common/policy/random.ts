@@ -1,0 +1,119 @@
+/**
+ * CPython's `random` module, exactly: MT19937 (Modules/_randommodule.c) seeded as
+ * `random.seed(n)` seeds it for an integer n — init_by_array over the 32-bit words of |n|,
+ * least significant first (one zero word for 0) — and `random.random()` as
+ * genrand_res53: (a >> 5) * 2^26 + (b >> 6), over 2^53. So OSTEP's homework scripts, run with
+ * python3, draw the same numbers as memlab does for the same seed.
+ */
+
+const N = 624;
+const M = 397;
+const MATRIX_A = 0x9908b0df;
+const UPPER_MASK = 0x80000000;
+const LOWER_MASK = 0x7fffffff;
+
+/** A seed as Python reads `int(text)`: optional sign, decimal digits (underscores between digits allowed). */
+export function parseSeed(text: string | number | bigint): bigint {
+  if (typeof text === 'bigint') return text;
+  if (typeof text === 'number') {
+    if (!Number.isSafeInteger(text)) throw new RangeError(`a seed is a whole number, not ${text}`);
+    return BigInt(text);
+  }
+  const t = text.trim();
+  if (!/^[+-]?\d+(_\d+)*$/.test(t)) throw new RangeError(`a seed is a whole number, not '${text}'`);
+  return BigInt(t.replace(/_/g, ''));
+}
+
+export class PyRandom {
+  private readonly mt = new Uint32Array(N);
+  private mti = N + 1;
+
+  constructor(seed: string | number | bigint = 0) {
+    this.seed(seed);
+  }
+
+  /** random.seed(n) for an integer n (random_seed in _randommodule.c). */
+  seed(seed: string | number | bigint): void {
+    let n = parseSeed(seed);
+    if (n < 0n) n = -n;
+    const key: number[] = [];
+    do {
+      key.push(Number(n & 0xffffffffn));
+      n >>= 32n;
+    } while (n > 0n);
+    this.initByArray(key);
+  }
+
+  private initGenrand(s: number): void {
+    const mt = this.mt;
+    mt[0] = s >>> 0;
+    for (let i = 1; i < N; i++) {
+      const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
+      // 1812433253 * prev + i, modulo 2^32, without losing bits to doubles
+      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+    }
+    this.mti = N;
+  }
+
+  private initByArray(key: number[]): void {
+    const mt = this.mt;
+    this.initGenrand(19650218);
+    let i = 1;
+    let j = 0;
+    const len = key.length;
+    for (let k = N > len ? N : len; k; k--) {
+      const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
+      mt[i] = ((mt[i]! ^ Math.imul(prev, 1664525)) + key[j]! + j) >>> 0;
+      i++;
+      j++;
+      if (i >= N) {
+        mt[0] = mt[N - 1]!;
+        i = 1;
+      }
+      if (j >= len) j = 0;
+    }
+    for (let k = N - 1; k; k--) {
+      const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
+      mt[i] = ((mt[i]! ^ Math.imul(prev, 1566083941)) - i) >>> 0;
+      i++;
+      if (i >= N) {
+        mt[0] = mt[N - 1]!;
+        i = 1;
+      }
+    }
+    mt[0] = 0x80000000;
+    this.mti = N;
+  }
+
+  /** genrand_uint32: the next 32-bit output. */
+  uint32(): number {
+    const mt = this.mt;
+    if (this.mti >= N) {
+      let kk = 0;
+      for (; kk < N - M; kk++) {
+        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      }
+      for (; kk < N - 1; kk++) {
+        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      }
+      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
+      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      this.mti = 0;
+    }
+    let y = mt[this.mti++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  /** random.random(): a float in [0, 1) with 53 random bits. */
+  random(): number {
+    const a = this.uint32() >>> 5;
+    const b = this.uint32() >>> 6;
+    return (a * 67108864 + b) * (1 / 9007199254740992);
+  }
+}

@@ -1,0 +1,115 @@
+/** The Policies view: Belady's string stepped under FIFO, the sweep chart's anomaly, a policy exercise, axe in both themes. */
+import { createRequire } from 'node:module';
+import type { Page } from '@playwright/test';
+import { expect, openLab, test } from './fixtures.js';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+test.use({ bypassCSP: true });
+
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const v = await page.evaluate(async () => (await (window as unknown as { axe: { run: (d: Document, o: object) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run(document, { resultTypes: ['violations'] })).violations);
+  return v.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => `${x.id}: ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** choose exactly these policies and this many frames, run, and step to the end with the keyboard */
+async function runWith(page: Page, frames: number, pick: string[]) {
+  for (const box of await page.locator('[data-testid^="pick-"]').all()) {
+    const name = (await box.getAttribute('data-testid'))!.slice(5);
+    await box.setChecked(pick.includes(name));
+  }
+  await page.getByTestId('frames-input').fill(String(frames));
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+}
+
+test("steps Belady's string under FIFO: 3 hits with 3 frames, 2 with 4, and the sweep shows the anomaly", async ({ page, lab }) => {
+  await openLab(page, lab, '#/policies');
+  await expect(page.getByRole('heading', { name: 'Policies', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: "Belady's string" }).click();
+  await runWith(page, 3, ['FIFO', 'OPT']);
+  // step one access at a time with the Step button (keyboard: Enter on the focused button)
+  const step = page.getByTestId('step');
+  await step.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('position')).toHaveText('Access 1 of 12: page 1');
+  await expect(page.getByTestId('verdict-FIFO')).toContainText('Fault on page 1');
+  for (let k = 2; k <= 4; k++) await page.keyboard.press('Enter');
+  // access 4: page 4 evicts 1, the first in
+  await expect(page.getByTestId('verdict-FIFO')).toContainText('evicted 1');
+  await expect(page.getByTestId('why-FIFO')).toContainText('the page that came in first');
+  await expect(page.getByTestId('why-OPT')).toContainText('OPT looks ahead and evicts 3');
+  await expect(page.getByTestId('policy-panel-FIFO').locator('.frame .page')).toHaveText(['2', '3', '4']);
+  // arrow keys step too, from the toolbar
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('position')).toHaveText('Access 5 of 12: page 1');
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('position')).toHaveText('Access 12 of 12: page 5');
+  await expect(page.getByTestId('hits-FIFO')).toHaveText('3');
+  await expect(page.getByTestId('policy-panel-FIFO')).toContainText('in all 3 hits, 9 faults');
+  await expect(page.getByTestId('hits-OPT')).toHaveText('5');
+
+  await runWith(page, 4, ['FIFO']);
+  await page.getByTestId('to-end').click();
+  await expect(page.getByTestId('hits-FIFO')).toHaveText('2');
+  await expect(page.getByTestId('policy-panel-FIFO').locator('.frame')).toHaveCount(4);
+
+  // the sweep: FIFO's drop from 3 frames to 4, OPT drawn as the bound
+  await expect(page.getByTestId('anomalies')).toContainText("Belady's anomaly: FIFO gets 3 hits with 3 frames but only 2 with 4");
+  await expect(page.getByTestId('sweep-chart').locator('canvas')).toBeVisible();
+  await expect(page.getByTestId('sweep-chart')).toContainText('OPT (the bound)');
+  await page.getByText('The numbers').click();
+  const rows = page.getByTestId('sweep-table').locator('tbody tr');
+  await expect(rows.nth(2)).toContainText('3 (25.0%)');
+  await expect(rows.nth(3)).toContainText('2 (16.7%)');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: 'test-results/policies.png', fullPage: true });
+});
+
+test('Linux two lists beside LRU, with the lists drawn; bad input is named', async ({ page, lab }) => {
+  await openLab(page, lab, '#/policies/1,2,3,1,2,3,10,11,12,13,14,15,16,17,18,19,1,2,3/LRU,LINUX/6');
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 19');
+  await page.getByTestId('to-end').click();
+  await expect(page.getByTestId('hits-LRU')).toHaveText('3');
+  await expect(page.getByTestId('hits-LINUX')).toHaveText('6');
+  await expect(page.getByTestId('policy-panel-LINUX').getByRole('list', { name: 'active list, tail to head', exact: true }).locator('.page')).toHaveText(['1', '2', '3']);
+  await page.getByTestId('refs-input').fill('1,2,x');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('policy-error')).toContainText("Reference 3 ('x') is not a page number");
+});
+
+test('a policy exercise answered wrong, then right; its link opens the Policies view on the same string', async ({ page, lab }) => {
+  await openLab(page, lab, '#/exercises/linux-process-memory/victim-fifo-belady');
+  await expect(page.getByRole('heading', { name: 'FIFO with more frames' })).toBeVisible();
+  await expect(page.getByTestId('policy-refs').locator('li')).toHaveCount(12);
+  const input = page.getByTestId('answer-input');
+  await input.fill('4');
+  await input.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
+  await expect(page.getByTestId('diagnosis')).toContainText(/That is LRU.s count/);
+  await input.fill('2');
+  await input.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  await expect(page.getByTestId('explanation')).toContainText(/Belady.s anomaly/);
+  await page.goto(`${lab.url}#/exercises/linux-process-memory/victim-lru`);
+  await page.getByTestId('open-policies').click();
+  await expect(page.getByRole('heading', { name: 'Policies', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('policy-panel-LRU')).toBeVisible();
+  await expect(page.getByTestId('policy-panel-FIFO')).toBeVisible();
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 10');
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`no serious or critical axe findings in the Policies view and a policy exercise (${scheme})`, async ({ page, lab }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openLab(page, lab, '#/policies/1,2,3,4,1,2,5,1,2,3,4,5/FIFO,LRU,OPT,SECOND-CHANCE,LINUX/3');
+    await page.getByTestId('step').click();
+    await page.getByTestId('step').click();
+    await page.getByText('The numbers').click();
+    await expect(page.getByTestId('sweep-table')).toBeVisible();
+    expect(await audit(page)).toEqual([]);
+    await page.goto(`${lab.url}#/exercises/linux-process-memory/victim-clock`);
+    await expect(page.getByTestId('policy-refs')).toBeVisible();
+    expect(await audit(page)).toEqual([]);
+  });
+}

@@ -1,0 +1,46 @@
+/** policy.run and policy.sweep behind the LabApi: traced runs within the contract, errors naming the field. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CallContext, createDispatcher } from '../../app/common/api/dispatch.js';
+import { appRoot } from '../../app/node/paths.js';
+import { createServices } from '../../app/node/services/index.js';
+
+function lab() {
+  const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'polsvc-')), appRoot: appRoot(), log: () => {} });
+  const d = createDispatcher(s.handlers, () => {});
+  const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+  return (method: string, params: unknown) => d.handle({ v: 1, id: 1, method, params }, ctx);
+}
+
+const BELADY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5];
+
+describe('policy service', () => {
+  it('traces several policies on one string, each access with its victim and why', async () => {
+    const r = await lab()('policy.run', { policies: ['fifo', 'opt', 'linux', 'second-chance'], cacheSize: 3, addresses: BELADY });
+    expect(r.ok).toBe(true);
+    const res = (r as { result: { runs: Array<{ policy: string; totals: { hits: number }; accesses: Array<{ why: string; notes?: object; lists?: object; hand?: number }> }> } }).result;
+    expect(res.runs.map((x) => [x.policy, x.totals.hits])).toEqual([['FIFO', 3], ['OPT', 5], ['LINUX', 2], ['SECOND-CHANCE', 3]]);
+    expect(res.runs[1]!.accesses[3]!.why).toMatch(/OPT looks ahead and evicts 3, which is next used at access 10/);
+    expect(res.runs[2]!.accesses[3]!.lists).toBeDefined();
+    expect(res.runs[3]!.accesses[3]!.hand).toBeDefined();
+  });
+
+  it("sweeps cache sizes and reports FIFO's anomaly on Belady's string, none for LRU or OPT", async () => {
+    const r = await lab()('policy.sweep', { policies: ['FIFO', 'LRU', 'OPT'], from: 1, to: 8, addresses: BELADY });
+    const res = (r as { result: { rows: Array<{ hits: Record<string, number> }>; anomalies: unknown[] } }).result;
+    expect(res.rows.map((x) => x.hits.FIFO)).toEqual([0, 0, 3, 2, 7, 7, 7, 7]);
+    expect(res.anomalies).toEqual([{ policy: 'FIFO', cacheSize: 3, hits: 3, hitsWithMore: 2 }]);
+  });
+
+  it('answers bad input with invalid-input or bad-params naming the field', async () => {
+    const call = lab();
+    const e1 = await call('policy.run', { policies: ['ARC'], cacheSize: 3, addresses: [1] });
+    expect(e1).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/unknown policy 'ARC'/), where: { field: 'policy' } } });
+    const e2 = await call('policy.run', { policies: ['FIFO'], cacheSize: 0, addresses: [1] });
+    expect(e2).toMatchObject({ ok: false, error: { code: 'bad-params' } });
+    const e3 = await call('policy.sweep', { policies: ['FIFO', 'LRU'], from: 1, to: 64, numaddrs: 100000 });
+    expect(e3).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/more than the 5,000,000 references/) } });
+  });
+});

@@ -266,7 +266,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         hintsTotal: q.hints.length,
         solutionAvailable: outcome === 'open' && !shown && policy.attempts_before_solution > 0 && rec.attempts >= policy.attempts_before_solution,
         solutionViewed: shown,
-        ...(shown ? { solution: solutionOf(p, stageExercise(ex, st.id)!, params) } : {}),
+        ...(shown ? { solution: solutionSafe(p, stageExercise(ex, st.id)!, params) } : {}),
         ...(outcome !== 'open' ? { points: pointsOf(rec, policy) } : {}),
         ...(outcome !== 'open' && q.explanation ? { explanation: render(q.explanation) } : {}),
       };
@@ -586,6 +586,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         ...extra,
         exercise: await view(p, exerciseId, variant),
       });
+      // predict and tune run their scenario: with a pool, every check runs in a worker
+      const checkNow = (e: Exercise, a: Answer) => (work ? checkOff(e, a, cctx, work.pool) : Promise.resolve(check(e, a, cctx)));
       if (ex.kind === 'guided') {
         if (!('stage' in answer)) return reply({ verdict: 'invalid', message: 'Answer the question of a stage.' });
         const pr = progress.get(k);
@@ -600,7 +602,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         }
         // a finished stage keeps its grade: revisiting it re-answers nothing
         if (variant === undefined && stagePassed(ex, pr, i)) return reply({ verdict: 'invalid', message: `Stage ${i + 1} (${st.title ?? st.id}) is already done; answering it again changes nothing.` }, { stage: st.id });
-        const r = work ? await checkOff(q, answer.answer as Answer, cctx, work.pool) : check(q, answer.answer as Answer, cctx);
+        const r = await checkNow(q, answer.answer as Answer);
         let extra: Partial<z.infer<typeof AnswerResult>> = { stage: st.id };
         if (r.verdict === 'incorrect' && st.on_wrong) {
           const back = ex.stages.find((x) => x.id === st.on_wrong!.back_to);
@@ -624,7 +626,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         return reply(r, extra);
       }
       if ('stage' in answer) return reply({ verdict: 'invalid', message: `'${exerciseId}' is not a guided lab: it has no stages.` });
-      const r = work ? await checkOff(ex, answer as Answer, cctx, work.pool) : check(ex, answer as Answer, cctx);
+      const r = await checkNow(ex, answer as Answer);
       if (variant === undefined) {
         await progress.update(k, (x0) => {
           const x = stamp(p, ex)(x0);

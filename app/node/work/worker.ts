@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallContext, Handlers } from '../../common/api/dispatch.js';
-import { ApiError } from '../../common/api/protocol.js';
+import { ApiError, MAX_MESSAGE_BYTES } from '../../common/api/protocol.js';
 import { type Answer, check, runScenarioText } from '../../common/packs/checkers.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
 import type { Exercise } from '../../common/packs/schema.js';
@@ -26,6 +26,12 @@ export interface WorkerInit {
 export type WireError = { name: string; message: string; code?: string; where?: unknown; issues?: unknown };
 
 const init = workerData as WorkerInit;
+
+/**
+ * The largest answer a worker hands back: half the LabApi's message limit, so that checking it
+ * against the contract and sending it stays a short job for the main thread.
+ */
+const MAX_RESULT_CHARS = MAX_MESSAGE_BYTES / 2;
 
 /**
  * Typed arrays and ArrayBuffers live outside the V8 heap that resourceLimits caps: a scenario that
@@ -85,6 +91,13 @@ function reportsFor(texts: string[]): Record<string, SimReport | { error: string
 
 const tasks: Record<string, (input: any) => unknown> = {
   ping: () => 'pong',
+  // the limits' own checks (test/work-limits.test.ts): allocate outside the heap, spin, grow the heap
+  limitsProbe({ kind, bytes }: { kind: 'array' | 'spin' | 'heap'; bytes?: number }) {
+    if (kind === 'array') return new Uint8Array(bytes ?? 0).length;
+    if (kind === 'spin') for (;;);
+    const keep: unknown[] = [];
+    for (;;) keep.push({ a: Math.random(), b: [1, 2, 3], c: 'x'.repeat(64) + keep.length });
+  },
   async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }) {
     simHandlers ??= createSimHandlers(
       { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log },
@@ -143,6 +156,15 @@ parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) =>
     .then(() => {
       if (!fn) throw new Error(`no task '${msg.task}'`);
       return fn(msg.input);
+    })
+    .then((result) => {
+      // an answer too big to send is refused here, where building it cost only this worker's
+      // time: the main thread never copies, checks or serialises a giant result
+      if (msg.task === 'sim' || msg.task === 'check' || msg.task === 'reports') {
+        const size = JSON.stringify(result)?.length ?? 0;
+        if (size > MAX_RESULT_CHARS) throw new WorkLimitError(`needed an answer of ${Math.round(size / 1048576)} MiB; memlab sends at most ${MAX_RESULT_CHARS / 1048576} MiB at once (fewer processes or snapshots)`);
+      }
+      return result;
     })
     .then(
       (result) => parentPort!.postMessage({ id: msg.id, ok: true, result }),

@@ -1,0 +1,35 @@
+/**
+ * The worker threads' limits, each seen to hold: a typed array past the budget is refused before
+ * it is allocated, a call past its time budget is stopped, a heap past its cap is stopped; each
+ * comes back as a message naming the limit, and the pool answers the next call.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../app/node/paths.js';
+import { WorkerPool } from '../app/node/work/host.js';
+import { DEFAULT_WORK_LIMITS } from '../app/node/work/limits.js';
+
+const limits = { ...DEFAULT_WORK_LIMITS, heapMiB: 48, arrayMiB: 32, poolWorkers: 1 };
+const pool = new WorkerPool({ appRoot: appRoot(), dataDir: mkdtempSync(join(tmpdir(), 'memlab-wl-')), host: 'serve', arrayMiB: limits.arrayMiB }, limits);
+afterAll(() => pool.dispose());
+const opts = (seconds: number) => ({ seconds, what: 'this probe', advice: 'it is a test' });
+
+describe('worker limits', () => {
+  it('refuses a typed array past the budget before allocating it, and keeps serving', async () => {
+    expect(await pool.run('limitsProbe', { kind: 'array', bytes: 4 << 20 }, opts(30))).toBe(4 << 20);
+    await expect(pool.run('limitsProbe', { kind: 'array', bytes: 2 ** 40 }, opts(30))).rejects.toThrow(/this probe needed more than 32 MiB of memory \(it asked for 1\.0 TiB at once\); it is a test/);
+    expect(await pool.run('ping', {}, opts(30))).toBe('pong');
+  }, 60_000);
+
+  it('stops a call past its time budget', async () => {
+    await expect(pool.run('limitsProbe', { kind: 'spin' }, opts(1))).rejects.toThrow(/this probe needed more than 1 s; it is a test/);
+    expect(await pool.run('ping', {}, opts(30))).toBe('pong');
+  }, 60_000);
+
+  it('stops a worker whose heap passes its cap', async () => {
+    await expect(pool.run('limitsProbe', { kind: 'heap' }, opts(40))).rejects.toThrow(/this probe needed more than 48 MiB of memory; it is a test/);
+    expect(await pool.run('ping', {}, opts(30))).toBe('pong');
+  }, 60_000);
+});

@@ -141,4 +141,62 @@ describe('sim service', () => {
     expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9, maps: [] })).maps)).toEqual([]);
     await s.dispose();
   });
+
+  it('draws each anonymous frame in the colour of the process whose page table maps it: a COW copy is its writer\'s, the page it was copied from stays with the other', async () => {
+    const { s, call } = lab();
+    const text = [
+      'title: owners after fork',
+      'machine: { ram: 128MiB }',
+      'processes:',
+      '  - { name: parent }',
+      'steps:',
+      '  - { proc: parent, malloc: 8MiB, as: buf }',
+      '  - { proc: parent, touch: buf }',
+      '  - { proc: parent, fork: child }',
+      '  - { proc: child, touch: buf, length: 1MiB }',
+      '  - { proc: parent, touch: buf, offset: 4MiB, length: 2MiB }',
+    ].join('\n');
+    const { sessionId } = await call<{ sessionId: string }>('sim.load', { text, fileName: 'owners.yaml' });
+    type View = {
+      frames: { cells: string; owners: Array<[number, number]>; framesPerCell: number };
+      processes: Array<{ pid: number; name: string; minflt: number }>;
+    };
+    /** cells of the grid by class (1 anon private, 7 anon shared) and owner pid, and each process's minflt */
+    const at = async (step: number) => {
+      const v = await call<View>('sim.seek', { sessionId, step });
+      expect(v.frames.framesPerCell).toBe(1);
+      const cls = Buffer.from(v.frames.cells, 'base64');
+      const own: number[] = v.frames.owners.flatMap(([pid, n]) => Array<number>(n).fill(pid));
+      expect(own.length).toBe(cls.length);
+      const pid = (name: string) => v.processes.find((p) => p.name === name)?.pid ?? -2;
+      const count = (c: number, p: number) => own.filter((o, i) => cls[i] === c && o === p).length;
+      const flt = (name: string) => v.processes.find((p) => p.name === name)?.minflt ?? 0;
+      return {
+        parent: { private: count(1, pid('parent')), shared: count(7, pid('parent')), minflt: flt('parent') },
+        child: { private: count(1, pid('child')), shared: count(7, pid('child')), minflt: flt('child') },
+        shared: [...cls].filter((c) => c === 7).length,
+      };
+    };
+    const forked = await at(3);
+    // just after fork: everything anonymous is shared, and nothing is the child's alone
+    expect(forked.shared).toBeGreaterThan(2048);
+    expect(forked.child.private).toBe(0);
+    // the child writes 1 MiB: one COW fault and one private copy in the child's colour a page
+    const wrote = await at(4);
+    const copies = wrote.child.minflt - forked.child.minflt;
+    expect(copies).toBeGreaterThanOrEqual(256);
+    expect(wrote.child.private).toBe(copies);
+    expect(wrote.shared).toBe(forked.shared - copies);
+    // and each page it copied from is now mapped by the parent alone (mapcount 1): the parent's
+    expect(wrote.parent.private).toBe(forked.parent.private + copies);
+    // the parent writes 2 MiB further on: its copies are the parent's, and the pages it copied
+    // from, now mapped by the child alone, are the child's
+    const back = await at(5);
+    const parentCopies = back.parent.minflt - wrote.parent.minflt;
+    expect(parentCopies).toBeGreaterThanOrEqual(512);
+    expect(back.parent.private).toBe(wrote.parent.private + parentCopies);
+    expect(back.child.private).toBe(wrote.child.private + parentCopies);
+    expect(back.shared).toBe(wrote.shared - parentCopies);
+    await s.dispose();
+  });
 });

@@ -102,6 +102,8 @@ describe('sim service', () => {
     mkdirSync(join(dir, 'scenarios'));
     writeFileSync(join(dir, 'scenarios', 'good.yaml'), 'title: Good one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1MiB, as: m }\n  - { proc: a, touch: m }\n');
     writeFileSync(join(dir, 'scenarios', 'bad.yaml'), 'title: Bad one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1potato, as: m }\n');
+    // a claim manifest beside pack.yaml is the pack's, not a scenario
+    writeFileSync(join(dir, 'claims.yaml'), 'claims: []\n');
     expect((await call('pack.open', { path: dir })).ok).toBe(true);
 
     const list = (await call('sim.listScenarios', {})) as { ok: true; result: { scenarios: Array<{ id: string; title: string; pack?: { id: string; title: string } }> } };
@@ -120,6 +122,7 @@ describe('sim service', () => {
     expect(!missing.ok && missing.error.message).toContain("the pack 'tp' has no scenario file scenarios/none.yaml");
     // the manifest and the exercises are not scenarios
     expect((await call('sim.load', { packId: 'tp', scenario: 'pack.yaml' })).ok).toBe(false);
+    expect((await call('sim.load', { packId: 'tp', scenario: 'claims.yaml' })).ok).toBe(false);
     expect((await call('sim.load', { packId: 'tp', scenario: 'q.md' })).ok).toBe(false);
     const nopack = await call('sim.load', { packId: 'nope', scenario: 'scenarios/good.yaml' });
     expect(!nopack.ok && nopack.error.code).toBe('not-found');

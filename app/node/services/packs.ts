@@ -815,8 +815,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
     },
   };
-  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the manifest */
-  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml';
+  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the pack's manifest and its claim manifest (claims.yaml beside pack.yaml) */
+  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml' && path !== 'claims.yaml';
   const scenarios: PackScenarios = {
     async list() {
       await ready;

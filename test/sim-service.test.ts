@@ -3,23 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CallContext, createDispatcher } from '../app/common/api/dispatch.js';
 import { parseScenario, Runner } from '../app/common/kernel/index.js';
 import { appRoot } from '../app/node/paths.js';
-import { createServices } from '../app/node/services/index.js';
+import { labServices } from './lab-services.js';
 
 /** the main-process services on a fresh data dir, a dispatcher, one client, and a call that throws on an error reply */
-function lab() {
-  const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-  const d = createDispatcher(s.handlers, () => {});
-  const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
-  const call = async <T>(method: string, params: unknown): Promise<T> => {
-    const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
-    return (r as { result: T }).result;
-  };
-  return { s, d, ctx, call };
-}
+const lab = () => labServices('simsvc-');
 
 describe('sim service', () => {
   it('answers sim.seek with the machine a fresh run shows at that step, for every built-in scenario, thrash included (forks add processes mid-run)', async () => {

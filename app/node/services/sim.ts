@@ -96,9 +96,9 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     return { text: src.text, file: src.fileName ?? 'scenario.yaml' };
   };
   const parse = async (src: ScenarioSource): Promise<Scenario> => parseText(await sourceOf(src));
-  const parseText = ({ text, file }: { text: string; file: string }): Scenario => {
+  const parseText = ({ text, file }: { text: string; file: string }, params?: ScenarioSource['params']): Scenario => {
     try {
-      return parseScenario(text, file);
+      return parseScenario(text, file, params ? { params } : {});
     } catch (err) {
       return toScenarioError(err, file);
     }
@@ -286,7 +286,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     },
     'sim.load': async (params, ctx) => {
       const src = await sourceOf(params);
-      const scenario = parseText(src);
+      // an exercise's drawn parameters fill the scenario's {{…}}: the learner's variant, not the defaults
+      const scenario = parseText(src, params.params);
       const source = src.text;
       const mine = [...sessions.values()].filter((s) => s.client === ctx.clientId);
       if (mine.length >= MAX_SESSIONS_PER_CLIENT) sessions.delete(mine[0]!.id);

@@ -401,13 +401,18 @@ test('marks in the URL that name another process select it and draw its address 
 });
 
 test('a pack opened after a visit to the simulator adds its scenarios when the learner comes back', async ({ page, lab }) => {
-  test.skip(true, 'races the starter scenario the simulator now opens (#16); to be updated, see the issue #16 note');
   const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   await openLab(page, lab, '#/simulator');
+  // the simulator opens on its starter scenario: wait until it has loaded (the playback controls
+  // appear with it) before leaving, so its load does not land on top of what follows
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByTestId('step-now')).toHaveText('0');
   const select = page.getByTestId('scenario-select');
   await expect(select.locator('optgroup[label="Built in"] option').first()).toBeAttached();
-  await expect(select.locator('optgroup[label^="Pack:"]')).toHaveCount(0);
+  await expect(select.locator('optgroup[label="Pack: Later pack"]')).toHaveCount(0);
+  // an open pack's own files that are not scenarios (its claim manifest) are not offered
+  await expect(select.locator('option', { hasText: 'claims.yaml' })).toHaveCount(0);
   const dir = mkdtempSync(`${tmpdir()}/later-`);
   writeFileSync(`${dir}/pack.yaml`, 'id: later\ntitle: Later pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
   writeFileSync(`${dir}/q.md`, '---\nid: q\ntitle: Q\nkind: text\npatterns: ["^x$"]\nreference: x\nexplanation: x.\n---\nQ?\n');
@@ -420,4 +425,13 @@ test('a pack opened after a visit to the simulator adds its scenarios when the l
   await expect(page.getByText('Opened “Later pack”.')).toBeVisible();
   await page.getByRole('link', { name: 'Simulator' }).first().click();
   await expect(select.locator('optgroup[label="Pack: Later pack"] option')).toHaveText(['Later scenario']);
+  // and it opens: the timeline changes from the starter's steps to this scenario's one step
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.locator('label.stepno')).not.toHaveText(/ of 1$/);
+  await select.selectOption({ label: 'Later scenario' });
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.locator('label.stepno')).toHaveText(/^Step 0 of 1$/);
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  await expect(page.getByTestId('last-step')).toContainText('malloc(1 MiB)');
 });

@@ -230,6 +230,39 @@ test('1024x640: at its tallest the dock fits under the sticky controls, and the 
   expect(await onScreen(page, page.getByTestId('frame-grid'))).toBe(true);
 });
 
+test('a chapter says how much of it is done, and is marked when finished', async ({ page, lab }) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/chapters-`);
+  writeFileSync(`${dir}/pack.yaml`, 'id: ch-pack\ntitle: Chapter pack\nversion: 1.0.0\nauthors: [Ms Teacher]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n  - id: two\n    title: Two\n    exercises: [r.md]\n');
+  writeFileSync(`${dir}/q.md`, '---\nid: q\ntitle: Grow the heap\nkind: text\npatterns: ["^brk$"]\nreference: brk\nexplanation: brk moves the program break.\n---\nName the system call.\n');
+  writeFileSync(`${dir}/r.md`, '---\nid: r\ntitle: Map memory\nkind: text\npatterns: ["^mmap$"]\nreference: mmap\nexplanation: mmap maps.\n---\nName the other one.\n');
+  await openLab(page, lab, '#/exercises');
+  await page.getByText('Open another pack').click();
+  await page.getByTestId('pack-path').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Opened “Chapter pack”.')).toBeVisible();
+  await page.goto(`${lab.url}#/exercises/ch-pack/q`);
+  const one = page.locator('h3[data-chapter="one"]');
+  await expect(one).toHaveText(/^One\s+0 of 1 done$/);
+  const input = page.getByTestId('answer-input');
+  // a wrong answer is tried, not finished
+  await input.fill('sbrk');
+  await input.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'incorrect');
+  await expect(page.locator('a[data-exercise="q"]')).toHaveAttribute('data-status', 'tried');
+  await expect(one).toHaveText(/^One\s+0 of 1 done$/);
+  await input.fill('brk');
+  await input.press('Enter');
+  await expect(page.getByTestId('feedback')).toHaveAttribute('data-verdict', 'correct');
+  await expect(one).toHaveAttribute('data-finished', 'true');
+  await expect(one.getByTestId('chapter-done')).toHaveText('✔ all solved');
+  // the other chapter is not
+  await expect(page.locator('h3[data-chapter="two"]')).toHaveText(/^Two\s+0 of 1 done$/);
+  await page.reload();
+  await expect(page.locator('h3[data-chapter="one"] [data-testid="chapter-done"]')).toHaveText('✔ all solved');
+});
+
 test('a primary button keeps its text readable on hover', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator/oom-killer/0');
   const play = page.getByRole('button', { name: '▶ Play' });

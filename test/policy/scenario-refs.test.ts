@@ -41,6 +41,10 @@ describe('scenarioReferences', () => {
     expect(r.addresses).toEqual([0, 1, 2, 1, 0, 2, 3, 4]);
     expect(r.pages).toEqual(['m+0', 'm+1', 'm+2', 'file /data/f+0', 'file /data/f+1']);
     expect(r.proc).toBe('a');
+    expect(r.pageCount).toBe(5);
+    // at most max kept: every reference and page still counted, the kept ones named
+    const few = scenarioReferences(parseScenario(TEXT, 'refs.yaml'), { proc: 'a', max: 2 });
+    expect([few.addresses, few.pages, few.total, few.pageCount]).toEqual([[0, 1], ['m+0', 'm+1'], 8, 5]);
     expect(r.processes).toEqual(['a', 'b']);
     expect(r.steps.map((s) => [s.step, s.line, s.from, s.to])).toEqual([
       [2, 8, 0, 3],

@@ -92,6 +92,8 @@ test("takes the reference string from a scenario's touch steps, for every proces
   await expect(page.getByTestId('refs-input')).toHaveValue(/^0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,15,16,/);
   await page.getByText('Which page is which').click();
   await expect(page.getByTestId('scenario-legend').locator('li').nth(16)).toHaveText('16 b+1');
+  // the scenario source, the note and the open legend are axe-clean too
+  expect(await audit(page)).toEqual([]);
   await page.getByTestId('to-end').click();
   await expect(page.getByTestId('hits-FIFO')).toHaveText('3');
   await page.screenshot({ path: 'test-results/policies-scenario.png', fullPage: true });

@@ -10,6 +10,7 @@ import type { Kernel } from './kernel.js';
 import { FrameKind, PG } from './page_alloc.js';
 import { PTE_NONE, pteSwap } from './pgtable.js';
 import { dropFromSwapCache } from './swap_state.js';
+import { rmapWalkAnon } from './rmap.js';
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;
@@ -162,20 +163,18 @@ function reclaimAnon(k: Kernel, f: number): boolean {
     fr.release(f);
     return true;
   }
-  const anon = k.anonVmas.get(fr.owner[f]!);
-  if (!anon) return false;
+  if (!k.anonVmas.has(fr.owner[f]!)) return false;
   // a page still in the swap cache is clean: its slot already holds it, no write (no pswpout)
   const slot = cachedSlot >= 0 ? cachedSlot : k.swap.alloc(1);
   if (slot < 0) return false;
-  const vpn = anon.base + fr.index[f]!;
   let mapped = 0;
-  for (const v of anon.members) {
-    if (vpn < v.vpn0 || vpn >= v.vpn0 + v.pages || v.mm.pt.get(vpn) !== f) continue;
+  // try_to_unmap: every PTE that maps it, found through its anon_vma
+  rmapWalkAnon(k, f, (v, vpn) => {
     v.mm.pt.set(vpn, pteSwap(slot));
     v.mm.rssAnon--;
     v.mm.swapEnts++;
     mapped++;
-  }
+  });
   if (cachedSlot >= 0) {
     for (let i = 0; i < mapped; i++) k.swap.dup(slot);
     dropFromSwapCache(k, f);

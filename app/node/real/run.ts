@@ -185,8 +185,17 @@ export const STRACE_CALLS = ['brk', 'mmap', 'munmap', 'mremap'] as const;
  * strace, where it is on PATH and may trace here (ptrace can be forbidden: containers, Yama);
  * the reason where not.
  */
+const straceFound = new Map<string, { argv: string[] } | { why: string }>();
 export function findStrace(path: string): { argv: string[] } | { why: string } {
   const bin = which('strace', path);
+  const known = straceFound.get(bin ?? '');
+  if (known) return known;
+  const found = probeStrace(bin);
+  straceFound.set(bin ?? '', found);
+  return found;
+}
+
+function probeStrace(bin: string | null): { argv: string[] } | { why: string } {
   if (!bin) return { why: 'strace is not on PATH' };
   const argv = [bin, '-f', '-qq', '--seccomp-bpf', '-e', `trace=${STRACE_CALLS.join(',')}`, '-e', 'signal=none'];
   const probe = spawnSync(argv[0]!, [...argv.slice(1), '-o', '/dev/null', '--', process.execPath, '-e', '0'], { timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });

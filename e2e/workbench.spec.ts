@@ -383,6 +383,15 @@ test('charts read without hovering: values at the current step with their units,
   expect(hex(stroke)).toBe(swatch);
 });
 
+test('the faults chart labels its log axis in every scenario, thrash and fork included', async ({ page, lab }) => {
+  for (const [id, step] of [['fork-cow', 6], ['thrash', 3], ['thrash', 12], ['page-life', 6]] as const) {
+    await openLab(page, lab, `#/simulator/${id}/${step}`);
+    await expect(page.getByTestId('step-now')).toHaveText(String(step));
+    // at least two powers of ten labelled, the lowest being 1
+    await expect(page.getByTestId('rate-chart'), `${id}/${step}`).toHaveAttribute('data-y-labels', /^1 \S+( \S+)*$/);
+  }
+});
+
 test('the scenario form says at the field that a size cannot be read, and will not set it', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator/fork-cow/0');
   await page.getByTestId('panel-tab-edit').click();

@@ -201,7 +201,7 @@ function scenarioRefs(arg: string, proc: string | undefined): ScenarioRefs | num
 /** the lines that say where a scenario's references came from and which page is which */
 function legend(refs: ScenarioRefs | undefined): string[] {
   if (!refs) return [];
-  const out = [`references from the scenario's touch steps${refs.proc ? ` by ${refs.proc}` : ''}: ${refs.total} reference${refs.total === 1 ? '' : 's'} to ${refs.pages.length} page${refs.pages.length === 1 ? '' : 's'}`];
+  const out = [`references from the scenario's touch steps${refs.proc ? ` by ${refs.proc}` : ''}: ${refs.total} reference${refs.total === 1 ? '' : 's'} to ${refs.pageCount} page${refs.pageCount === 1 ? '' : 's'}`];
   if (refs.stopped) out.push(`(${refs.stopped}; the references up to there)`);
   const shown = refs.pages.slice(0, 64).map((label, n) => `${n}=${label}`);
   out.push(`pages: ${shown.join(', ')}${refs.pages.length > 64 ? `, … (${refs.pages.length - 64} more; --json lists them all)` : ''}`);

@@ -61,6 +61,10 @@ describe('the mistakes that used to pass silently (issue 15): pack check exits 1
     'tune-goal-bare-number',
     'cyclic-requires',
     'file-verb-names-allocation',
+    // found by writing a pack from the README and FORMAT.md as an instructor would
+    'param-range-reversed',
+    'param-draw-kills',
+    'image-missing',
   ];
   afterEach(() => vi.restoreAllMocks());
   for (const name of silent) {

@@ -2,6 +2,9 @@
  * A scenario's page reference string: the pages its touch steps (and file I/O) reference, as the
  * simulator maps them, per process or for one; errors name file, line and field.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../app/cli/policy.js';
 import { parseScenario, ScenarioError } from '../../app/common/kernel/index.js';
@@ -41,6 +44,10 @@ describe('scenarioReferences', () => {
     expect(r.addresses).toEqual([0, 1, 2, 1, 0, 2, 3, 4]);
     expect(r.pages).toEqual(['m+0', 'm+1', 'm+2', 'file /data/f+0', 'file /data/f+1']);
     expect(r.proc).toBe('a');
+    expect(r.pageCount).toBe(5);
+    // at most max kept: every reference and page still counted, the kept ones named
+    const few = scenarioReferences(parseScenario(TEXT, 'refs.yaml'), { proc: 'a', max: 2 });
+    expect([few.addresses, few.pages, few.total, few.pageCount]).toEqual([[0, 1], ['m+0', 'm+1'], 8, 5]);
     expect(r.processes).toEqual(['a', 'b']);
     expect(r.steps.map((s) => [s.step, s.line, s.from, s.to])).toEqual([
       [2, 8, 0, 3],
@@ -113,6 +120,20 @@ describe('memlab policy --scenario', () => {
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/references from the scenario's touch steps by child: \d+ references to \d+ pages/);
     expect(t.out).toMatch(/pages: 0=buf\+0, 1=buf\+1/);
+  });
+
+  it('a scenario file by path; a broken one is named with its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polref-'));
+    const good = join(dir, 'mine.yaml');
+    writeFileSync(good, TEXT);
+    const r = await policy('--policy', 'lru', '--cache-size', '2', '--scenario', good, '--proc', 'b', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).accesses.map((a: { hit: boolean }) => a.hit)).toEqual([false, false, true, true, false]);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, TEXT.replace('touch: m }', 'touch: m, lenght: 4KiB }'));
+    const e = await policy('--policy', 'lru', '--cache-size', '2', '--scenario', bad);
+    expect(e.code).toBe(2);
+    expect(e.err).toContain(`${bad}:8: step 2 (lenght): 'touch' does not take 'lenght'`);
   });
 
   it('errors exit 2 naming the file, line and field, or the option', async () => {

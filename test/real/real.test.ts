@@ -3,7 +3,7 @@
  * compilers hidden, python.test.ts), a clear message where neither can run, refusals, and strace's
  * lines read as system calls.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,16 @@ describe.skipIf(process.platform !== 'linux')('run for real: where it cannot, an
     const { report } = await runReal(scenario('malloc-strace'), { dataDir: freshDataDir(), noCgroup: true });
     expect(report.info.containment.kind).toBe('none');
     expect(report.steps).toHaveLength(10);
+  });
+
+  it('where strace is there but may not trace (ptrace forbidden), the maps diff is used and the run says why', async () => {
+    const PATH = pathWithout(join(tmp, 'no-ptrace'), /^strace$/);
+    writeFileSync(join(PATH, 'strace'), '#!/bin/sh\necho "strace: test_ptrace_get_syscall_info: PTRACE_TRACEME: Operation not permitted" >&2\nexit 1\n');
+    chmodSync(join(PATH, 'strace'), 0o755);
+    const { report } = await runReal(scenario('malloc-strace'), { dataDir: freshDataDir(), path: PATH });
+    expect(report.info.syscallSource).toBe('maps');
+    expect(report.info.notes.join(' ')).toContain('not recorded by strace (strace cannot trace here: strace: test_ptrace_get_syscall_info: PTRACE_TRACEME: Operation not permitted)');
+    expect(report.syscalls.filter((c) => c.call === 'brk').map((c) => c.size)).toEqual([135168, 307200]);
   });
 
   it('strace -f lines become system calls with their sizes: brk from each process\'s last break, lengths in pages', () => {

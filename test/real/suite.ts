@@ -139,8 +139,11 @@ export function realSuite(kind: 'c' | 'python', hideCompiler: boolean): void {
 
     const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
     it.skipIf(!root)('as root: the OOM scenario runs in its own cgroup, the kernel kills the process the simulator kills, MemAvailable stays above 75%', async () => {
-      const { report } = await runReal(scenario('oom-killer'), { dataDir: freshDataDir(), path: PATH });
+      const { run, report } = await runReal(scenario('oom-killer'), { dataDir: freshDataDir(), path: PATH });
       expect(report.info.executor).toBe(kind);
+      // MemAvailable was watched while the steps ran, not only at their ends (the step that fills
+      // 512 MiB until the kernel kills takes far longer than one 20 ms sampling period)
+      expect(run.memAvailableSamples).toBeGreaterThan(report.steps.length + 1);
       expect(report.info.containment.kind).toBe('cgroup-v1');
       expect(report.info.containment.path).toContain(`memlab-real-${process.pid}-`);
       expect(report.info.containment.limitBytes).toBe(512 * 1024 * 1024);

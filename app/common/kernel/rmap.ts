@@ -1,7 +1,8 @@
 /**
  * Reverse mapping, after mm/rmap.c: from an anonymous frame to the page-table entries that map
  * it, through its anon_vma (the frame's owner) and its index counted from the anon_vma's base.
- * Reclaim unmaps a page this way (try_to_unmap); the frame grid asks it whose a frame is.
+ * Reclaim unmaps a page this way (try_to_unmap, inlined in vmscan.ts reclaimAnon for speed); the
+ * frame grid asks it whose a frame is.
  */
 import type { Kernel } from './kernel.js';
 import type { Mm, Vma } from './mmap.js';
@@ -16,7 +17,9 @@ export function rmapWalkAnon(k: Kernel, f: number, fn: (v: Vma, vpn: number) => 
   const anon = k.anonVmas.get(k.frames.owner[f]!);
   if (!anon) return;
   const vpn = anon.base + k.frames.index[f]!;
-  for (const v of anon.members) {
+  const list = anon.list;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
     if (vpn < v.vpn0 || vpn >= v.vpn0 + v.pages || v.mm.pt.get(vpn) !== f) continue;
     if (fn(v, vpn) === true) return;
   }

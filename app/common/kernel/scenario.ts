@@ -297,7 +297,12 @@ export function parseScenario(text: string, file?: string, opts: { params?: Reco
   const t = top.data;
   if (t.machine.ram > LIMITS.maxRam) throw new ScenarioError(`memlab simulates machines of up to 64 GiB of RAM`, { file, ...lineOf(['machine', 'ram']), field: 'machine.ram' });
   if (t.machine.swap > LIMITS.maxSwap) throw new ScenarioError(`memlab simulates up to 64 GiB of swap`, { file, ...lineOf(['machine', 'swap']), field: 'machine.swap' });
-  if (t.machine.ram < 64 * 1024 * 1024) throw new ScenarioError('a machine needs at least 64 MiB of RAM to boot', { file, ...lineOf(['machine', 'ram']), field: 'machine.ram' });
+  if (t.machine.ram < 64 * 1024 * 1024) {
+    // `ram: 1` meant 1 GiB: a bare number is bytes
+    const written = (raw as { machine?: { ram?: unknown } }).machine?.ram;
+    const bare = typeof written === 'number' || (typeof written === 'string' && /^\s*[\d.]+\s*$/.test(written));
+    throw new ScenarioError(`a machine needs at least 64 MiB of RAM to boot${bare ? `; ${String(written).trim()} without a unit is read as ${String(written).trim()} ${String(written).trim() === "1" ? "byte" : "bytes"}: write the unit, e.g. ram: ${String(written).trim()} GiB` : ''}`, { file, ...lineOf(['machine', 'ram']), field: 'machine.ram' });
+  }
   const names = new Set<string>();
   t.processes.forEach((p, i) => {
     if (names.has(p.name)) throw new ScenarioError(`two processes are named '${p.name}'`, { file, ...lineOf(['processes', i, 'name']), field: `processes.${i}.name` });

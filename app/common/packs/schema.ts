@@ -67,7 +67,7 @@ const base = {
   scenario: z.string().max(200).optional().describe('builtin:NAME or a scenario file of the pack (scenarios/x.yaml)'),
   /** open the simulator at this step beside the exercise */
   show_step: z.number().int().min(0).optional(),
-  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), Param).default({}).describe('values drawn per student: { range: [lo, hi], step } or { choices: [...] }; {{name}} in text, name in expressions'),
+  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a parameter name is lower-case letters, digits and _, starting with a letter or _'), Param).default({}).describe('values drawn per student: { range: [lo, hi], step } or { choices: [...] }; {{name}} in text, name in expressions'),
   hints: z.array(text(1000)).default([]).describe('shown one at a time on request'),
   explanation: text(8000).describe('Markdown shown after a correct answer or giving up'),
   misconceptions: z.array(Misconception).default([]).describe('known wrong answers and what they reveal, shown instead of a bare "wrong"'),

@@ -123,8 +123,25 @@ export class PyRandom {
 
   /** random.random(): a float in [0, 1) with 53 random bits. */
   random(): number {
-    const a = this.int32() >>> 5;
-    const b = this.int32() >>> 6;
-    return (a * 67108864 + b) * (1 / 9007199254740992);
+    const i = this.mti;
+    if (i > N - 2) {
+      const a = this.int32() >>> 5;
+      const b = this.int32() >>> 6;
+      return (a * 67108864 + b) * (1 / 9007199254740992);
+    }
+    // both outputs from the current state: one bounds check, the tempering inline
+    const mt = this.mt;
+    let a = mt[i]!;
+    let b = mt[i + 1]!;
+    this.mti = i + 2;
+    a ^= a >>> 11;
+    a ^= (a << 7) & TEMPER_B;
+    a ^= (a << 15) & TEMPER_C;
+    a ^= a >>> 18;
+    b ^= b >>> 11;
+    b ^= (b << 7) & TEMPER_B;
+    b ^= (b << 15) & TEMPER_C;
+    b ^= b >>> 18;
+    return ((a >>> 5) * 67108864 + (b >>> 6)) * (1 / 9007199254740992);
   }
 }

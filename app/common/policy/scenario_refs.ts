@@ -26,6 +26,8 @@ export interface ScenarioRefs {
   addresses: number[];
   /** total references the scenario makes (addresses holds at most `max` of them) */
   total: number;
+  /** distinct pages all the references touch (pages holds those of the references kept) */
+  pageCount: number;
   /** pages[n]: what page n is */
   pages: string[];
   /** which references each step made: addresses[from..to) */
@@ -66,14 +68,13 @@ class RecordingRunner extends Runner {
         field: 'touch',
       });
     }
-    if (this.addresses.length >= this.max) return;
     let n = this.keys.get(key);
     if (n === undefined) {
-      n = this.pages.length;
+      n = this.keys.size;
       this.keys.set(key, n);
-      this.pages.push(label);
+      if (this.addresses.length < this.max) this.pages.push(label);
     }
-    this.addresses.push(n);
+    if (this.addresses.length < this.max) this.addresses.push(n);
   }
 
   override *touch(t: Task, addr: number, len: number, write: boolean, stride: number, passes: number, why?: string): Generator<void, void, undefined> {
@@ -147,5 +148,5 @@ export function scenarioReferences(scenario: Scenario, opts: { proc?: string; ma
   }
   if (r.total === 0)
     throw new ScenarioError(`the touch steps${proc ? ` of '${proc}'` : ''} referenced no page when the scenario ran${stopped ? ` (${stopped})` : ''}`, { file, line: scenario.stepLines[referencing[0]!.i], step: referencing[0]!.i + 1, field: 'touch' });
-  return { proc, processes, addresses: r.addresses, total: r.total, pages: r.pages, steps: r.steps, ...(stopped ? { stopped } : {}) };
+  return { proc, processes, addresses: r.addresses, total: r.total, pageCount: r.keys.size, pages: r.pages, steps: r.steps, ...(stopped ? { stopped } : {}) };
 }

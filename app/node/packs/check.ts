@@ -5,7 +5,7 @@
  * wrong (lint.ts). Author mode runs the same check on every save, so both report the same problems.
  */
 import { policyReferenceAnswers } from '../../common/packs/policy.js';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario, ScenarioError, simulate } from '../../common/kernel/index.js';
 import { type Answer, check, expectedFields, expectedValue, runTune, safeRegex, scenarioFor, stageExercise } from '../../common/packs/checkers.js';
@@ -27,11 +27,28 @@ import { exerciseWarnings } from '../../cli/pack-warnings.js';
 
 const PARAM_DRAWS = 20;
 
+/** the built-in scenarios' names, for "did you mean" */
+const builtinNames = (): string => {
+  try {
+    return readdirSync(join(appRoot(), 'exercises', 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort().join(', ');
+  } catch {
+    return '';
+  }
+};
+/** a `builtin:NAME` memlab does not have: no parameter draw changes that, so it is said once, with the names there are */
+class UnknownBuiltin extends Error {
+  constructor(name: string) {
+    const names = builtinNames();
+    const near = didYouMean(name, names.split(', '));
+    super(`no built-in scenario '${name}'${near || (names ? `; they are ${names}` : '')}`);
+  }
+}
+
 export function scenarioTextFor(p: Pack) {
   return (ref: string): string => {
     if (ref.startsWith('builtin:')) {
       const f = join(appRoot(), 'exercises', 'scenarios', `${ref.slice(8)}.yaml`);
-      if (!existsSync(f)) throw new Error(`no built-in scenario '${ref.slice(8)}'`);
+      if (!existsSync(f)) throw new UnknownBuiltin(ref.slice(8));
       return readFileSync(f, 'utf8');
     }
     const b = p.files.get(ref);
@@ -200,6 +217,19 @@ export interface CheckOptions {
   only?: Set<string>;
 }
 
+/** the processes a run kills, each with how and where: "killed by SIGSEGV at step 3 (a.out[1000]: segfault at …)" */
+function killsOf(r: ReturnType<typeof simulate>): Map<string, string> {
+  const out = new Map<string, string>();
+  const end = r.snapshots.at(-1);
+  for (const [proc, f] of Object.entries(end?.processes ?? {})) {
+    const state = String(f.state ?? '');
+    if (!state.startsWith('killed')) continue;
+    const line = r.log.find((l) => l.text.startsWith(`${proc}[`) || l.text.includes(`(${proc})`));
+    out.set(proc, `${state === 'killed:sigsegv' ? 'killed by SIGSEGV' : state === 'killed:oom' ? 'killed by the OOM killer' : state}${line ? ` at step ${line.step} (${line.text.length > 120 ? `${line.text.slice(0, 117)}…` : line.text})` : ''}`);
+  }
+  return out;
+}
+
 export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DRAWS): PackProblem[] {
   const opts = typeof drawsOrOpts === 'number' ? { draws: drawsOrOpts } : drawsOrOpts;
   const draws = opts.draws ?? PARAM_DRAWS;
@@ -233,6 +263,9 @@ export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DR
       const line = le.lineOf(field) ?? le.lineOf(field.split('.').slice(0, -1).join('.'));
       problems.push({ file: le.file, ...(line !== undefined ? { line } : {}), field, message });
     };
+    // a range written high to low draws values outside it (or one value only): never what was meant
+    for (const [name, prm] of Object.entries(ex.params))
+      if ('range' in prm && prm.range[0] > prm.range[1]) where(`params.${name}.range`, `the range [${prm.range[0]}, ${prm.range[1]}] of '${name}' goes down: write the lowest value first, [${prm.range[1]}, ${prm.range[0]}]`);
     const n = Object.keys(ex.params).length ? draws : 1;
     const drawn = Array.from({ length: n }, (_, d) => drawParams(ex.params, 1000 + d * 7919));
     // the exercise's scenario, for each parameter draw (a scenario with {{…}} may break for some)
@@ -245,6 +278,8 @@ export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DR
         scenarioBad = true;
         continue;
       }
+      /** the processes the scenario's own run (its `params:` defaults) kills: a draw may kill no other */
+      let ownKills: Map<string, string> | undefined;
       for (const params of drawn) {
         try {
           const sc = parseScenario(scenarioFor({ params, scenarioText: text }, ref), ref);
@@ -252,10 +287,18 @@ export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DR
           if (n > 1 && text(ref).includes('{{')) {
             const r = simulate(sc);
             if (r.error) throw new ScenarioError(`the scenario stops at step ${r.error.step}: ${r.error.message}`, { line: r.error.line });
+            // a drawn value past what the scenario allows (memset 256 MiB of a 64 MiB block) kills the program, and every answer read after it is wrong
+            ownKills ??= killsOf(simulate(parseScenario(text(ref), ref)));
+            for (const [proc, how] of killsOf(r))
+              if (!ownKills.has(proc)) {
+                where('params', `with parameters ${JSON.stringify(params)} the scenario's ${proc} is ${how}, which its own params: do not do: every answer read after that is wrong. Draw the parameters within what the scenario allows`);
+                scenarioBad = true;
+              }
+            if (scenarioBad) break;
           }
         } catch (err) {
           const msg = err instanceof ScenarioError ? err.describe() : err instanceof Error ? err.message : String(err);
-          where(ref === ex.scenario ? 'scenario' : 'stages', `${msg}${n > 1 ? ` with parameters ${JSON.stringify(params)}` : ''}`);
+          where(ref === ex.scenario ? 'scenario' : 'stages', `${msg}${n > 1 && !(err instanceof UnknownBuiltin) ? ` with parameters ${JSON.stringify(params)}` : ''}`);
           scenarioBad = true;
           break;
         }
@@ -270,6 +313,19 @@ export function checkPack(p: Pack, drawsOrOpts: number | CheckOptions = PARAM_DR
       const raw = p.files.get(le.file)?.toString('utf8') ?? '';
       const at = raw.indexOf(`{{${name}`) >= 0 ? raw.indexOf(`{{${name}`) : raw.search(new RegExp(`\\{\\{\\s*${name.replace(/[^\w]/g, '\\$&')}\\s*\\}\\}`));
       problems.push({ file: le.file, ...(at >= 0 ? { line: raw.slice(0, at).split('\n').length } : {}), field: 'prose', message: `the prose's {{${name}}} ${placeholderProblem(name, ex.params)}` });
+    }
+    // an image the prose shows must be in the pack (a remote or missing one shows as a broken picture to every student)
+    {
+      const raw = p.files.get(le.file)?.toString('utf8') ?? '';
+      const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/') + 1) : '';
+      const images = p.files ? [...p.files.keys()].filter((f) => /\.(png|jpe?g|gif|svg|webp)$/i.test(f)) : [];
+      for (const m of raw.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+        const target = m[1]!;
+        const path = target.replace(/^\.\//, '');
+        const inPack = join(baseDir, path).replace(/\\/g, '/');
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target)) problems.push({ file: le.file, line: raw.slice(0, m.index).split('\n').length, field: 'prose', message: `the image ${target} is not in the pack: images load only from the pack; copy it into the pack (e.g. img/) and write its path there` });
+        else if (!p.files.has(inPack)) problems.push({ file: le.file, line: raw.slice(0, m.index).split('\n').length, field: 'prose', message: `the image ${target} is not in the pack${didYouMean(inPack, images)}: add the file, or fix the path (it is read from ${baseDir || 'the pack folder'})` });
+      }
     }
     // the items to prove: the exercise itself, or each question of a guided lab
     const items: Array<{ ex: Exercise; prefix: string }> = [];

@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { didYouMean } from '../../common/packs/suggest.js';
 import yauzl from 'yauzl';
 import { appRoot } from '../paths.js';
 import { MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, yamlTooHeavy } from '../../common/packs/limits.js';
@@ -209,12 +210,14 @@ export function buildPack(source: string, raw: Map<string, Buffer>, opts: { meml
   if (!satisfies(version, manifest.memlab))
     problems.push({ file: 'pack.yaml', line: manifestLine('memlab'), field: 'memlab', message: `this pack needs memlab ${manifest.memlab}; this is memlab ${version}: some of it may not work` });
   const chapterIds = new Set(manifest.chapters.map((c) => c.id));
+  /** the exercise files the chapters name: a misspelt name is suggested among the others */
+  const listed = new Set(manifest.chapters.flatMap((c) => c.exercises));
   manifest.chapters.forEach((ch, ci) => {
     for (const r of ch.requires) if (!chapterIds.has(r)) problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.requires`), field: `chapters.${ci}.requires`, message: `chapter '${ch.id}' requires '${r}', which the pack does not have` });
     ch.exercises.forEach((f, ei) => {
       const text = files.get(f)?.toString('utf8');
       if (text === undefined) {
-        problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.exercises.${ei}`), field: `chapters.${ci}.exercises.${ei}`, message: `${f} is listed but not in the pack` });
+        problems.push({ file: 'pack.yaml', line: manifestLine(`chapters.${ci}.exercises.${ei}`), field: `chapters.${ci}.exercises.${ei}`, message: `${f} is listed but not in the pack${didYouMean(f, [...files.keys()].filter((x) => x.endsWith('.md') && !listed.has(x)))}` });
         return;
       }
       const r = parseExerciseFile(text, f);
@@ -225,7 +228,7 @@ export function buildPack(source: string, raw: Map<string, Buffer>, opts: { meml
         return;
       }
       if (r.exercise.scenario && !r.exercise.scenario.startsWith('builtin:') && !files.has(r.exercise.scenario)) {
-        problems.push({ file: f, line: r.lineOf('scenario'), field: 'scenario', message: `the scenario ${r.exercise.scenario} is not in the pack` });
+        problems.push({ file: f, line: r.lineOf('scenario'), field: 'scenario', message: `the scenario ${r.exercise.scenario} is not in the pack${didYouMean(r.exercise.scenario, [...files.keys()].filter((x) => /\.ya?ml$/.test(x) && x !== 'pack.yaml'))}` });
         return;
       }
       exercises.set(r.exercise.id, { exercise: r.exercise, prose: r.prose, file: f, chapter: ch.id, lineOf: r.lineOf });

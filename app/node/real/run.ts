@@ -28,6 +28,8 @@ import { type Executor, findExecutor, which } from './toolchain.js';
 export const REAL_SHARE = 0.25;
 /** a tick step waits at most this long for real (the simulator's minutes are not worth waiting for) */
 export const MAX_TICK_MS = 1000;
+/** how often MemAvailable is read while a run's steps execute */
+export const MEMAVAILABLE_EVERY_MS = 20;
 
 export class RealRefused extends Error {
   constructor(message: string) {
@@ -183,8 +185,17 @@ export const STRACE_CALLS = ['brk', 'mmap', 'munmap', 'mremap'] as const;
  * strace, where it is on PATH and may trace here (ptrace can be forbidden: containers, Yama);
  * the reason where not.
  */
+const straceFound = new Map<string, { argv: string[] } | { why: string }>();
 export function findStrace(path: string): { argv: string[] } | { why: string } {
   const bin = which('strace', path);
+  const known = straceFound.get(bin ?? '');
+  if (known) return known;
+  const found = probeStrace(bin);
+  straceFound.set(bin ?? '', found);
+  return found;
+}
+
+function probeStrace(bin: string | null): { argv: string[] } | { why: string } {
   if (!bin) return { why: 'strace is not on PATH' };
   const argv = [bin, '-f', '-qq', '--seccomp-bpf', '-e', `trace=${STRACE_CALLS.join(',')}`, '-e', 'signal=none'];
   const probe = spawnSync(argv[0]!, [...argv.slice(1), '-o', '/dev/null', '--', process.execPath, '-e', '0'], { timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -499,6 +510,17 @@ export class RealRun {
     return out;
   }
 
+  /** the whole machine's MemAvailable now: the lowest seen is kept */
+  sampleMemAvailable(): number {
+    const kb = hostMeminfo().MemAvailable ?? Infinity;
+    this.memAvailableSamples++;
+    this.info.memAvailableLowest = Math.min(this.info.memAvailableLowest, kb);
+    return kb;
+  }
+
+  /** how often MemAvailable was read during the run */
+  memAvailableSamples = 0;
+
   private snapshotReal(label: string, step: number): SnapshotLike {
     const processes: SnapshotLike['processes'] = {};
     for (const p of this.procs.values()) {
@@ -507,6 +529,7 @@ export class RealRun {
       processes[p.name] = sample ? { ...sample, state: 'running' } : { ...ZERO_PROC, pid: p.pid, state: p.state };
     }
     const mi = hostMeminfo();
+    this.memAvailableSamples++;
     this.info.memAvailableLowest = Math.min(this.info.memAvailableLowest, mi.MemAvailable ?? Infinity);
     return { label, step, processes, meminfo: mi, vmstat: hostVmstat() };
   }
@@ -605,6 +628,9 @@ export class RealRun {
     const realStart = this.snapshotReal('start', 0);
     this.report.steps.push({ step: 0, text: 'before the first step', sim: simStart, real: realStart, simSyscalls: [], realSyscalls: [], notes: [...this.info.notes] });
     this.emit(this.report.steps[0]!);
+    // MemAvailable is watched while steps run too, not only between them (a step that allocates
+    // until the OOM killer acts is where it would dip)
+    const watch = setInterval(() => this.sampleMemAvailable(), MEMAVAILABLE_EVERY_MS);
     try {
       for (let i = 0; i < s.steps.length && !this.stopping; i++) {
         const step = s.steps[i]!;
@@ -633,6 +659,7 @@ export class RealRun {
       }
       if (!this.stopping) this.report.snapshots.push({ ...this.snapshotReal('end', s.steps.length), label: 'end' });
     } finally {
+      clearInterval(watch);
       this.report.stopped = this.stopping;
       await this.cleanup();
     }

@@ -56,9 +56,9 @@ export class FrameTable {
   readonly flags: Uint8Array;
   /** page-table entries mapping this frame (page_mapcount) */
   readonly mapcount: Uint16Array;
-  /** anon: the VMA id that owns it (anon_vma root); file/shmem: the file object id */
+  /** anon: its anon_vma's id (shared by a VMA and its copies in forked children: which process maps it is rmap's to say, `rmapWalkAnon`); file/shmem: the file object id */
   readonly owner: Int32Array;
-  /** index of the page inside its VMA (anon) or file (page cache); for a free frame, the next free frame */
+  /** index of the page counted from its anon_vma's base (anon) or in its file (page cache); for a free frame, the next free frame */
   readonly index: Int32Array;
   /**
    * The free list, a queue: first the frames never handed out, [fresh, total) in order (nothing

@@ -179,7 +179,8 @@ function reclaimAnon(k: Kernel, anon: AnonVma | undefined, f: number): boolean {
   if (slot < 0) return false;
   const vpn = anon.base + fr.index[f]!;
   let mapped = 0;
-  // the rmap walk: every VMA of the anon_vma that maps the page
+  // try_to_unmap: the rmap walk (rmap.ts rmapWalkAnon, inlined here: it runs once per page
+  // reclaimed, on the thrash bench's hot path) over every VMA of the anon_vma that maps the page
   const list = anon.list;
   for (let i = 0; i < list.length; i++) {
     const v = list[i]!;

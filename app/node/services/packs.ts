@@ -15,6 +15,7 @@ import { evaluate } from '../../common/packs/expr.js';
 import { checkPack } from '../packs/check.js';
 import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
 import { parseScenario, type SimReport } from '../../common/kernel/index.js';
+import { paramsUsed } from '../../common/kernel/scenario_params.js';
 import { finishedRun } from '../real/registry.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
 import { renderMarkdown } from '../../common/packs/markdown.js';
@@ -348,10 +349,18 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
    * at or before the snapshot its answer reads (`sim.<label>.…`; the end when it names none).
    * Beside the exercise, the simulator is held at the step before it until the prediction is in.
    */
-  const outcomeStep = (p: Pack, ex: Exercise): number | undefined => {
+  const scenarioParamsOf = (p: Pack, ref: string, params: ParamValues): ParamValues => {
+    try {
+      return paramsUsed(scenarioText(p)(ref), params);
+    } catch {
+      return {};
+    }
+  };
+  const outcomeStep = (p: Pack, ex: Exercise, params: ParamValues): number | undefined => {
     if (ex.kind !== 'predict') return undefined;
     try {
-      const sc = parseScenario(scenarioText(p)(ex.scenario));
+      // the learner's variant: a drawn `repeat: {{n}}` moves the outcome's step
+      const sc = parseScenario(scenarioText(p)(ex.scenario), ex.scenario, { params });
       const labels = [...ex.answer.expr.matchAll(/\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./g)].map((m) => m[1]!);
       const at = (label: string) => (label === 'end' ? sc.steps.length - 1 : sc.steps.findIndex((s) => s.verb === 'snapshot' && (s as { snapshot?: unknown }).snapshot === label));
       let last = labels.length ? Math.max(...labels.map(at)) : sc.steps.length - 1;
@@ -395,7 +404,9 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     // the simulator opens the exercise's scenario, built in or a file of this pack
     const scenarioId = !ex.scenario ? undefined : ex.scenario.startsWith('builtin:') ? ex.scenario.slice(8) : packScenarioId(p.id, ex.scenario);
     // a prediction is made before the outcome is seen: the simulator stops short of it until then
-    const until = done || shown ? undefined : outcomeStep(p, ex);
+    const until = done || shown ? undefined : outcomeStep(p, ex, params);
+    // the simulator beside it runs this learner's variant: the drawn values its {{…}} name
+    const simParams = scenarioId ? scenarioParamsOf(p, ex.scenario!, params) : {};
     return {
       packId: p.id,
       id: exId,
@@ -404,7 +415,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       chapter: le.chapter,
       html: render(le.prose),
       widget: ex.kind === 'guided' ? labWidget(p, ex, pr, seed, params, render) : widgetOf(p, ex, seed, lastKnobsOf(pr?.lastAnswer)),
-      ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown } } : {}),
+      ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown, ...(Object.keys(simParams).length ? { params: simParams } : {}) } } : {}),
       status,
       outcome,
       attempt: (pr?.history.length ?? 0) + 1,
@@ -815,8 +826,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
     },
   };
-  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the manifest */
-  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml';
+  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the pack's manifest and its claim manifest (claims.yaml beside pack.yaml) */
+  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml' && path !== 'claims.yaml';
   const scenarios: PackScenarios = {
     async list() {
       await ready;

@@ -13,6 +13,7 @@ import type { Exercise } from '../../common/packs/schema.js';
 import type { SimReport } from '../../common/kernel/index.js';
 import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
+import { scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
 import { WorkLimitError } from './limits.js';
 
@@ -117,6 +118,10 @@ const tasks: Record<string, (input: any) => unknown> = {
   checkPack({ source, files }: { source: string; files: Map<string, Uint8Array> }) {
     const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
     return checkPack(buildPack(source, buffers));
+  },
+  /** the Policies view: a scenario's page reference string (the scenario is simulated) */
+  policyScenarioRefs({ text, file, proc, max }: { text: string; file: string; proc?: string; max: number }) {
+    return scenarioRefsOf(text, file, proc, max);
   },
   reports({ texts }: { texts: string[] }) {
     return reportsFor(texts);

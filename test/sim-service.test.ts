@@ -2,9 +2,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { CallContext } from '../app/common/api/dispatch.js';
 import { parseScenario, Runner } from '../app/common/kernel/index.js';
 import { appRoot } from '../app/node/paths.js';
+import { createSimHandlers } from '../app/node/services/sim.js';
 import { labServices } from './lab-services.js';
 
 /** the main-process services on a fresh data dir, a dispatcher, one client, and a call that throws on an error reply */
@@ -46,6 +48,33 @@ describe('sim service', () => {
       }
     }
     await s.dispose();
+  });
+
+  it('seeks back in a long scenario from the nearest checkpoint, not from step 0, and shows what a fresh run shows', async () => {
+    // the sim handlers in this thread (the services run them in a worker), so the steps they run can be counted
+    const h = createSimHandlers({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
+    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const steps = Array.from({ length: 200 }, (_, i) => (i % 2 ? `  - { proc: p, touch: a, length: ${4096 * (1 + (i % 5))} }` : `  - { proc: p, malloc: ${8192 * (1 + (i % 3))}, as: b${i} }`)).join('\n');
+    const text = `machine: { ram: 64MiB }\nprocesses: [{ name: p }]\nsteps:\n  - { proc: p, malloc: 1MiB, as: a }\n${steps}\n`;
+    const { sessionId } = await h['sim.load']({ text }, ctx);
+    await h['sim.seek']({ sessionId, step: 201 }, ctx);
+    const stepsRun = vi.spyOn(Runner.prototype, 'stepAsync');
+    try {
+      for (const back of [190, 120, 3]) {
+        stepsRun.mockClear();
+        const v = await h['sim.seek']({ sessionId, step: back }, ctx);
+        // from the checkpoint at or before it: at most one checkpoint interval of steps run again
+        expect(stepsRun.mock.calls.length, `seek back to ${back}`).toBeLessThan(16);
+        const fresh = new Runner(parseScenario(text));
+        while (fresh.pos < back) fresh.step();
+        expect(v.step).toBe(back);
+        expect(v.vmstat).toEqual({ ...fresh.snapshot('now').vmstat });
+        expect(v.status.p).toEqual({ ...fresh.snapshot('now').processes.p });
+        expect(v.active).toEqual(fresh.activeStates());
+      }
+    } finally {
+      stepsRun.mockRestore();
+    }
   });
 
   it('pages every log by sim.log: the pages put together end with the tail each view carries', async () => {

@@ -68,6 +68,8 @@ export class WorkerHandle {
   private readonly pending = new Map<number, Pending>();
   dead = false;
   lastUsed = Date.now();
+  /** the worker's thread id and nice value (Linux), once it has loaded */
+  thread: { tid?: number; nice?: number } = {};
   /** resolves once the worker has loaded its code: a call's time budget starts then, not at spawn */
   private readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -81,8 +83,11 @@ export class WorkerHandle {
     this.w = spawn(init, limits);
     this.w.unref();
     live.add(this);
-    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean }) => {
-      if (m.ready) return this.markReady();
+    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean; tid?: number; nice?: number }) => {
+      if (m.ready) {
+        this.thread = { ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(m.nice !== undefined ? { nice: m.nice } : {}) };
+        return this.markReady();
+      }
       if (m.log) return log(m.log.level, m.log.text);
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
       if (!p) return;

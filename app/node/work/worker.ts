@@ -4,6 +4,8 @@
  * sessions (task 'sim') or serves the pool (checks, packs, Markdown). Its V8 heap is capped by
  * resourceLimits; its typed arrays (outside that heap) by the guard below.
  */
+// first: this thread's CPU priority is lowered before the rest of its code is even evaluated
+import { thread } from './priority.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallContext, Handlers } from '../../common/api/dispatch.js';
 import { ApiError, MAX_MESSAGE_BYTES } from '../../common/api/protocol.js';
@@ -24,6 +26,8 @@ export interface WorkerInit {
   dataDir: string;
   host: 'electron' | 'serve';
   arrayMiB: number;
+  /** how much nicer (setpriority) than the main thread this worker runs; priority.ts's WORKER_NICE by default */
+  nice?: number;
 }
 
 export type WireError = { name: string; message: string; code?: string; where?: unknown; issues?: unknown };
@@ -99,6 +103,8 @@ function reportsFor(texts: string[]): Record<string, SimReport | { error: string
 
 const tasks: Record<string, (input: any) => unknown> = {
   ping: () => 'pong',
+  /** this worker's thread id (Linux), to see its priority from /proc */
+  thread: () => thread,
   // the limits' own checks (test/work-limits.test.ts): allocate outside the heap, spin, grow the heap
   limitsProbe({ kind, bytes }: { kind: 'array' | 'spin' | 'heap'; bytes?: number }) {
     if (kind === 'array') return new Uint8Array(bytes ?? 0).length;
@@ -181,7 +187,7 @@ function wire(err: unknown): WireError {
 }
 
 // loaded: the main thread starts the calls' clocks now
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, ...thread });
 
 parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) => {
   const fn = tasks[msg.task];

@@ -20,7 +20,8 @@ const { onMainThread } = vi.hoisted(() => ({
 }));
 vi.mock('../app/common/packs/markdown.js', async (real) => ({ ...(await real<object>()), renderMarkdown: vi.fn(onMainThread('renderMarkdown')) }));
 vi.mock('../app/common/packs/shape.js', () => ({ scenarioShape: vi.fn(onMainThread('parsing a predict scenario')) }));
-vi.mock('../app/node/host/experiment.js', () => ({ simulateExperiment: vi.fn(onMainThread("the host experiment's simulation")) }));
+vi.mock('../app/node/host/experiment.js', () => ({ simulateExperiment: vi.fn(onMainThread("the host experiment's simulation")), pssAll: vi.fn(onMainThread("reading every process's smaps_rollup")) }));
+vi.mock('../app/node/host/proc.js', async (real) => ({ ...(await real<object>()), rollup: vi.fn(onMainThread('smaps_rollup of a process')) }));
 vi.mock('../app/node/real/run.js', async (real) => ({ ...(await real<object>()), plan: vi.fn(onMainThread("a real run's simulator pass")), assess: vi.fn(onMainThread("a real run's simulator pass")) }));
 vi.mock('../app/common/kernel/index.js', async (real) => ({ ...(await real<object>()), parseScenario: vi.fn(onMainThread('parseScenario')), simulate: vi.fn(onMainThread('simulate')) }));
 
@@ -70,6 +71,13 @@ describe('heavy work runs in worker threads, not on the event loop', () => {
     expect(r.predicted.resGrowthKb).toBeGreaterThanOrEqual(2048);
     expect(r.predicted.resGrowthKb).toBeLessThanOrEqual(2048 + 8);
     expect(r.predicted.minflt).toBeGreaterThanOrEqual(512);
+  }, 30_000);
+
+  it.skipIf(!procAvailable().ok)("host.pssAll reads every process's smaps_rollup in a worker (this process's among them)", async () => {
+    await h['host.enable']!({ enabled: true }, ctx);
+    const r = await h['host.pssAll']!({}, ctx);
+    const mine = r.rows.find((x: { pid: number }) => x.pid === process.pid);
+    expect(mine?.Pss).toBeGreaterThan(0);
   }, 30_000);
 
   it.skipIf(!procAvailable().ok)('real.check parses the scenario and makes its simulator pass in a worker; its errors keep file and line', async () => {

@@ -4,7 +4,7 @@ import type { hostMethods } from '../../common/api/host.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { killAllProbes, runMallocTouch } from '../host/probe.js';
 import { maps, meminfo, pressure, procAvailable, processes, readProcess, rollup, statusFields, sysctls, vmstat, zoneWatermarks } from '../host/proc.js';
-import { type ExperimentCounters, simulateExperiment } from '../host/experiment.js';
+import { type ExperimentCounters, pssAll, simulateExperiment } from '../host/experiment.js';
 import type { WorkerPool } from '../work/host.js';
 import type { ServiceDeps } from './index.js';
 
@@ -84,16 +84,12 @@ export function createHostServices(_deps: ServiceDeps, work?: { pool: WorkerPool
       if (!status || !m) return { pid, state: status ? 'unreadable' : 'gone', status: status ?? {}, maps: [], rollup: null };
       return { pid, state: 'ok', status, maps: m, rollup: wantRollup ? rollup(pid) : null };
     },
-    'host.pssAll': (_p, ctx) => {
+    'host.pssAll': async (_p, ctx) => {
       need(ctx.clientId);
-      const t0 = Date.now();
-      const rows: Array<{ pid: number; Pss: number; SwapPss: number; USS: number }> = [];
-      for (const p of processes()) {
-        if (p.state !== 'ok') continue;
-        const r = rollup(p.pid);
-        if (r) rows.push({ pid: p.pid, Pss: r.Pss, SwapPss: r.SwapPss, USS: r.USS });
-      }
-      return { rows, tookMs: Date.now() - t0 };
+      // every process's smaps_rollup: the kernel walks each one's page tables, hundreds of ms on a
+      // busy machine, so with the hosts it is read in a worker (the same process: /proc/PID reads alike)
+      if (work) return work.pool.run('pssAll', {}, { seconds: work.pool.limits.checkSeconds, what: "reading every process's smaps_rollup", advice: 'try again when the machine is less busy' });
+      return pssAll();
     },
     'host.experiment': async ({ sizeMib }, ctx) => {
       need(ctx.clientId);

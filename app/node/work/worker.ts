@@ -13,7 +13,7 @@ import { type Answer, check, runScenarioText } from '../../common/packs/checkers
 import { oneParagraph, renderMarkdown } from '../../common/packs/markdown.js';
 import type { Exercise } from '../../common/packs/schema.js';
 import { parseScenario, type SimReport, ScenarioError } from '../../common/kernel/index.js';
-import { simulateExperiment } from '../host/experiment.js';
+import { pssAll, simulateExperiment } from '../host/experiment.js';
 import { scenarioShape } from '../../common/packs/shape.js';
 import { plan } from '../real/run.js';
 import { checkPack } from '../packs/check.js';
@@ -163,6 +163,7 @@ const tasks: Record<string, (input: any) => unknown> = {
     return { scenario, plan: steps ? p : { ...p, steps: [] } };
   },
   /** the host panel's experiment, simulated: malloc and touch this many bytes (its counters before and after) */
+  pssAll: () => pssAll(),
   hostExperiment({ bytes }: { bytes: number }) {
     return simulateExperiment(bytes);
   },

@@ -114,3 +114,36 @@ test('author mode reports what pack check reports: the same problems, the same c
   await expect(page.getByTestId('pack-problems')).toContainText(`${cli.length} problem(s) in this pack`);
   await expect(page.getByTestId('pack-problems')).toContainText("'buf' is an allocation of the program, not a file");
 });
+
+test("the simulator beside a parameterised prediction runs the learner's numbers, and follows a Reset to the next variant", async ({ page, lab }) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'variant-')), 'docs-pack');
+  cpSync(join(ROOT, 'test', 'packs', 'docs-pack'), dir, { recursive: true });
+  // a block size drawn from values none of which is the scenario's default (64 MiB)
+  const f = join(dir, 'predict-pages.md');
+  writeFileSync(f, readFileSync(f, 'utf8').replace('m: { choices: [64, 128, 256] }', 'm: { range: [80, 400], step: 8 }'));
+  await openLab(page, lab);
+  await openPath(page, dir);
+  await page.getByRole('link', { name: 'Pages made resident' }).click();
+  page.on('dialog', (d) => void d.accept());
+  await page.getByTestId('toggle-beside').click();
+  const beside = page.getByTestId('simulator-beside');
+  const seen: string[] = [];
+  for (let round = 0; round < 4; round++) {
+    const prose = (await page.locator('.prose').first().textContent()) ?? '';
+    const [, m] = /mallocs (\d+) MiB and memsets the first (\d+) MiB/.exec(prose)!;
+    // the step list beside the question names the learner's block, not the scenario's default
+    await expect(beside.getByTestId('step-list')).toContainText(`malloc(${m} MiB)`);
+    await expect(beside.getByTestId('step-list')).not.toContainText('malloc(64 MiB)');
+    // the prediction is still held: the memset (and its outcome) is not shown
+    await expect(beside.getByTestId('sim-held')).toBeVisible();
+    await expect(beside.getByTestId('steps-held')).toBeVisible();
+    await expect(beside.getByTestId('step-list')).not.toContainText('memset');
+    if (round === 0) await page.screenshot({ path: join(tmpdir(), 'memlab-variant-beside.png'), fullPage: true });
+    seen.push(m!);
+    if (new Set(seen).size > 1) break;
+    const variant = (await page.locator('.meta').first().textContent()) ?? '';
+    await page.getByTestId('reset').click();
+    await expect(page.locator('.meta').first()).not.toHaveText(variant);
+  }
+  expect(new Set(seen).size).toBeGreaterThan(1);
+});

@@ -5,18 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../app/cli/sim.js';
+import { runCli } from './cli-capture.js';
 
 const builtin = (id: string) => join(import.meta.dirname, '..', 'exercises', 'scenarios', `${id}.yaml`);
 
-async function sim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await run(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const sim = (...args: string[]) => runCli(run, args);
 
 describe('memlab sim', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -3,23 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CallContext, createDispatcher } from '../app/common/api/dispatch.js';
 import { parseScenario, Runner } from '../app/common/kernel/index.js';
 import { appRoot } from '../app/node/paths.js';
-import { createServices } from '../app/node/services/index.js';
+import { labServices } from './lab-services.js';
 
 /** the main-process services on a fresh data dir, a dispatcher, one client, and a call that throws on an error reply */
-function lab() {
-  const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
-  const d = createDispatcher(s.handlers, () => {});
-  const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
-  const call = async <T>(method: string, params: unknown): Promise<T> => {
-    const r = await d.handle({ v: 1, id: 1, method, params }, ctx);
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
-    return (r as { result: T }).result;
-  };
-  return { s, d, ctx, call };
-}
+const lab = () => labServices('simsvc-');
 
 describe('sim service', () => {
   it('answers sim.seek with the machine a fresh run shows at that step, for every built-in scenario, thrash included (forks add processes mid-run)', async () => {
@@ -102,6 +91,8 @@ describe('sim service', () => {
     mkdirSync(join(dir, 'scenarios'));
     writeFileSync(join(dir, 'scenarios', 'good.yaml'), 'title: Good one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1MiB, as: m }\n  - { proc: a, touch: m }\n');
     writeFileSync(join(dir, 'scenarios', 'bad.yaml'), 'title: Bad one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1potato, as: m }\n');
+    // a claim manifest beside pack.yaml is the pack's, not a scenario
+    writeFileSync(join(dir, 'claims.yaml'), 'claims: []\n');
     expect((await call('pack.open', { path: dir })).ok).toBe(true);
 
     const list = (await call('sim.listScenarios', {})) as { ok: true; result: { scenarios: Array<{ id: string; title: string; pack?: { id: string; title: string } }> } };
@@ -120,6 +111,7 @@ describe('sim service', () => {
     expect(!missing.ok && missing.error.message).toContain("the pack 'tp' has no scenario file scenarios/none.yaml");
     // the manifest and the exercises are not scenarios
     expect((await call('sim.load', { packId: 'tp', scenario: 'pack.yaml' })).ok).toBe(false);
+    expect((await call('sim.load', { packId: 'tp', scenario: 'claims.yaml' })).ok).toBe(false);
     expect((await call('sim.load', { packId: 'tp', scenario: 'q.md' })).ok).toBe(false);
     const nopack = await call('sim.load', { packId: 'nope', scenario: 'scenarios/good.yaml' });
     expect(!nopack.ok && nopack.error.code).toBe('not-found');
@@ -139,6 +131,64 @@ describe('sim service', () => {
     expect(Object.keys(one.maps)).toEqual(['child']);
     expect(one.maps.child!.length).toBeGreaterThan(5);
     expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9, maps: [] })).maps)).toEqual([]);
+    await s.dispose();
+  });
+
+  it('draws each anonymous frame in the colour of the process whose page table maps it: a COW copy is its writer\'s, the page it was copied from stays with the other', async () => {
+    const { s, call } = lab();
+    const text = [
+      'title: owners after fork',
+      'machine: { ram: 128MiB }',
+      'processes:',
+      '  - { name: parent }',
+      'steps:',
+      '  - { proc: parent, malloc: 8MiB, as: buf }',
+      '  - { proc: parent, touch: buf }',
+      '  - { proc: parent, fork: child }',
+      '  - { proc: child, touch: buf, length: 1MiB }',
+      '  - { proc: parent, touch: buf, offset: 4MiB, length: 2MiB }',
+    ].join('\n');
+    const { sessionId } = await call<{ sessionId: string }>('sim.load', { text, fileName: 'owners.yaml' });
+    type View = {
+      frames: { cells: string; owners: Array<[number, number]>; framesPerCell: number };
+      processes: Array<{ pid: number; name: string; minflt: number }>;
+    };
+    /** cells of the grid by class (1 anon private, 7 anon shared) and owner pid, and each process's minflt */
+    const at = async (step: number) => {
+      const v = await call<View>('sim.seek', { sessionId, step });
+      expect(v.frames.framesPerCell).toBe(1);
+      const cls = Buffer.from(v.frames.cells, 'base64');
+      const own: number[] = v.frames.owners.flatMap(([pid, n]) => Array<number>(n).fill(pid));
+      expect(own.length).toBe(cls.length);
+      const pid = (name: string) => v.processes.find((p) => p.name === name)?.pid ?? -2;
+      const count = (c: number, p: number) => own.filter((o, i) => cls[i] === c && o === p).length;
+      const flt = (name: string) => v.processes.find((p) => p.name === name)?.minflt ?? 0;
+      return {
+        parent: { private: count(1, pid('parent')), shared: count(7, pid('parent')), minflt: flt('parent') },
+        child: { private: count(1, pid('child')), shared: count(7, pid('child')), minflt: flt('child') },
+        shared: [...cls].filter((c) => c === 7).length,
+      };
+    };
+    const forked = await at(3);
+    // just after fork: everything anonymous is shared, and nothing is the child's alone
+    expect(forked.shared).toBeGreaterThan(2048);
+    expect(forked.child.private).toBe(0);
+    // the child writes 1 MiB: one COW fault and one private copy in the child's colour a page
+    const wrote = await at(4);
+    const copies = wrote.child.minflt - forked.child.minflt;
+    expect(copies).toBeGreaterThanOrEqual(256);
+    expect(wrote.child.private).toBe(copies);
+    expect(wrote.shared).toBe(forked.shared - copies);
+    // and each page it copied from is now mapped by the parent alone (mapcount 1): the parent's
+    expect(wrote.parent.private).toBe(forked.parent.private + copies);
+    // the parent writes 2 MiB further on: its copies are the parent's, and the pages it copied
+    // from, now mapped by the child alone, are the child's
+    const back = await at(5);
+    const parentCopies = back.parent.minflt - wrote.parent.minflt;
+    expect(parentCopies).toBeGreaterThanOrEqual(512);
+    expect(back.parent.private).toBe(wrote.parent.private + parentCopies);
+    expect(back.child.private).toBe(wrote.child.private + parentCopies);
+    expect(back.shared).toBe(wrote.shared - parentCopies);
     await s.dispose();
   });
 });

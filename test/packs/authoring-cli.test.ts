@@ -8,14 +8,8 @@ import { checkPack, formatProblem, run as pack } from '../../app/cli/pack.js';
 import { run as results } from '../../app/cli/results.js';
 import { parseScenario } from '../../app/common/kernel/scenario.js';
 import { loadPack } from '../../app/node/packs/loader.js';
+import { capture } from '../cli-capture.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  return { out: () => out.join(''), err: () => err.join('') };
-}
 afterEach(() => vi.restoreAllMocks());
 
 describe('--help on every command prints usage to stdout and exits 0', () => {

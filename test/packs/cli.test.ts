@@ -9,14 +9,8 @@ import { packJsonSchemas, schemaFileText } from '../../app/common/packs/jsonsche
 import { EXERCISE_KINDS } from '../../app/common/packs/schema.js';
 import { loadPack } from '../../app/node/packs/loader.js';
 import { ProgressStore } from '../../app/node/progress/store.js';
+import { capture } from '../cli-capture.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  return { out: () => out.join(''), err: () => err.join('') };
-}
 afterEach(() => vi.restoreAllMocks());
 
 describe('memlab pack new, build and check', () => {

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import { run } from '../../app/cli/policy.js';
+import { runCli } from '../cli-capture.js';
 
-async function policy(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await run(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const policy = (...args: string[]) => runCli(run, args);
 
 const BELADY = '1,2,3,4,1,2,5,1,2,3,4,5';
 

@@ -139,6 +139,8 @@ export const ExerciseView = z.object({
       until: z.number().int().optional(),
       /** the exercise is answered (or its solution shown): the scenario's `outcome` note may be shown beside it */
       reveal: z.boolean().optional(),
+      /** this learner's drawn parameters the scenario's {{…}} use (only those): the simulator runs this variant, as the question's numbers say */
+      params: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     })
     .optional(),
   status: ExerciseStatus,

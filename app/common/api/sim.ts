@@ -189,11 +189,15 @@ const StepFormSchema = z
   })
   .strict();
 
+/** values for a scenario's {{…}} placeholders (over its own `params:` defaults): an exercise's drawn parameters, so the simulator beside it runs the learner's variant */
+export const ScenarioParams = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64), z.union([z.number(), z.string().max(200)]));
+export type ScenarioParams = z.infer<typeof ScenarioParams>;
+
 const ScenarioSource = z.union([
-  z.object({ scenarioId: z.string().min(1).max(100) }).strict(),
-  z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional() }).strict(),
+  z.object({ scenarioId: z.string().min(1).max(100), params: ScenarioParams.optional() }).strict(),
+  z.object({ text: z.string().max(2_000_000), fileName: z.string().max(255).optional(), params: ScenarioParams.optional() }).strict(),
   /** a scenario file inside an open pack, by its path in the pack (scenarios/x.yaml) */
-  z.object({ packId: z.string().min(1).max(64), scenario: z.string().min(1).max(200) }).strict(),
+  z.object({ packId: z.string().min(1).max(64), scenario: z.string().min(1).max(200), params: ScenarioParams.optional() }).strict(),
 ]);
 export type ScenarioSource = z.infer<typeof ScenarioSource>;
 

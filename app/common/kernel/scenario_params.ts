@@ -62,3 +62,13 @@ export function expandTemplate(text: string, given: Record<string, number | stri
   });
   return error ? { error } : { text: out };
 }
+
+/**
+ * The parameters of `given` that the scenario's placeholders name: what a simulator needs to run
+ * a learner's variant, and nothing more (a parameter only the answer uses stays on the main side).
+ */
+export function paramsUsed(text: string, given: Record<string, number | string>): Record<string, number | string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(TEMPLATE)) for (const n of m[1]!.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(n[0]);
+  return Object.fromEntries(Object.entries(given).filter(([k]) => names.has(k)));
+}

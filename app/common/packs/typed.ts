@@ -44,6 +44,35 @@ export type Typed =
 const K = 1024;
 const SI = (e: number) => 10 ** e;
 
+/** the prefixes above kilo: M is MiB (2^20) or MB (10^6), and so on; the spelled-out words for the sizes people say */
+const PREFIXES = [
+  { p: 'M', e: 2, words: ['mebi', 'mega'], note: ', as top and free -h mean it' },
+  { p: 'G', e: 3, words: ['gibi', 'giga'], note: ', as top and free -h mean it' },
+  { p: 'T', e: 4 },
+  { p: 'P', e: 5 },
+  { p: 'E', e: 6 },
+] as const;
+
+/** one prefix's units: the bare letter and XiB (binary, the SI reading as the alternative), XB and its words (SI, the binary as the alternative) */
+function prefixUnits(x: { p: string; e: number; words?: readonly [string, string]; note?: string }): Record<string, TypedUnit> {
+  const bin = { mult: K ** x.e, symbol: `${x.p}iB`, name: `${x.p}iB (2^${10 * x.e} bytes)` };
+  const si = { mult: SI(3 * x.e), symbol: `${x.p}B`, name: `${x.p}B (10^${3 * x.e} bytes)` };
+  const binary: TypedUnit = { mult: bin.mult, name: bin.name, alt: si };
+  const decimal: TypedUnit = { mult: si.mult, name: `${x.p}B (SI: 10^${3 * x.e} bytes)`, alt: bin };
+  const l = x.p.toLowerCase();
+  const out: Record<string, TypedUnit> = {
+    [l]: { mult: bin.mult, name: `${x.p}, taken as ${x.p}iB (2^${10 * x.e} bytes${x.note ?? ''})`, alt: si },
+    [`${l}ib`]: binary,
+    [`${l}b`]: decimal,
+  };
+  if (x.words) {
+    const [b, d] = x.words;
+    out[`${b}byte`] = out[`${b}bytes`] = binary;
+    out[`${d}byte`] = out[`${d}bytes`] = { ...decimal, name: `${d}bytes (SI: 10^${3 * x.e} bytes)` };
+  }
+  return out;
+}
+
 /** Units of size, by exact symbol first and then case-insensitively. */
 const SIZE_UNITS: Record<string, TypedUnit> = {
   '': { mult: 1, name: 'bytes (no unit given)' },
@@ -57,29 +86,7 @@ const SIZE_UNITS: Record<string, TypedUnit> = {
   kilobytes: { mult: K, name: 'kilobytes, taken as 1024 bytes (as /proc means kB)', alt: { mult: SI(3), name: 'SI kilobytes of 1000 bytes' } },
   kibibyte: { mult: K, name: 'KiB (1024 bytes)' },
   kibibytes: { mult: K, name: 'KiB (1024 bytes)' },
-  m: { mult: K ** 2, name: 'M, taken as MiB (2^20 bytes, as top and free -h mean it)', alt: { mult: SI(6), symbol: 'MB', name: 'MB (10^6 bytes)' } },
-  mib: { mult: K ** 2, name: 'MiB (2^20 bytes)', alt: { mult: SI(6), symbol: 'MB', name: 'MB (10^6 bytes)' } },
-  mebibyte: { mult: K ** 2, name: 'MiB (2^20 bytes)', alt: { mult: SI(6), symbol: 'MB', name: 'MB (10^6 bytes)' } },
-  mebibytes: { mult: K ** 2, name: 'MiB (2^20 bytes)', alt: { mult: SI(6), symbol: 'MB', name: 'MB (10^6 bytes)' } },
-  mb: { mult: SI(6), name: 'MB (SI: 10^6 bytes)', alt: { mult: K ** 2, symbol: 'MiB', name: 'MiB (2^20 bytes)' } },
-  megabyte: { mult: SI(6), name: 'megabytes (SI: 10^6 bytes)', alt: { mult: K ** 2, symbol: 'MiB', name: 'MiB (2^20 bytes)' } },
-  megabytes: { mult: SI(6), name: 'megabytes (SI: 10^6 bytes)', alt: { mult: K ** 2, symbol: 'MiB', name: 'MiB (2^20 bytes)' } },
-  g: { mult: K ** 3, name: 'G, taken as GiB (2^30 bytes, as top and free -h mean it)', alt: { mult: SI(9), symbol: 'GB', name: 'GB (10^9 bytes)' } },
-  gib: { mult: K ** 3, name: 'GiB (2^30 bytes)', alt: { mult: SI(9), symbol: 'GB', name: 'GB (10^9 bytes)' } },
-  gibibyte: { mult: K ** 3, name: 'GiB (2^30 bytes)', alt: { mult: SI(9), symbol: 'GB', name: 'GB (10^9 bytes)' } },
-  gibibytes: { mult: K ** 3, name: 'GiB (2^30 bytes)', alt: { mult: SI(9), symbol: 'GB', name: 'GB (10^9 bytes)' } },
-  gb: { mult: SI(9), name: 'GB (SI: 10^9 bytes)', alt: { mult: K ** 3, symbol: 'GiB', name: 'GiB (2^30 bytes)' } },
-  gigabyte: { mult: SI(9), name: 'gigabytes (SI: 10^9 bytes)', alt: { mult: K ** 3, symbol: 'GiB', name: 'GiB (2^30 bytes)' } },
-  gigabytes: { mult: SI(9), name: 'gigabytes (SI: 10^9 bytes)', alt: { mult: K ** 3, symbol: 'GiB', name: 'GiB (2^30 bytes)' } },
-  t: { mult: K ** 4, name: 'T, taken as TiB (2^40 bytes)', alt: { mult: SI(12), symbol: 'TB', name: 'TB (10^12 bytes)' } },
-  tib: { mult: K ** 4, name: 'TiB (2^40 bytes)', alt: { mult: SI(12), symbol: 'TB', name: 'TB (10^12 bytes)' } },
-  tb: { mult: SI(12), name: 'TB (SI: 10^12 bytes)', alt: { mult: K ** 4, symbol: 'TiB', name: 'TiB (2^40 bytes)' } },
-  p: { mult: K ** 5, name: 'P, taken as PiB (2^50 bytes)', alt: { mult: SI(15), symbol: 'PB', name: 'PB (10^15 bytes)' } },
-  pib: { mult: K ** 5, name: 'PiB (2^50 bytes)', alt: { mult: SI(15), symbol: 'PB', name: 'PB (10^15 bytes)' } },
-  pb: { mult: SI(15), name: 'PB (SI: 10^15 bytes)', alt: { mult: K ** 5, symbol: 'PiB', name: 'PiB (2^50 bytes)' } },
-  e: { mult: K ** 6, name: 'E, taken as EiB (2^60 bytes)', alt: { mult: SI(18), symbol: 'EB', name: 'EB (10^18 bytes)' } },
-  eib: { mult: K ** 6, name: 'EiB (2^60 bytes)', alt: { mult: SI(18), symbol: 'EB', name: 'EB (10^18 bytes)' } },
-  eb: { mult: SI(18), name: 'EB (SI: 10^18 bytes)', alt: { mult: K ** 6, symbol: 'EiB', name: 'EiB (2^60 bytes)' } },
+  ...Object.assign({}, ...PREFIXES.map(prefixUnits)),
 };
 const PAGE_WORDS = new Set(['page', 'pages', 'pg', 'pgs']);
 const PERCENT_WORDS = new Set(['%', 'percent', 'per cent', 'pct']);

@@ -63,7 +63,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...packs.handlers,
     ...host.handlers,
     ...real.handlers,
-    ...createPolicyHandlers(),
+    ...createPolicyHandlers({ appRoot: deps.appRoot, pool, packScenarios: packs.scenarios }),
   };
   return {
     handlers,

@@ -15,6 +15,7 @@ import { evaluate } from '../../common/packs/expr.js';
 import { checkPack } from '../packs/check.js';
 import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
 import { type SimReport } from '../../common/kernel/index.js';
+import { paramsUsed } from '../../common/kernel/scenario_params.js';
 import { type ScenarioShape, scenarioShape } from '../../common/packs/shape.js';
 import { finishedRun } from '../real/registry.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
@@ -350,12 +351,20 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
    * at or before the snapshot its answer reads (`sim.<label>.…`; the end when it names none).
    * Beside the exercise, the simulator is held at the step before it until the prediction is in.
    */
-  const outcomeStep = (p: Pack, ex: Exercise): number | undefined => {
+  const scenarioParamsOf = (p: Pack, ref: string, params: ParamValues): ParamValues => {
+    try {
+      return paramsUsed(scenarioText(p)(ref), params);
+    } catch {
+      return {};
+    }
+  };
+  const outcomeStep = (p: Pack, ex: Exercise, params: ParamValues): number | undefined => {
     if (ex.kind !== 'predict') return undefined;
     try {
       const text = scenarioText(p)(ex.scenario);
-      // with the hosts, the scenario was parsed in a worker as the view was made (view below)
-      const steps = work ? shapes.get(text) : scenarioShape(text);
+      // the learner's variant: a drawn `repeat: {{n}}` moves the outcome's step. With the hosts,
+      // the scenario was parsed in a worker as the view was made (view below)
+      const steps = work ? shapes.get(shapeKey(text, params)) : scenarioShape(text, ex.scenario, params);
       if (!steps) return undefined;
       const labels = [...ex.answer.expr.matchAll(/\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./g)].map((m) => m[1]!);
       const at = (label: string) => (label === 'end' ? steps.length - 1 : steps.findIndex((s) => s.verb === 'snapshot' && s.snapshot === label));
@@ -369,7 +378,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   };
   /** the steps of the predict scenarios seen lately, parsed in a worker (a 64 KiB scenario can take a second to parse) */
   const shapes = new Map<string, ScenarioShape>();
-  const shapeOff = async (p: Pack, ex: Exercise): Promise<void> => {
+  const shapeKey = (text: string, params: ParamValues) => `${JSON.stringify(params)}\n${text}`;
+  const shapeOff = async (p: Pack, ex: Exercise, params: ParamValues): Promise<void> => {
     if (!work || ex.kind !== 'predict') return;
     let text: string;
     try {
@@ -377,11 +387,12 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     } catch {
       return;
     }
-    if (shapes.has(text)) return;
+    const key = shapeKey(text, params);
+    if (shapes.has(key)) return;
     try {
-      const shape = await work.pool.run<ScenarioShape>('scenarioShape', { text }, { seconds: work.pool.limits.packSeconds, what: "this exercise's scenario", advice: 'the pack author can make it smaller' });
+      const shape = await work.pool.run<ScenarioShape>('scenarioShape', { text, file: ex.scenario, params }, { seconds: work.pool.limits.packSeconds, what: "this exercise's scenario", advice: 'the pack author can make it smaller' });
       if (shapes.size >= 32) shapes.delete(shapes.keys().next().value!);
-      shapes.set(text, shape);
+      shapes.set(key, shape);
     } catch {
       /* the exercise is shown without holding the simulator back; its check reports the scenario's error */
     }
@@ -392,7 +403,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   const view = async (p: Pack, exId: string, preview?: number): Promise<ExerciseView> => {
     if (!work) return viewNow(p, exId, preview);
     const le = p.exercises.get(exId);
-    if (le) await Promise.all([primeExercise(le.exercise, scenarioText(p), work.pool, hasReport), shapeOff(p, le.exercise)]);
+    if (le) await Promise.all([primeExercise(le.exercise, scenarioText(p), work.pool, hasReport), shapeOff(p, le.exercise, paramsOf(p, le.exercise, preview ?? variantOf(p, exId)))]);
     const batch = markdownBatch();
     return batch.fill(viewNow(p, exId, preview, batch), work.pool);
   };
@@ -423,7 +434,9 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     // the simulator opens the exercise's scenario, built in or a file of this pack
     const scenarioId = !ex.scenario ? undefined : ex.scenario.startsWith('builtin:') ? ex.scenario.slice(8) : packScenarioId(p.id, ex.scenario);
     // a prediction is made before the outcome is seen: the simulator stops short of it until then
-    const until = done || shown ? undefined : outcomeStep(p, ex);
+    const until = done || shown ? undefined : outcomeStep(p, ex, params);
+    // the simulator beside it runs this learner's variant: the drawn values its {{…}} name
+    const simParams = scenarioId ? scenarioParamsOf(p, ex.scenario!, params) : {};
     return {
       packId: p.id,
       id: exId,
@@ -432,7 +445,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       chapter: le.chapter,
       html: render(le.prose),
       widget: ex.kind === 'guided' ? labWidget(p, ex, pr, seed, params, render) : widgetOf(p, ex, seed, lastKnobsOf(pr?.lastAnswer)),
-      ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown } } : {}),
+      ...(scenarioId ? { simulator: { scenarioId, step: until !== undefined ? Math.min(ex.show_step ?? 0, until - 1) : (ex.show_step ?? 0), ...(until !== undefined ? { until } : {}), reveal: done || shown, ...(Object.keys(simParams).length ? { params: simParams } : {}) } } : {}),
       status,
       outcome,
       attempt: (pr?.history.length ?? 0) + 1,
@@ -848,8 +861,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
     },
   };
-  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the manifest */
-  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml';
+  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the pack's manifest and its claim manifest (claims.yaml beside pack.yaml) */
+  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml' && path !== 'claims.yaml';
   const scenarios: PackScenarios = {
     async list() {
       await ready;

@@ -15,6 +15,7 @@ import { stepFields } from '../../common/kernel/scenario.js';
 import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenario_edit.js';
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
+import { anonFrameMm } from '../../common/kernel/rmap.js';
 import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
 import type { ServiceDeps } from './index.js';
 
@@ -95,9 +96,9 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     return { text: src.text, file: src.fileName ?? 'scenario.yaml' };
   };
   const parse = async (src: ScenarioSource): Promise<Scenario> => parseText(await sourceOf(src));
-  const parseText = ({ text, file }: { text: string; file: string }): Scenario => {
+  const parseText = ({ text, file }: { text: string; file: string }, params?: ScenarioSource['params']): Scenario => {
     try {
-      return parseScenario(text, file);
+      return parseScenario(text, file, params ? { params } : {});
     } catch (err) {
       return toScenarioError(err, file);
     }
@@ -166,8 +167,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const ncells = Math.ceil(total / per);
     const cells = new Uint8Array(ncells);
     const owners = new Int32Array(ncells).fill(-1);
-    // an anonymous frame's owner is its anon_vma: the process of its first mapping
-    const pidOfVma = (id: number) => k.anonVmas.get(id)?.members.values().next().value?.mm;
+    // an anonymous frame belongs to the process whose page table maps it, found by the kernel's
+    // rmap (parent and child share one anon_vma after fork: a child's COW copy is the child's)
     const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
     const cellCounts = new Uint32Array(FRAME_CLASSES);
     /** every frame by class, exactly (the legend counts frames, not cells) */
@@ -179,8 +180,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       for (let f = c * per; f < end; f++) {
         const code = frameClass(fr.kind[f]!, fr.flags[f]!, fr.mapcount[f]!);
         cellCounts[code]!++;
-        if (owner === -1 && (code === 1 || code === 6 || code === 7)) {
-          const mm = pidOfVma(fr.owner[f]!);
+        if (owner === -1 && fr.kind[f] === FrameKind.Anon) {
+          const mm = anonFrameMm(k, f);
           if (mm) owner = taskOfMm.get(mm) ?? -1;
         }
       }
@@ -285,7 +286,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     },
     'sim.load': async (params, ctx) => {
       const src = await sourceOf(params);
-      const scenario = parseText(src);
+      // an exercise's drawn parameters fill the scenario's {{…}}: the learner's variant, not the defaults
+      const scenario = parseText(src, params.params);
       const source = src.text;
       const mine = [...sessions.values()].filter((s) => s.client === ctx.clientId);
       if (mine.length >= MAX_SESSIONS_PER_CLIENT) sessions.delete(mine[0]!.id);

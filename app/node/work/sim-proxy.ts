@@ -21,7 +21,7 @@ export function createSimProxy(workers: SimWorkers, packScenarios?: PackScenario
       if (method === 'sim.load' && typeof p.packId === 'string') {
         if (!packScenarios) throw new ApiError('not-found', 'no packs are open here', { field: 'packId' });
         const src = await packScenarios.read(p.packId, String(p.scenario));
-        p = { text: src.text, fileName: src.file };
+        p = { text: src.text, fileName: src.file, ...(p.params ? { params: p.params } : {}) };
       }
       if (method === 'sim.listScenarios') packs = (await packScenarios?.list()) ?? [];
       const h = workers.for(ctx.clientId);

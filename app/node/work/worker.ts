@@ -18,6 +18,7 @@ import { scenarioShape } from '../../common/packs/shape.js';
 import { plan } from '../real/run.js';
 import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
+import { scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
 import { WorkLimitError } from './limits.js';
 
@@ -132,6 +133,10 @@ const tasks: Record<string, (input: any) => unknown> = {
     const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
     return checkPack(buildPack(source, buffers));
   },
+  /** the Policies view: a scenario's page reference string (the scenario is simulated) */
+  policyScenarioRefs({ text, file, proc, max }: { text: string; file: string; proc?: string; max: number }) {
+    return scenarioRefsOf(text, file, proc, max);
+  },
   reports({ texts }: { texts: string[] }) {
     return reportsFor(texts);
   },
@@ -167,8 +172,8 @@ const tasks: Record<string, (input: any) => unknown> = {
   hostExperiment({ bytes }: { bytes: number }) {
     return simulateExperiment(bytes);
   },
-  scenarioShape({ text }: { text: string }) {
-    return scenarioShape(text);
+  scenarioShape({ text, file, params }: { text: string; file?: string; params?: Record<string, number | string> }) {
+    return scenarioShape(text, file, params);
   },
   markdown({ items }: { items: Array<{ text: string; packId: string; baseDir: string; inline?: boolean }> }) {
     return items.map((i) => {

@@ -1,7 +1,11 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
 import { type Highlight, highlightedProcess } from '@api/highlight';
-import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
+import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioParams, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
 import { api } from '../api/index.js';
+
+/** one string per set of scenario parameters (sorted by name), so a new variant is seen as a new scenario */
+export const paramsKey = (params: ScenarioParams | undefined): string =>
+  params && Object.keys(params).length ? JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : '';
 
 type Chart = { id: string; key: string; type: string; description?: string; children: Chart[] };
 
@@ -9,6 +13,8 @@ class SimStore {
   scenarios = $state<ScenarioInfo[]>([]);
   loaded = $state<LoadedScenario | null>(null);
   scenarioId = $state<string | null>(null);
+  /** the parameters the open scenario was run with (an exercise's drawn variant), as paramsKey writes them; '' for its defaults */
+  paramsKey = $state('');
   view = $state<SimView | null>(null);
   chart = $state<Chart | null>(null);
   /** the statechart as the main process laid it out (dagre), drawn by the Statechart component */
@@ -58,8 +64,9 @@ class SimStore {
   }
 
   /** open a scenario by the id sim.listScenarios gives it (built in, or `pack:<packId>:<path>`) */
-  loadId(id: string, step = 0): Promise<void> {
-    return this.load(scenarioSource(id), step, id);
+  loadId(id: string, step = 0, params?: ScenarioParams): Promise<void> {
+    const key = paramsKey(params);
+    return this.load(key ? { ...scenarioSource(id), params: params! } : scenarioSource(id), step, id);
   }
 
   async load(src: ScenarioSource, step = 0, id: string | null = null): Promise<void> {
@@ -76,6 +83,7 @@ class SimStore {
       }
       this.loaded = loaded;
       this.scenarioId = id;
+      this.paramsKey = paramsKey(src.params);
       this.view = null;
       const named = highlightedProcess(this.highlights);
       this.selected = named && this.loaded.processes.includes(named) ? named : (this.loaded.processes[0] ?? null);

@@ -50,6 +50,12 @@ export interface RealOptions {
   onStep?: (rec: RealStep, pids: Record<string, number>) => void;
   /** the executor's pid as soon as it is known (tests assert they are gone) */
   onPid?: (name: string, pid: number) => void;
+  /**
+   * Who runs the simulator's pass over the scenario before anything real starts. The lab passes a
+   * worker thread's (app/node/work): that pass can take as long as the scenario is big, and the
+   * lab's event loop answers every client. Without one (the CLI) it runs here, via plan().
+   */
+  planner?: (s: Scenario) => Promise<PlanData>;
 }
 
 const read = (p: string): string | null => {
@@ -76,6 +82,9 @@ export interface SimPlan {
   pressure: boolean;
   why: string[];
 }
+
+/** A plan without its Runner: what a worker thread hands back (plain data, structured-cloneable). */
+export type PlanData = Omit<SimPlan, 'runner'>;
 
 export async function plan(s: Scenario): Promise<SimPlan> {
   const r = new Runner(s);
@@ -260,9 +269,8 @@ interface Proc {
 
 /** A scenario being run for real. `start()` then `run()`; `stop()` at any time. */
 export class RealRun {
-  /** the simulator's run of the same scenario (at its end once started) */
-  sim: Runner;
-  private plan!: SimPlan;
+  private simRunner: Runner | undefined;
+  private plan!: PlanData;
   readonly info: RealInfo;
   private exe!: Executor;
   private cg!: Containment;
@@ -286,7 +294,6 @@ export class RealRun {
     readonly scenario: Scenario,
     readonly opts: RealOptions,
   ) {
-    this.sim = new Runner(scenario);
     this.info = {
       executor: 'c',
       executorNote: '',
@@ -300,6 +307,11 @@ export class RealRun {
     this.report = { snapshots: [], syscalls: [], log: [], steps: [], info: this.info, stopped: false };
   }
 
+  /** the simulator's run of the same scenario (at its end once started here; made on first use when a planner ran it elsewhere) */
+  get sim(): Runner {
+    return (this.simRunner ??= new Runner(this.scenario));
+  }
+
   /** Decide whether it may run, find the executor, make the cgroup, start the processes. */
   async start(): Promise<void> {
     const s = this.scenario;
@@ -307,8 +319,8 @@ export class RealRun {
     this.info.executor = this.exe.kind;
     this.info.executorNote = this.exe.note;
     if (this.exe.kind === 'python') this.info.notes.push('the Python executor: the interpreter has used glibc\'s heap before the first step, so the scenario\'s malloc, calloc, realloc and free go to an arena of its own that follows glibc\'s malloc.c (brk below M_MMAP_THRESHOLD with M_TOP_PAD, mmap above it, the dynamic threshold, trimming): the system calls are real, the policy is glibc\'s carried out by the executor; its own start-up faults are more, which the Δ step comparison leaves out');
-    const need = (this.plan = await plan(s));
-    this.sim = need.runner;
+    const need = (this.plan = this.opts.planner ? await this.opts.planner(s) : await plan(s));
+    if ('runner' in need) this.simRunner = need.runner as Runner;
     const availKb = hostMeminfo().MemAvailable ?? 0;
     this.info.memAvailableBefore = this.info.memAvailableLowest = availKb;
     const cap = Math.floor(availKb * 1024 * REAL_SHARE);

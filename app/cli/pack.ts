@@ -76,14 +76,16 @@ async function cmdCheck(path: string, json: boolean, claims = false): Promise<nu
   const problems = all.filter((x) => x.level !== 'warning');
   const warnings = all.length - problems.length;
   const exercises = one ? 1 : p.exercises.size;
-  if (json) process.stdout.write(`${JSON.stringify({ pack: p.id, exercises, problems: all }, null, 2)}\n`);
+  // a pack.yaml that does not parse has no id yet: the summary names the folder or file instead of 'unknown'
+  const name = p.manifest ? p.id : basename(resolve(one ? one.pack : path)).replace(/\.memlab$/i, '');
+  if (json) process.stdout.write(`${JSON.stringify({ pack: name, exercises, problems: all }, null, 2)}\n`);
   else {
     if (claims) {
       const c = checkPackClaims(p);
       process.stdout.write(c.coverage ? `${formatCoverage(c.coverage)}\n` : `${p.id}: no claims.yaml: the pack lists no claims\n`);
     }
     for (const pr of all) process.stdout.write(`${formatProblem(pr)}\n`);
-    process.stdout.write(`${p.id}${one ? ` (${one.file})` : ''}: ${exercises} exercise${exercises === 1 ? '' : 's'}, ${problems.length} problem${problems.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
+    process.stdout.write(`${name}${one ? ` (${one.file})` : ''}: ${exercises} exercise${exercises === 1 ? '' : 's'}, ${problems.length} problem${problems.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
   }
   return problems.length ? 1 : 0;
 }

@@ -34,6 +34,12 @@ describe('memlab pack check exits 0 or 1', () => {
     expect(await run(['check', join(root, 'choice-out-of-range')])).toBe(1);
     expect(out.join('')).toContain('a.md:6 (answer): answer 2 is not one of the 2 options (they count from 0)');
   });
+  it('names the folder in its summary when pack.yaml has no id yet (not "unknown")', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    expect(await run(['check', join(root, 'bad-version')])).toBe(1);
+    expect(out.join('').trim().split('\n').at(-1)).toBe('bad-version: 0 exercises, 1 problem');
+  });
   it('0 for the built-in pack', async () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));

@@ -287,14 +287,27 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const m = process.memoryUsage();
       ctx.emit('app.heartbeat', { seq: seq++, uptimeMs: Date.now() - started, rssBytes: m.rss, heapUsedBytes: m.heapUsed });
     }, HEARTBEAT_MS);
-    // at most maxInFlight unanswered requests (and maxInFlightBytes of them): past it, stop reading the socket (TCP pushes back)
+    // at most maxInFlight unanswered requests (and maxInFlightBytes of them): past it, stop reading the socket (TCP pushes back).
+    // The socket's reader still hands over the messages already in its buffer after a pause: those wait
+    // here, in order, and are handled one by one as earlier ones are answered
     let inFlight = 0;
     let inFlightBytes = 0;
     let paused = false;
+    const waiting: string[] = [];
+    const full = () => inFlight >= limits.maxInFlight || inFlightBytes >= limits.maxInFlightBytes;
+    const handle = (text: string) => {
+      inFlight++;
+      inFlightBytes += text.length;
+      dispatcher
+        .handleText(text, ctx)
+        .then(send, (err: unknown) => log(`[memlab] error: ${String(err)}`))
+        .finally(() => settle(text.length));
+    };
     const settle = (bytes: number) => {
       inFlight--;
       inFlightBytes -= bytes;
-      if (paused && inFlight < limits.maxInFlight && inFlightBytes < limits.maxInFlightBytes && ws.readyState === ws.OPEN) {
+      while (waiting.length && !full() && ws.readyState === ws.OPEN) handle(waiting.shift()!);
+      if (paused && !waiting.length && !full() && ws.readyState === ws.OPEN) {
         paused = false;
         ws.resume();
       }
@@ -307,17 +320,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       // a Buffer already (binaryType 'nodebuffer'): decoded without another copy of up to 2 MB
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-      inFlight++;
-      inFlightBytes += text.length;
+      if (full() || waiting.length) waiting.push(text);
+      else handle(text);
       // a few large messages are as much as one client may queue: the event loop stays shared
-      if ((inFlight >= limits.maxInFlight || inFlightBytes >= limits.maxInFlightBytes) && !paused) {
+      if (full() && !paused) {
         paused = true;
         ws.pause();
       }
-      dispatcher
-        .handleText(text, ctx)
-        .then(send, (err: unknown) => log(`[memlab] error: ${String(err)}`))
-        .finally(() => settle(text.length));
     });
     ws.on('error', (err) => log(`[memlab] warn: client ${clientId}: ${err.message}`));
     ws.on('close', () => {

@@ -23,6 +23,7 @@ vi.mock('../app/common/packs/shape.js', () => ({ scenarioShape: vi.fn(onMainThre
 vi.mock('../app/node/host/experiment.js', () => ({ simulateExperiment: vi.fn(onMainThread("the host experiment's simulation")), pssAll: vi.fn(onMainThread("reading every process's smaps_rollup")) }));
 vi.mock('../app/node/host/proc.js', async (real) => ({ ...(await real<object>()), rollup: vi.fn(onMainThread('smaps_rollup of a process')) }));
 vi.mock('../app/node/real/run.js', async (real) => ({ ...(await real<object>()), plan: vi.fn(onMainThread("a real run's simulator pass")), assess: vi.fn(onMainThread("a real run's simulator pass")) }));
+vi.mock('../app/common/policy/index.js', async (real) => ({ ...(await real<object>()), runPolicy: vi.fn(onMainThread('a page replacement policy run')), sweep: vi.fn(onMainThread('a policy sweep')) }));
 vi.mock('../app/common/kernel/index.js', async (real) => ({ ...(await real<object>()), parseScenario: vi.fn(onMainThread('parseScenario')), simulate: vi.fn(onMainThread('simulate')) }));
 
 const ROOT = join(import.meta.dirname, '..');
@@ -86,5 +87,18 @@ describe('heavy work runs in worker threads, not on the event loop', () => {
     if (!r.runnable) expect(r.why).not.toMatch(/event loop/);
     const bad = h['real.check']!({ text: 'machine: { ram: 64MiB }\nprocesses:\n  - { name: a }\nsteps:\n  - { proc: a, frobnicate: 1 }\n', fileName: 'bad.yaml' }, ctx);
     await expect(bad).rejects.toMatchObject({ code: 'invalid-input', where: { file: 'bad.yaml', line: 5 } });
+  }, 30_000);
+
+  it('policy.run and policy.sweep simulate the policies in a worker; their errors keep the field', async () => {
+    const BELADY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5];
+    const run = await h['policy.run']!({ policies: ['FIFO', 'LRU'], cacheSize: 3, addresses: BELADY }, ctx);
+    expect(run.runs.map((r: { policy: string; totals: { hits: number } }) => [r.policy, r.totals.hits])).toEqual([
+      ['FIFO', 3],
+      ['LRU', 2],
+    ]);
+    const sw = await h['policy.sweep']!({ policies: ['FIFO'], from: 3, to: 4, addresses: BELADY }, ctx);
+    // Belady's anomaly: FIFO hits 3 times with 3 frames, twice with 4
+    expect(sw.anomalies).toEqual([{ policy: 'FIFO', cacheSize: 3, hits: 3, hitsWithMore: 2 }]);
+    await expect(h['policy.run']!({ policies: ['NOPE'], cacheSize: 3, addresses: BELADY }, ctx)).rejects.toMatchObject({ code: 'invalid-input', where: { field: 'policy' } });
   }, 30_000);
 });

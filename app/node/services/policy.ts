@@ -1,10 +1,12 @@
 /**
- * The Policies view's computations: common/policy run in the main process, errors naming the
- * field; a scenario's reference string is simulated in a pool worker (a scenario may be big).
+ * The Policies view's computations, errors naming the field: common/policy runs in a pool worker
+ * (a sweep simulates up to SWEEP_BUDGET references), and so is a scenario's reference string
+ * simulated (a scenario may be big).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DomainHandlers } from '../../common/api/dispatch.js';
+import type { ParsedParams, ResultInput } from '../../common/api/index.js';
 import type { policyMethods, ScenarioRefsResult } from '../../common/api/policy.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { scenarioSource } from '../../common/api/sim.js';
@@ -35,6 +37,38 @@ export function scenarioRefsOf(text: string, file: string, proc: string | undefi
   }
 }
 
+export type PolicyRunParams = ParsedParams<'policy.run'>;
+export type PolicySweepParams = ParsedParams<'policy.sweep'>;
+type PolicyRunResult = ResultInput<'policy.run'>;
+type PolicySweepResult = ResultInput<'policy.sweep'>;
+
+/** policy.run, computed where it is called (a pool worker, or a test): every access traced */
+export function policyRunOf(p: PolicyRunParams): PolicyRunResult {
+  return asApi(() => {
+    const runs = p.policies.map((name) => runPolicy({ ...p, policy: name }, { explain: true }));
+    return { addresses: runs[0]!.addresses, cacheSize: p.cacheSize, runs: runs.map((r) => ({ policy: r.policy, accesses: r.accesses, totals: r.totals })) };
+  });
+}
+
+/** policy.sweep, computed where it is called (a pool worker, or a test), with Belady's anomalies found */
+export function policySweepOf(p: PolicySweepParams): PolicySweepResult {
+  return asApi(() => {
+    // a budget in references simulated, so one request cannot hold a worker for long
+    const refs = p.addresses?.length ?? p.numaddrs ?? 10;
+    const work = refs * Math.max(1, p.to - p.from + 1) * p.policies.length;
+    if (work > SWEEP_BUDGET) throw new PolicyError('addresses', `a sweep of ${refs} references × ${p.to - p.from + 1} sizes × ${p.policies.length} policies is more than the ${SWEEP_BUDGET.toLocaleString('en')} references one request may simulate: shorten the string or the range`);
+    const s = sweep(p);
+    const anomalies: Array<{ policy: string; cacheSize: number; hits: number; hitsWithMore: number }> = [];
+    for (const name of Object.keys(s.rows[0]!.hits))
+      for (let k = 1; k < s.rows.length; k++) {
+        const a = s.rows[k - 1]!;
+        const b = s.rows[k]!;
+        if (b.hits[name]! < a.hits[name]!) anomalies.push({ policy: name, cacheSize: a.cacheSize, hits: a.hits[name]!, hitsWithMore: b.hits[name]! });
+      }
+    return { addresses: s.addresses, rows: s.rows, anomalies };
+  });
+}
+
 export interface PolicyDeps {
   appRoot: string;
   pool?: WorkerPool;
@@ -62,26 +96,14 @@ export function createPolicyHandlers(deps?: PolicyDeps): DomainHandlers<typeof p
       if (!deps?.pool) return scenarioRefsOf(text, file, p.proc, p.max);
       return deps.pool.run<ScenarioRefsResult>('policyScenarioRefs', { text, file, proc: p.proc, max: p.max }, { seconds: deps.pool.limits.simSeconds, what: 'this scenario', advice: 'choose one process (fewer references) or a smaller scenario' });
     },
+    // a trace of up to MAX_TRACED_REFS references and a sweep of up to SWEEP_BUDGET: in a pool worker too
     'policy.run': (p) =>
-      asApi(() => {
-        const runs = p.policies.map((name) => runPolicy({ ...p, policy: name }, { explain: true }));
-        return { addresses: runs[0]!.addresses, cacheSize: p.cacheSize, runs: runs.map((r) => ({ policy: r.policy, accesses: r.accesses, totals: r.totals })) };
-      }),
+      deps?.pool
+        ? deps.pool.run<PolicyRunResult>('policyRun', p, { seconds: deps.pool.limits.checkSeconds, what: 'this run', advice: 'shorten the reference string or run fewer policies' })
+        : policyRunOf(p),
     'policy.sweep': (p) =>
-      asApi(() => {
-        // a budget in references simulated, so one request cannot hold the lab for long
-        const refs = p.addresses?.length ?? p.numaddrs ?? 10;
-        const work = refs * Math.max(1, p.to - p.from + 1) * p.policies.length;
-        if (work > SWEEP_BUDGET) throw new PolicyError('addresses', `a sweep of ${refs} references × ${p.to - p.from + 1} sizes × ${p.policies.length} policies is more than the ${SWEEP_BUDGET.toLocaleString('en')} references one request may simulate: shorten the string or the range`);
-        const s = sweep(p);
-        const anomalies: Array<{ policy: string; cacheSize: number; hits: number; hitsWithMore: number }> = [];
-        for (const name of Object.keys(s.rows[0]!.hits))
-          for (let k = 1; k < s.rows.length; k++) {
-            const a = s.rows[k - 1]!;
-            const b = s.rows[k]!;
-            if (b.hits[name]! < a.hits[name]!) anomalies.push({ policy: name, cacheSize: a.cacheSize, hits: a.hits[name]!, hitsWithMore: b.hits[name]! });
-          }
-        return { addresses: s.addresses, rows: s.rows, anomalies };
-      }),
+      deps?.pool
+        ? deps.pool.run<PolicySweepResult>('policySweep', p, { seconds: deps.pool.limits.checkSeconds, what: 'this sweep', advice: 'shorten the string or the range of sizes' })
+        : policySweepOf(p),
   };
 }

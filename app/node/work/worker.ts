@@ -18,7 +18,7 @@ import { scenarioShape } from '../../common/packs/shape.js';
 import { plan } from '../real/run.js';
 import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
-import { scenarioRefsOf } from '../services/policy.js';
+import { type PolicyRunParams, policyRunOf, type PolicySweepParams, policySweepOf, scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
 import { WorkLimitError } from './limits.js';
 
@@ -136,6 +136,14 @@ const tasks: Record<string, (input: any) => unknown> = {
   /** the Policies view: a scenario's page reference string (the scenario is simulated) */
   policyScenarioRefs({ text, file, proc, max }: { text: string; file: string; proc?: string; max: number }) {
     return scenarioRefsOf(text, file, proc, max);
+  },
+  /** the Policies view: policies traced on one reference string */
+  policyRun(p: PolicyRunParams) {
+    return policyRunOf(p);
+  },
+  /** the Policies view: hits against cache size (up to SWEEP_BUDGET references simulated) */
+  policySweep(p: PolicySweepParams) {
+    return policySweepOf(p);
   },
   reports({ texts }: { texts: string[] }) {
     return reportsFor(texts);

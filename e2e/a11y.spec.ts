@@ -30,6 +30,12 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.goto(`${lab.url}#/simulator/oom-killer/7`);
     await expect(page.getByTestId('step-now')).toHaveText('7');
     expect(await audit(page)).toEqual([]);
+    // the dock sized by its separator: its panel scrolls (focusable), the separator says its value
+    const sash = page.getByRole('separator', { name: 'Resize simulator panels' });
+    await sash.focus();
+    await page.keyboard.press('Home');
+    await expect(sash).toHaveAttribute('aria-valuenow', '120');
+    expect(await audit(page)).toEqual([]);
 
     await page.goto(`${lab.url}#/host`);
     await expect(page.getByRole('heading', { name: 'Host', level: 1 })).toBeVisible();

@@ -25,7 +25,7 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } = {}): Promise<Lab> {
+export async function startLab(opts: { dataDir?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Lab> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'memlab-e2e-'));
   let child: ChildProcess;
   let stderr = '';
@@ -36,7 +36,7 @@ export async function startLab(opts: { dataDir?: string; extraArgs?: string[] } 
     child = spawn(process.execPath, [join(ROOT, 'bin', 'memlab.js'), 'serve', '--port', port, '--data-dir', dataDir, ...(opts.extraArgs ?? [])], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ...opts.env },
     });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     url = await new Promise<string>((resolve, reject) => {

@@ -78,6 +78,43 @@ test('Linux two lists beside LRU, with the lists drawn; bad input is named', asy
   await expect(page.getByTestId('policy-error')).toContainText("Reference 3 ('x') is not a page number");
 });
 
+test("takes the reference string from a scenario's touch steps, for every process or one; a scenario without touches is named", async ({ page, lab }) => {
+  await openLab(page, lab, '#/policies');
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+  const pick = page.getByTestId('scenario-select');
+  await expect(pick.locator('option[value="free-and-trim"]')).toHaveCount(1);
+  await pick.selectOption('free-and-trim');
+  await runWith(page, 4, ['FIFO', 'LRU']);
+  await page.getByTestId('take-refs').click();
+  // four 60 KiB chunks touched in turn: 64 references to 61 pages (a chunk's last page is the next one's first)
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 64');
+  await expect(page.getByTestId('scenario-note')).toContainText("touch steps, every process: 64 references to 61 pages");
+  await expect(page.getByTestId('refs-input')).toHaveValue(/^0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,15,16,/);
+  await page.getByText('Which page is which').click();
+  await expect(page.getByTestId('scenario-legend').locator('li').nth(16)).toHaveText('16 b+1');
+  // the scenario source, the note and the open legend are axe-clean too
+  expect(await audit(page)).toEqual([]);
+  await page.getByTestId('to-end').click();
+  await expect(page.getByTestId('hits-FIFO')).toHaveText('3');
+  await page.screenshot({ path: 'test-results/policies-scenario.png', fullPage: true });
+
+  // one process of a scenario with two: the first 500 of the child's references, the rest said
+  await pick.selectOption('fork-cow');
+  await page.getByTestId('take-refs').click();
+  await expect(page.getByTestId('scenario-note')).toContainText('every process');
+  await page.getByTestId('scenario-proc').selectOption('child');
+  await page.getByTestId('take-refs').click();
+  await expect(page.getByTestId('scenario-note')).toContainText('touch steps by child: 20,482 references to 16,385 pages');
+  await expect(page.getByTestId('scenario-note')).toContainText('The first 500 are stepped here');
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 500');
+
+  // no touches: the error names the file, the line and the field; the string shown is kept
+  await pick.selectOption('malloc-strace');
+  await page.getByTestId('take-refs').click();
+  await expect(page.getByTestId('policy-error')).toContainText(/exercises\/scenarios\/malloc-strace\.yaml:\d+: steps: no step references memory/);
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 500');
+});
+
 test('a policy exercise answered wrong, then right; its link opens the Policies view on the same string', async ({ page, lab }) => {
   await openLab(page, lab, '#/exercises/linux-process-memory/victim-fifo-belady');
   await expect(page.getByRole('heading', { name: 'FIFO with more frames' })).toBeVisible();

@@ -1,37 +1,105 @@
 import { expect, openLab, openPanel, test } from './fixtures.js';
 
-/** Counts the frame grid's pixels of each class (one pixel is one cell): free in its theme colour, anonymous in its owners' colours. */
-const gridCounts = `(() => {
-  const cv = document.querySelector('[data-testid="frame-grid"]');
+/**
+ * The frame grid's patterns, written out here on their own (not imported from the renderer): cell
+ * (x, y) of a class is its ink where the pattern says so, its ground elsewhere.
+ */
+const PATTERNS = `({
+  free: () => false,
+  anonymous: () => true,
+  cache: (x, y) => (x + y) % 4 === 0,
+  dirty: (x, y) => (((x - y) % 4) + 4) % 4 === 0,
+  shmem: (x, y) => x % 4 < 2 && y % 4 < 2,
+  kernel: (x, y) => (x + y) % 4 === 0 || (((x - y) % 4) + 4) % 4 === 0,
+  locked: (x, y) => y % 3 !== 2,
+  shared: (x, y) => x % 3 === 0,
+})`;
+
+/**
+ * Counts a canvas's pixels per class: a pixel is a class's when it is that class's ink where its
+ * pattern has ink, or its ground where it has none (the canvas says which tones it painted each
+ * class in). misplaced: a class's tone where its pattern puts the other one; ambiguous: more than one
+ * class fits; other: no class's tone at all.
+ */
+const classify = `((cv, tones) => {
+  const pat = ${PATTERNS};
   const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
-  const probe = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
-  const style = getComputedStyle(cv);
-  const rgb = (v) => { probe.fillStyle = v; probe.fillRect(0, 0, 1, 1); return Array.from(probe.getImageData(0, 0, 1, 1).data).slice(0, 3).join(','); };
-  const owners = [...document.querySelectorAll('tr[data-proc] .swatch')].map((s) => rgb(s.dataset.colour));
-  const want = { free: [rgb(style.getPropertyValue('--frame-free').trim())], anonymous: owners };
-  const out = { free: 0, anonymous: 0 };
+  const out = { misplaced: 0, ambiguous: 0, other: 0 };
+  for (const k of Object.keys(pat)) out[k] = 0;
   for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] === 0) continue; // past the last cell
     const c = px[i] + ',' + px[i + 1] + ',' + px[i + 2];
-    if (px[i + 3] === 0) continue;
-    for (const k of Object.keys(want)) if (want[k].includes(c)) out[k]++;
+    const x = (i / 4) % cv.width, y = Math.floor(i / 4 / cv.width);
+    const fits = [];
+    let wrong = false;
+    for (const k of Object.keys(pat)) {
+      const ink = pat[k](x, y);
+      if ((ink ? tones[k].ink : tones[k].ground).includes(c)) fits.push(k);
+      else if ((ink ? tones[k].ground : tones[k].ink).includes(c)) wrong = true;
+    }
+    if (fits.length === 1) out[fits[0]]++;
+    else if (fits.length > 1) out.ambiguous++;
+    else if (wrong) out.misplaced++;
+    else out.other++;
   }
   return out;
+})`;
+const gridCounts = `(() => { const cv = document.querySelector('[data-testid="frame-grid"]'); return ${classify}(cv, JSON.parse(cv.dataset.classTones)); })()`;
+/** the legend's samples, each classified as the grid is: every pixel its class's, in its pattern */
+const swatchCounts = `(() => {
+  const tones = JSON.parse(document.querySelector('[data-testid="frame-grid"]').dataset.classTones);
+  const out = {};
+  for (const li of document.querySelectorAll('.legend li[data-kind]')) out[li.dataset.kind] = ${classify}(li.querySelector('canvas'), tones);
+  return out;
 })()`;
+const KEYS = ['free', 'anonymous', 'cache', 'dirty', 'shmem', 'kernel', 'locked', 'shared'] as const;
 
-test('the frame grid paints each frame in its kind’s colour (anonymous ones in their owner’s), as many as the legend counts', async ({ page, lab }) => {
-  await openLab(page, lab, '#/simulator/fork-cow/2');
-  await expect(page.getByTestId('step-now')).toHaveText('2');
+test('the frame grid draws each frame’s kind as a pattern in its owner’s colour, as many as the legend counts, light and dark', async ({ page, lab }) => {
+  await openLab(page, lab, '#/simulator');
+  await page.locator('input[type="file"]').setInputFiles(new URL('./data/every-kind.yaml', import.meta.url).pathname);
+  await expect(page.locator('[data-testid=playback][aria-busy=false]')).toBeVisible();
+  await expect(page.getByTestId('step-now')).toHaveText('0');
+  await page.getByRole('button', { name: 'Run to the end' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('10');
   // the legend counts frames; on this machine one cell is one frame, so the pixels must match it exactly
   await expect(page.locator('#frames-caption')).toContainText('one cell a frame');
-  const legend = async (name: string) => Number((await page.locator('.legend li', { hasText: new RegExp(`^${name} \\d+$`) }).locator('.n').textContent()) ?? NaN);
-  await expect.poll(async () => (await page.evaluate(gridCounts) as { anonymous: number }).anonymous).toBeGreaterThan(0);
-  const painted = (await page.evaluate(gridCounts)) as { free: number; anonymous: number };
-  expect(painted.anonymous).toBe(await legend('anonymous'));
-  expect(painted.free).toBe(await legend('free'));
-  // and it repaints in the other theme's colours (free frames are a different grey in dark)
-  const other = (await page.evaluate('document.documentElement.dataset.theme')) === 'dark' ? 'light' : 'dark';
-  await page.getByLabel('Theme').selectOption(other);
-  await expect.poll(async () => ((await page.evaluate(gridCounts)) as { free: number }).free).toBe(await legend('free'));
+  const legend = async () => {
+    const out: Record<string, number> = {};
+    for (const li of await page.locator('.legend li[data-kind]').all()) out[(await li.getAttribute('data-kind'))!] = Number(await li.locator('.n').textContent());
+    return out;
+  };
+  const counted = await legend();
+  // every class is on the machine at the end (so no class's check below is vacuous)
+  for (const k of KEYS) expect(counted[k], k).toBeGreaterThan(0);
+  for (const theme of ['light', 'dark']) {
+    await page.getByLabel('Theme').selectOption(theme);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    // repainted in this theme's colours: free frames in this theme's --frame-free, read from the stylesheet here
+    const free = await page.evaluate(() => {
+      const probe = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+      probe.fillStyle = getComputedStyle(document.querySelector('[data-testid="frame-grid"]')!).getPropertyValue('--frame-free').trim();
+      probe.fillRect(0, 0, 1, 1);
+      return Array.from(probe.getImageData(0, 0, 1, 1).data).slice(0, 3).join(',');
+    });
+    await expect.poll(() => page.getByTestId('frame-grid').evaluate((cv) => JSON.parse((cv as HTMLCanvasElement).dataset.classTones!).free.ground), `${theme}: free frames`).toEqual([free]);
+    // each class's pixels are where its pattern puts them, as many as the legend counts, and nothing else is drawn
+    await expect.poll(() => page.evaluate(gridCounts), `${theme}: pixels per class`).toEqual({ ...counted, misplaced: 0, ambiguous: 0, other: 0 });
+    // the legend shows each pattern (its sample classified the same way: all its 64 cells that class's) with the kind's name and count
+    const samples = (await page.evaluate(swatchCounts)) as Record<string, Record<string, number>>;
+    for (const k of KEYS) expect(samples[k], `${theme}: the legend's ${k} sample`).toEqual({ ...Object.fromEntries(KEYS.map((j) => [j, j === k ? 64 : 0])), misplaced: 0, ambiguous: 0, other: 0 });
+  }
+  await expect(page.locator('.legend li[data-kind="cache"]')).toHaveText(`page cache ${counted.cache}`);
+  // a process's frames are in its colour: the child's copies (its anonymous pixels) in the child's swatch colour, the parent's in the parent's
+  const pixelsOf = (hex: string) => page.evaluate((h) => {
+    const cv = document.querySelector('[data-testid="frame-grid"]') as HTMLCanvasElement;
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) if (px[i] === r && px[i + 1] === g && px[i + 2] === b) n++;
+    return n;
+  }, hex);
+  const owner = await page.locator('tr[data-proc="owner"] .swatch').getAttribute('data-colour');
+  expect(await pixelsOf(owner!)).toBeGreaterThan(0);
 });
 
 test('stepping updates the charts in place: the same uPlot canvas, new data', async ({ page, lab }) => {
@@ -333,13 +401,18 @@ test('marks in the URL that name another process select it and draw its address 
 });
 
 test('a pack opened after a visit to the simulator adds its scenarios when the learner comes back', async ({ page, lab }) => {
-  test.skip(true, 'races the starter scenario the simulator now opens (#16); to be updated, see the issue #16 note');
   const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   await openLab(page, lab, '#/simulator');
+  // the simulator opens on its starter scenario: wait until it has loaded (the playback controls
+  // appear with it) before leaving, so its load does not land on top of what follows
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByTestId('step-now')).toHaveText('0');
   const select = page.getByTestId('scenario-select');
   await expect(select.locator('optgroup[label="Built in"] option').first()).toBeAttached();
-  await expect(select.locator('optgroup[label^="Pack:"]')).toHaveCount(0);
+  await expect(select.locator('optgroup[label="Pack: Later pack"]')).toHaveCount(0);
+  // an open pack's own files that are not scenarios (its claim manifest) are not offered
+  await expect(select.locator('option', { hasText: 'claims.yaml' })).toHaveCount(0);
   const dir = mkdtempSync(`${tmpdir()}/later-`);
   writeFileSync(`${dir}/pack.yaml`, 'id: later\ntitle: Later pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
   writeFileSync(`${dir}/q.md`, '---\nid: q\ntitle: Q\nkind: text\npatterns: ["^x$"]\nreference: x\nexplanation: x.\n---\nQ?\n');
@@ -352,4 +425,13 @@ test('a pack opened after a visit to the simulator adds its scenarios when the l
   await expect(page.getByText('Opened “Later pack”.')).toBeVisible();
   await page.getByRole('link', { name: 'Simulator' }).first().click();
   await expect(select.locator('optgroup[label="Pack: Later pack"] option')).toHaveText(['Later scenario']);
+  // and it opens: the timeline changes from the starter's steps to this scenario's one step
+  await expect(page.getByTestId('playback')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.locator('label.stepno')).not.toHaveText(/ of 1$/);
+  await select.selectOption({ label: 'Later scenario' });
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.locator('label.stepno')).toHaveText(/^Step 0 of 1$/);
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(page.getByTestId('step-now')).toHaveText('1');
+  await expect(page.getByTestId('last-step')).toContainText('malloc(1 MiB)');
 });

@@ -21,6 +21,9 @@ step('app (tsc)', bin('tsc'), ['-p', 'app/tsconfig.json']);
 import { cpSync } from 'node:fs';
 for (const f of ['executor.c', 'executor.py']) cpSync(join(root, 'app', 'node', 'real', f), join(root, 'build', 'app', 'node', 'real', f));
 
+// the worker threads' code in one file, unpacked beside app.asar in the packaged app (electron-builder.yml)
+step('worker bundle (esbuild)', process.execPath, [join(root, 'scripts', 'bundle-worker.mjs')]);
+
 step('renderer (vite)', bin('vite'), ['build', '--logLevel', 'warn']);
 
 // a stamp for `npm start` to tell whether the build is older than the sources

@@ -2,9 +2,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { CallContext } from '../app/common/api/dispatch.js';
 import { parseScenario, Runner } from '../app/common/kernel/index.js';
 import { appRoot } from '../app/node/paths.js';
+import { createSimHandlers } from '../app/node/services/sim.js';
 import { labServices } from './lab-services.js';
 
 /** the main-process services on a fresh data dir, a dispatcher, one client, and a call that throws on an error reply */
@@ -46,6 +48,33 @@ describe('sim service', () => {
       }
     }
     await s.dispose();
+  });
+
+  it('seeks back in a long scenario from the nearest checkpoint, not from step 0, and shows what a fresh run shows', async () => {
+    // the sim handlers in this thread (the services run them in a worker), so the steps they run can be counted
+    const h = createSimHandlers({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'simsvc-')), appRoot: appRoot(), log: () => {} });
+    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const steps = Array.from({ length: 200 }, (_, i) => (i % 2 ? `  - { proc: p, touch: a, length: ${4096 * (1 + (i % 5))} }` : `  - { proc: p, malloc: ${8192 * (1 + (i % 3))}, as: b${i} }`)).join('\n');
+    const text = `machine: { ram: 64MiB }\nprocesses: [{ name: p }]\nsteps:\n  - { proc: p, malloc: 1MiB, as: a }\n${steps}\n`;
+    const { sessionId } = await h['sim.load']({ text }, ctx);
+    await h['sim.seek']({ sessionId, step: 201 }, ctx);
+    const stepsRun = vi.spyOn(Runner.prototype, 'stepAsync');
+    try {
+      for (const back of [190, 120, 3]) {
+        stepsRun.mockClear();
+        const v = await h['sim.seek']({ sessionId, step: back }, ctx);
+        // from the checkpoint at or before it: at most one checkpoint interval of steps run again
+        expect(stepsRun.mock.calls.length, `seek back to ${back}`).toBeLessThan(16);
+        const fresh = new Runner(parseScenario(text));
+        while (fresh.pos < back) fresh.step();
+        expect(v.step).toBe(back);
+        expect(v.vmstat).toEqual({ ...fresh.snapshot('now').vmstat });
+        expect(v.status.p).toEqual({ ...fresh.snapshot('now').processes.p });
+        expect(v.active).toEqual(fresh.activeStates());
+      }
+    } finally {
+      stepsRun.mockRestore();
+    }
   });
 
   it('pages every log by sim.log: the pages put together end with the tail each view carries', async () => {
@@ -91,6 +120,8 @@ describe('sim service', () => {
     mkdirSync(join(dir, 'scenarios'));
     writeFileSync(join(dir, 'scenarios', 'good.yaml'), 'title: Good one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1MiB, as: m }\n  - { proc: a, touch: m }\n');
     writeFileSync(join(dir, 'scenarios', 'bad.yaml'), 'title: Bad one\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }]\nsteps:\n  - { proc: a, malloc: 1potato, as: m }\n');
+    // a claim manifest beside pack.yaml is the pack's, not a scenario
+    writeFileSync(join(dir, 'claims.yaml'), 'claims: []\n');
     expect((await call('pack.open', { path: dir })).ok).toBe(true);
 
     const list = (await call('sim.listScenarios', {})) as { ok: true; result: { scenarios: Array<{ id: string; title: string; pack?: { id: string; title: string } }> } };
@@ -109,6 +140,7 @@ describe('sim service', () => {
     expect(!missing.ok && missing.error.message).toContain("the pack 'tp' has no scenario file scenarios/none.yaml");
     // the manifest and the exercises are not scenarios
     expect((await call('sim.load', { packId: 'tp', scenario: 'pack.yaml' })).ok).toBe(false);
+    expect((await call('sim.load', { packId: 'tp', scenario: 'claims.yaml' })).ok).toBe(false);
     expect((await call('sim.load', { packId: 'tp', scenario: 'q.md' })).ok).toBe(false);
     const nopack = await call('sim.load', { packId: 'nope', scenario: 'scenarios/good.yaml' });
     expect(!nopack.ok && nopack.error.code).toBe('not-found');
@@ -128,6 +160,64 @@ describe('sim service', () => {
     expect(Object.keys(one.maps)).toEqual(['child']);
     expect(one.maps.child!.length).toBeGreaterThan(5);
     expect(Object.keys((await call<V>('sim.seek', { sessionId, step: 9, maps: [] })).maps)).toEqual([]);
+    await s.dispose();
+  });
+
+  it('draws each anonymous frame in the colour of the process whose page table maps it: a COW copy is its writer\'s, the page it was copied from stays with the other', async () => {
+    const { s, call } = lab();
+    const text = [
+      'title: owners after fork',
+      'machine: { ram: 128MiB }',
+      'processes:',
+      '  - { name: parent }',
+      'steps:',
+      '  - { proc: parent, malloc: 8MiB, as: buf }',
+      '  - { proc: parent, touch: buf }',
+      '  - { proc: parent, fork: child }',
+      '  - { proc: child, touch: buf, length: 1MiB }',
+      '  - { proc: parent, touch: buf, offset: 4MiB, length: 2MiB }',
+    ].join('\n');
+    const { sessionId } = await call<{ sessionId: string }>('sim.load', { text, fileName: 'owners.yaml' });
+    type View = {
+      frames: { cells: string; owners: Array<[number, number]>; framesPerCell: number };
+      processes: Array<{ pid: number; name: string; minflt: number }>;
+    };
+    /** cells of the grid by class (1 anon private, 7 anon shared) and owner pid, and each process's minflt */
+    const at = async (step: number) => {
+      const v = await call<View>('sim.seek', { sessionId, step });
+      expect(v.frames.framesPerCell).toBe(1);
+      const cls = Buffer.from(v.frames.cells, 'base64');
+      const own: number[] = v.frames.owners.flatMap(([pid, n]) => Array<number>(n).fill(pid));
+      expect(own.length).toBe(cls.length);
+      const pid = (name: string) => v.processes.find((p) => p.name === name)?.pid ?? -2;
+      const count = (c: number, p: number) => own.filter((o, i) => cls[i] === c && o === p).length;
+      const flt = (name: string) => v.processes.find((p) => p.name === name)?.minflt ?? 0;
+      return {
+        parent: { private: count(1, pid('parent')), shared: count(7, pid('parent')), minflt: flt('parent') },
+        child: { private: count(1, pid('child')), shared: count(7, pid('child')), minflt: flt('child') },
+        shared: [...cls].filter((c) => c === 7).length,
+      };
+    };
+    const forked = await at(3);
+    // just after fork: everything anonymous is shared, and nothing is the child's alone
+    expect(forked.shared).toBeGreaterThan(2048);
+    expect(forked.child.private).toBe(0);
+    // the child writes 1 MiB: one COW fault and one private copy in the child's colour a page
+    const wrote = await at(4);
+    const copies = wrote.child.minflt - forked.child.minflt;
+    expect(copies).toBeGreaterThanOrEqual(256);
+    expect(wrote.child.private).toBe(copies);
+    expect(wrote.shared).toBe(forked.shared - copies);
+    // and each page it copied from is now mapped by the parent alone (mapcount 1): the parent's
+    expect(wrote.parent.private).toBe(forked.parent.private + copies);
+    // the parent writes 2 MiB further on: its copies are the parent's, and the pages it copied
+    // from, now mapped by the child alone, are the child's
+    const back = await at(5);
+    const parentCopies = back.parent.minflt - wrote.parent.minflt;
+    expect(parentCopies).toBeGreaterThanOrEqual(512);
+    expect(back.parent.private).toBe(wrote.parent.private + parentCopies);
+    expect(back.child.private).toBe(wrote.child.private + parentCopies);
+    expect(back.shared).toBe(wrote.shared - parentCopies);
     await s.dispose();
   });
 });

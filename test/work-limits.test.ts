@@ -1,10 +1,11 @@
 /**
  * The worker threads' limits, each seen to hold: a typed array past the budget is refused before
  * it is allocated, a call past its time budget is stopped, a heap past its cap is stopped; each
- * comes back as a message naming the limit, and the pool answers the next call.
+ * comes back as a message naming the limit, and the pool answers the next call. And a worker
+ * runs nicer than the main thread, so that the thread answering every client gets the CPU first.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../app/node/paths.js';
@@ -31,5 +32,14 @@ describe('worker limits', () => {
   it('stops a worker whose heap passes its cap', async () => {
     await expect(pool.run('limitsProbe', { kind: 'heap' }, opts(40))).rejects.toThrow(/this probe needed more than 48 MiB of memory; it is a test/);
     expect(await pool.run('ping', {}, opts(30))).toBe('pong');
+  }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')('runs at a lower CPU priority than the main thread, as the kernel sees it', async () => {
+    const { tid } = await pool.run<{ tid?: number }>('thread', {}, opts(30));
+    expect(tid).toBeGreaterThan(process.pid);
+    // /proc/PID/task/TID/stat: field 19 is the thread's nice value (after the command in parentheses)
+    const nice = (t: number) => Number(readFileSync(`/proc/${process.pid}/task/${t}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
+    expect(nice(process.pid)).toBe(getPriority(0));
+    expect(nice(tid!)).toBe(Math.min(19, getPriority(0) + 10));
   }, 60_000);
 });

@@ -202,7 +202,7 @@ async function runRealCli(text: string, file: string, json: boolean, executor: s
     const info = report.info;
     if (json) process.stdout.write(`${JSON.stringify({ ...sim, real: report }, null, 2)}\n`);
     else {
-      process.stdout.write(`ran with the ${info.executor === 'c' ? 'C' : 'Python'} executor (${info.executorNote}); ${info.containment.kind === 'none' ? `no cgroup (${info.containment.why})` : `in ${info.containment.kind} ${info.containment.path ?? ''} (limit ${info.containment.limitBytes} B)`}; OOM kills: ${info.oomKills}\n`);
+      process.stdout.write(`ran with the ${info.executor === 'c' ? 'C' : 'Python'} executor (${info.executorNote}); ${info.containment.kind === 'none' ? `no cgroup (${info.containment.why})` : `in ${info.containment.kind} ${info.containment.path ?? ''} (limit ${info.containment.limitBytes} B)`}; system calls ${info.syscallSource === 'strace' ? 'recorded by strace' : 'read off /proc/PID/maps diffs (no strace here)'}; OOM kills: ${info.oomKills}\n`);
       process.stdout.write('counters (Δ step) are compared as changes over the step: the simulator does not model start-up faults; meminfo and vmstat are the whole machine\'s.\n');
     }
     return report.error ? 2 : 0;

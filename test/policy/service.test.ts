@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type CallContext, createDispatcher } from '../../app/common/api/dispatch.js';
 import { appRoot } from '../../app/node/paths.js';
 import { createServices } from '../../app/node/services/index.js';
+import { createPolicyHandlers } from '../../app/node/services/policy.js';
 
 function lab() {
   const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'polsvc-')), appRoot: appRoot(), log: () => {} });
@@ -42,5 +43,22 @@ describe('policy service', () => {
     expect(e2).toMatchObject({ ok: false, error: { code: 'bad-params' } });
     const e3 = await call('policy.sweep', { policies: ['FIFO', 'LRU'], from: 1, to: 64, numaddrs: 100000 });
     expect(e3).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/more than the 5,000,000 references/) } });
+  });
+
+  it("takes a scenario's references: at most max kept, the total counted; no touches is an error naming file, line and field", async () => {
+    // the handlers without a worker pool compute in place (the hosts' pool runs the same function; e2e/policies.spec.ts goes through it)
+    const d = createDispatcher(createPolicyHandlers({ appRoot: appRoot() }) as never, () => {});
+    const ctx: CallContext = { clientId: 't', emit: () => {}, onClose: () => {} };
+    const call = (method: string, params: unknown) => d.handle({ v: 1, id: 1, method, params }, ctx);
+    const r = await call('policy.scenarioRefs', { scenarioId: 'free-and-trim', max: 20 });
+    expect(r).toMatchObject({ ok: true, result: { proc: null, processes: ['app'], total: 64 } });
+    const res = (r as { result: { addresses: number[]; pages: string[] } }).result;
+    expect(res.addresses).toHaveLength(20);
+    expect(res.pages[0]).toBe('a+0');
+    const none = await call('policy.scenarioRefs', { scenarioId: 'malloc-strace' });
+    expect(none).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/malloc-strace\.yaml:\d+: steps: no step references memory/), where: { file: 'exercises/scenarios/malloc-strace.yaml', field: 'steps', line: expect.any(Number) } } });
+    const kid = await call('policy.scenarioRefs', { scenarioId: 'fork-cow', proc: 'kid' });
+    expect(kid).toMatchObject({ ok: false, error: { where: { field: 'proc' } } });
+    expect(await call('policy.scenarioRefs', { scenarioId: '../etc/passwd' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 });

@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { which } from '../../app/node/real/toolchain.js';
+import { COMPILER, pathWithout } from './paths.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'memlab-real-crash-'));
@@ -18,11 +20,18 @@ function gone(pid: number): boolean {
   }
 }
 
+// the C executor, and the Python one with every C compiler hidden from PATH (each under strace where it is here)
+const NO_CC = pathWithout(join(dataDir, 'no-cc'), COMPILER);
+const EXECUTORS = [
+  { kind: 'c', PATH: process.env.PATH ?? '', dataDir: join(dataDir, 'c') },
+  { kind: 'python', PATH: NO_CC, dataDir: join(dataDir, 'python') },
+];
+
 describe.skipIf(process.platform !== 'linux')('memlab killed mid-run', () => {
-  it('takes every executor with it', async () => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(import.meta.dirname, 'fixtures', 'run-and-hang.ts'), join(ROOT, 'exercises', 'scenarios', 'leak.yaml'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  it.each(EXECUTORS)('takes every executor with it ($kind executor)', async ({ kind, PATH, dataDir }) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(import.meta.dirname, 'fixtures', 'run-and-hang.ts'), join(ROOT, 'exercises', 'scenarios', 'leak.yaml'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PATH } });
+    let out = '';
     const pids = await new Promise<number[]>((resolve, reject) => {
-      let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /pids ([\d ]+)\n/.exec(out);
@@ -30,6 +39,7 @@ describe.skipIf(process.platform !== 'linux')('memlab killed mid-run', () => {
       });
       child.once('exit', (code) => reject(new Error(`exited ${code} before the run started: ${out}`)));
     });
+    expect(out).toContain(`executor ${kind} syscalls ${which('strace') ? 'strace' : 'maps'}`);
     expect(pids.length).toBe(2);
     expect(pids.every((p) => !gone(p))).toBe(true);
     // tsx runs the script in a child node: kill the whole tree's Node processes the hard way

@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../app/common/api/dispatch.js';
 import type { RealReport } from '../../app/common/api/real.js';
 import { run as pack } from '../../app/cli/pack.js';
 import { createPackServices } from '../../app/node/services/packs.js';
 import { createRealServices } from '../../app/node/services/real.js';
+import { COMPILER, pathWithout } from './paths.js';
 
 const appRoot = join(import.meta.dirname, '..', '..');
 const base = mkdtempSync(join(tmpdir(), 'memlab-observe-real-'));
@@ -29,15 +30,24 @@ explanation: Each page the child writes is copied on its first write, one minor 
 The child writes 16 MiB of the buffer it shares with its parent. How many minor faults does that take?
 `;
 
+// the C executor, and the Python one with every C compiler hidden from the server's PATH
+const EXECUTORS = [
+  { kind: 'c', PATH: process.env.PATH ?? '' },
+  { kind: 'python', PATH: pathWithout(join(base, 'no-cc'), COMPILER) },
+];
+
 describe.skipIf(process.platform !== 'linux')('observe over a scenario', () => {
-  it('checks against the kernel\'s run when the learner ran it, else against the simulator (and says which)', async () => {
-    const dir = join(base, 'p');
+  const savedPath = process.env.PATH;
+  afterEach(() => void (process.env.PATH = savedPath));
+  it.each(EXECUTORS)('checks against the kernel\'s run when the learner ran it, else against the simulator (and says which): $kind executor', async ({ kind, PATH }) => {
+    process.env.PATH = PATH;
+    const dir = join(base, `p-${kind}`);
     const write = process.stdout.write;
     process.stdout.write = () => true;
     await pack(['new', dir]);
     process.stdout.write = write;
     writeFileSync(join(dir, 'observe.md'), OBSERVE);
-    const deps = { host: 'serve' as const, dataDir: join(base, 'data'), appRoot, log: () => {} };
+    const deps = { host: 'serve' as const, dataDir: join(base, `data-${kind}`), appRoot, log: () => {} };
     const packs = createPackServices(deps);
     const real = createRealServices(deps, packs.scenarios);
     const events: Array<{ event: string; data: unknown }> = [];
@@ -51,6 +61,7 @@ describe.skipIf(process.platform !== 'linux')('observe over a scenario', () => {
     expect(simOnly.verdict).toBe('incorrect');
 
     // run for real, then the kernel's count is the answer
+    expect(await real.handlers['real.check']({ scenarioId: 'fork-cow' }, ctx)).toMatchObject({ runnable: true, executor: kind });
     const { runId } = await real.handlers['real.start']({ scenarioId: 'fork-cow' }, ctx);
     await expect.poll(() => events.some((e) => e.event === 'real.done'), { timeout: 60_000 }).toBe(true);
     const steps = events.filter((e) => e.event === 'real.step').map((e) => (e.data as { record: RealReport['steps'][number] }).record);

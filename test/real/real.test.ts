@@ -1,20 +1,18 @@
 /**
- * Running scenarios for real: the C executor, the Python one where no compiler is found, a clear
- * message where neither is; the OOM scenario in a cgroup of its own; refusals; stop.
+ * Running scenarios for real: the C executor's suite (the Python executor runs the same one with the
+ * compilers hidden, python.test.ts), a clear message where neither can run, refusals, and strace's
+ * lines read as system calls.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RealReport } from '../../app/common/api/real.js';
-import { run as simCli } from '../../app/cli/sim.js';
-import { parseScenario } from '../../app/common/kernel/index.js';
-import { RealRefused, RealRun, runReal } from '../../app/node/real/run.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseStraceLine, RealRefused, runReal } from '../../app/node/real/run.js';
+import { cli, realSuite, scenario, scenarioFile } from './suite.js';
+import { COMPILER, pathWithout } from './paths.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const scenarioFile = (id: string) => join(ROOT, 'exercises', 'scenarios', `${id}.yaml`);
-const scenario = (id: string) => parseScenario(readFileSync(scenarioFile(id), 'utf8'), `${id}.yaml`);
+realSuite('c', false);
+
 const tmp = mkdtempSync(join(tmpdir(), 'memlab-real-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
@@ -24,108 +22,16 @@ const freshDataDir = () => {
   return d;
 };
 
-/** a PATH with python3 and nothing else: no cc, no gcc */
-const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
-const pyOnly = join(tmp, 'py-only');
-mkdirSync(pyOnly);
-if (python) symlinkSync(python, join(pyOnly, 'python3'));
-const nothing = join(tmp, 'empty');
-mkdirSync(nothing);
-
-function gone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return true;
-  }
-}
-
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await simCli(args), out, err };
-  } finally {
-    vi.restoreAllMocks();
-    for (const k of Object.keys(env)) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
-
-type Json = { syscalls: Array<{ call: string; size: number; step: number }>; real: RealReport };
-const memCalls = (l: Array<{ call: string; size: number; step: number }>) => l.filter((c) => ['brk', 'mmap', 'munmap'].includes(c.call)).map((c) => `${c.step} ${c.call} ${c.size}`);
-
-const childMinflt = (report: RealReport) => {
-  const i = report.steps.findIndex((s) => s.text.startsWith('child: write buf'));
-  const before = report.steps[i - 1]!;
-  const after = report.steps[i]!;
-  return {
-    sim: Number(after.sim.processes.child!.minflt) - Number(before.sim.processes.child!.minflt),
-    real: Number(after.real.processes.child!.minflt) - Number(before.real.processes.child!.minflt),
-  };
-};
-
-describe.skipIf(process.platform !== 'linux')('run for real', () => {
-  beforeEach(() => vi.restoreAllMocks());
-  afterEach(() => vi.restoreAllMocks());
-
-  it('memlab sim malloc-strace.yaml --real --json: the same brk/mmap/munmap sequence with the same sizes in both columns', async () => {
-    const r = await cli([scenarioFile('malloc-strace'), '--real', '--json'], { MEMLAB_DATA_DIR: freshDataDir() });
-    expect(r.err).toBe('');
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as Json;
-    expect(j.real.info.executor).toBe('c');
-    expect(memCalls(j.syscalls)).toEqual(['1 brk 135168', '5 mmap 311296', '6 munmap 311296', '8 brk 307200']);
-    expect(memCalls(j.real.syscalls)).toEqual(memCalls(j.syscalls));
-    // the same shape: snapshots by label with processes, meminfo and vmstat
-    expect(j.real.snapshots.map((s) => s.label)).toEqual(['threshold-raised', 'again', 'end']);
-    expect(Object.keys(j.real.snapshots[0]!.processes)).toEqual(['example_2_4']);
-    expect(j.real.snapshots[0]!.meminfo.MemFree).toBeGreaterThan(0);
-    expect(j.real.snapshots[0]!.vmstat.pgfault).toBeGreaterThan(0);
-  });
-
-  it('fork and copy-on-write: the child\'s minor faults over its write are the simulator\'s within 1% (C executor)', async () => {
-    const { report } = await runReal(scenario('fork-cow'), { dataDir: freshDataDir() });
-    expect(report.info.executor).toBe('c');
-    const m = childMinflt(report);
-    expect(m.sim).toBe(4097);
-    expect(Math.abs(m.real - m.sim) / m.sim).toBeLessThanOrEqual(0.01);
-  });
-
-  describe.skipIf(!python)('without a C compiler', () => {
-    it('the Python executor runs fork-cow: the child\'s minor faults within 1%', async () => {
-      const { report } = await runReal(scenario('fork-cow'), { dataDir: freshDataDir(), path: pyOnly });
-      expect(report.info.executor).toBe('python');
-      expect(report.info.executorNote).toContain('no C compiler');
-      const m = childMinflt(report);
-      expect(Math.abs(m.real - m.sim) / m.sim).toBeLessThanOrEqual(0.01);
-    });
-
-    it('the Python executor runs malloc-strace: glibc mmaps and unmaps the 300 KiB block as the simulator does; its heap was set up by the interpreter (said)', async () => {
-      const r = await cli([scenarioFile('malloc-strace'), '--real', '--json'], { MEMLAB_DATA_DIR: freshDataDir(), PATH: pyOnly });
-      expect(r.code).toBe(0);
-      const j = JSON.parse(r.out) as Json;
-      expect(j.real.info.executor).toBe('python');
-      const real = memCalls(j.real.syscalls);
-      expect(real).toContain('5 mmap 311296');
-      expect(real).toContain('6 munmap 311296');
-      expect(j.real.info.notes.join(' ')).toContain('interpreter has used glibc');
-    });
-  });
-
-  it('with neither a compiler nor python3: a clear message naming what to install', async () => {
-    const r = await cli([scenarioFile('malloc-strace'), '--real'], { MEMLAB_DATA_DIR: freshDataDir(), PATH: nothing });
+describe.skipIf(process.platform !== 'linux')('run for real: where it cannot, and strace', () => {
+  it('with neither a compiler nor python3: one clear line naming what to install', async () => {
+    // everything else of this machine is there: only the compilers and Python are hidden
+    const PATH = pathWithout(join(tmp, 'neither'), new RegExp(`${COMPILER.source}|^python3?([.\\d]*)?$`));
+    const r = await cli([scenarioFile('malloc-strace'), '--real'], { MEMLAB_DATA_DIR: freshDataDir(), PATH });
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/cannot run scenarios for real here: .*no C compiler \(cc, gcc or clang\) on PATH; no python3 on PATH/);
-    expect(r.err).toContain('sudo apt install gcc');
     expect(r.out).toBe('');
+    expect(r.err.endsWith('\n')).toBe(true);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^memlab sim --real: cannot run scenarios for real here: .*no C compiler \(cc, gcc or clang\) on PATH; no python3 on PATH\. Install a C compiler \(Debian\/Ubuntu: sudo apt install gcc;/);
   });
 
   it('without a cgroup, a scenario that puts memory under pressure is refused with the reason', async () => {
@@ -137,39 +43,32 @@ describe.skipIf(process.platform !== 'linux')('run for real', () => {
     expect(report.steps).toHaveLength(10);
   });
 
-  const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
-  it.skipIf(!root)('as root: the OOM scenario runs in its own cgroup, the kernel kills the process the simulator kills, MemAvailable stays above 75%', async () => {
-    const { report } = await runReal(scenario('oom-killer'), { dataDir: freshDataDir() });
-    expect(report.info.containment.kind).toBe('cgroup-v1');
-    expect(report.info.containment.limitBytes).toBe(512 * 1024 * 1024);
-    const last = report.steps[report.steps.length - 1]!;
-    const killed = (procs: Record<string, Record<string, unknown>>) => Object.entries(procs).filter(([, p]) => p.state === 'killed:oom').map(([name]) => name);
-    expect(killed(last.sim.processes)).toEqual(['database']);
-    expect(killed(last.real.processes)).toEqual(killed(last.sim.processes));
-    expect(report.info.oomKills).toBe(1);
-    expect(report.info.memAvailableLowest).toBeGreaterThanOrEqual(report.info.memAvailableBefore * 0.75);
-    // the cgroup is gone
-    expect(existsSync(report.info.containment.path!)).toBe(false);
+  it('where strace is there but may not trace (ptrace forbidden), the maps diff is used and the run says why', async () => {
+    const PATH = pathWithout(join(tmp, 'no-ptrace'), /^strace$/);
+    writeFileSync(join(PATH, 'strace'), '#!/bin/sh\necho "strace: test_ptrace_get_syscall_info: PTRACE_TRACEME: Operation not permitted" >&2\nexit 1\n');
+    chmodSync(join(PATH, 'strace'), 0o755);
+    const { report } = await runReal(scenario('malloc-strace'), { dataDir: freshDataDir(), path: PATH });
+    expect(report.info.syscallSource).toBe('maps');
+    expect(report.info.notes.join(' ')).toContain('not recorded by strace (strace cannot trace here: strace: test_ptrace_get_syscall_info: PTRACE_TRACEME: Operation not permitted)');
+    expect(report.syscalls.filter((c) => c.call === 'brk').map((c) => c.size)).toEqual([135168, 307200]);
   });
 
-  it('a run stopped midway leaves no executor behind', async () => {
-    let stopAt: ((v: void) => void) | null = null;
-    const reached = new Promise<void>((r) => (stopAt = r));
-    const run = new RealRun(scenario('leak'), {
-      dataDir: freshDataDir(),
-      onStep: (rec) => {
-        if (rec.step === 2) stopAt?.();
-      },
-    }).register();
-    await run.start();
-    const done = run.run();
-    await reached;
-    const alive = run.pids.filter((p) => !gone(p));
-    expect(alive.length).toBe(2); // the launcher and leaky, mid-run
-    const pids = await run.stop();
-    const report = await done;
-    expect(report.stopped).toBe(true);
-    expect(report.steps.length).toBeLessThan(scenario('leak').steps.length + 1);
-    for (const pid of pids) expect(gone(pid), `executor ${pid} still runs`).toBe(true);
+  it('strace -f lines become system calls with their sizes: brk from each process\'s last break, lengths in pages', () => {
+    const last = new Map<number, number>();
+    const lines = [
+      '4242  brk(NULL)                         = 0x55d000000000',
+      '4242  brk(0x55d000021000)               = 0x55d000021000',
+      '4243  brk(0x55d000030000)               = 0x55d000030000', // another process: its own break, unknown yet
+      '4242  mmap(NULL, 307216, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000',
+      '4242  munmap(0x7f0000000000, 311296)    = 0',
+      '4242  brk(0x55d000010000)               = 0x55d000010000',
+      '4242  mmap(NULL, 1099511627776, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1 ENOMEM (Cannot allocate memory)',
+      '4242  mremap(0x7f0000000000, 8192, 16384, MREMAP_MAYMOVE) = 0x7f0000100000',
+      '4242  +++ exited with 0 +++',
+    ];
+    const calls = lines.map((l) => parseStraceLine(l, last)).filter((c) => c !== null);
+    expect(calls.map((c) => `${c.pid} ${c.call} ${c.size}`)).toEqual(['4242 brk 135168', '4242 mmap 311296', '4242 munmap 311296', '4242 brk -69632', '4242 mmap 1099511627776', '4242 mremap 8192']);
+    expect(calls[0]!.text).toBe('brk(0x55d000021000) = 0x55d000021000');
+    expect(calls[4]!.text).toContain('= -1 ENOMEM');
   });
 });

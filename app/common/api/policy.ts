@@ -41,7 +41,38 @@ export type PolicyTrace = z.infer<typeof PolicyTrace>;
 export const SweepRow = z.object({ cacheSize: z.number().int(), hits: z.record(z.string(), z.number()), hitrate: z.record(z.string(), z.number()) });
 export type SweepRow = z.infer<typeof SweepRow>;
 
+export const ScenarioRefsResult = z.object({
+  /** the process whose references these are, null: every process's */
+  proc: z.string().nullable(),
+  /** the processes that reference pages */
+  processes: z.array(z.string()),
+  /** the reference string (at most `max` references), pages numbered by first reference */
+  addresses: z.array(z.number().int()),
+  /** every reference the scenario makes */
+  total: z.number().int(),
+  /** distinct pages all the references touch */
+  pageCount: z.number().int(),
+  /** what each page number (of the references kept) is: 'buf+3', 'a: buf+3', 'file data+0' */
+  pages: z.array(z.string()),
+  steps: z.array(z.object({ step: z.number().int(), line: z.number().int(), proc: z.string(), verb: z.string(), from: z.number().int(), to: z.number().int() })),
+  stopped: z.string().optional(),
+});
+export type ScenarioRefsResult = z.infer<typeof ScenarioRefsResult>;
+
 export const policyMethods = {
+  'policy.scenarioRefs': method(
+    z
+      .object({
+        /** a built-in scenario's name or `pack:<packId>:<path>` (the ids sim.listScenarios gives) */
+        scenarioId: z.string().min(1).max(300),
+        proc: z.string().max(64).optional(),
+        /** keep at most this many references (every one is still counted in total) */
+        max: z.number().int().min(1).max(MAX_SWEPT_REFS).default(MAX_TRACED_REFS),
+      })
+      .strict(),
+    ScenarioRefsResult,
+    "A scenario's page reference string: the pages its touch steps (and read_file/write_file) reference as the simulator runs it, for every process or one.",
+  ),
   'policy.run': method(
     z
       .object({

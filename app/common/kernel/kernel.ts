@@ -129,6 +129,13 @@ export class Kernel {
   shmemSwapped = 0;
   /** frames holding process page tables (PageTables in /proc/meminfo) */
   pageTablePages = 0;
+  /**
+   * Fault page by page only, never in runs (memory.ts's faultAnonRun and swapCacheRun): the two
+   * must give the same machine, and test/kernel/bulk-faults.test.ts holds them to it.
+   */
+  perPageFaults = false;
+  /** the LRU clocks' hands (vmscan.ts): where the next scan of each list starts */
+  readonly lruHands = { anon: 0, file: 0 };
   /** kswapd's credit: pages it may reclaim now, earned as the allocator runs */
   kswapdCredit = 0;
   /** swapin_readahead_hits: read-ahead pages used since the last window was sized */

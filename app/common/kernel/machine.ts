@@ -293,19 +293,38 @@ export const processMachine = setup({
 
 const stripId = (id: string) => id.replace(/^kernel\./, '');
 
+/** the taken transitions and entered states, from xstate's inspection of the microsteps it ran */
+const inspector = (run: RunState) => (e: InspectionEvent) => {
+  if (e.type !== '@xstate.microstep') return;
+  for (const t of e._transitions) {
+    if (!t.target?.length) continue;
+    const to = t.target.map((s) => stripId(s.id));
+    run.taken.push({ from: stripId(t.source.id), to, event: t.eventType || 'always' });
+    run.visited.push(...to);
+  }
+};
+
 export function startKernelActor(kernel: Kernel, run: RunState) {
-  const inspect = (e: InspectionEvent) => {
-    if (e.type !== '@xstate.microstep') return;
-    for (const t of e._transitions) {
-      if (!t.target?.length) continue;
-      const to = t.target.map((s) => stripId(s.id));
-      run.taken.push({ from: stripId(t.source.id), to, event: t.eventType || 'always' });
-      run.visited.push(...to);
-    }
-  };
-  const actor = createActor(kernelMachine, { input: { kernel, run }, inspect });
+  const actor = createActor(kernelMachine, { input: { kernel, run }, inspect: inspector(run) });
   actor.start();
   return actor;
+}
+
+/**
+ * The chart restarted at a saved state value (a checkpoint at a step boundary), over a restored
+ * machine. xstate revives a restored context by walking it for actor references, which over a
+ * frame table is a walk of millions of indexes: the snapshot is restored with an empty context
+ * and the machine put in afterwards (the same objects the chart's actions then change).
+ */
+export function restoreKernelActor(kernel: Kernel, run: RunState, value: unknown, resumed: number) {
+  const context = { k: null, run: null, resumed } as unknown as KernelContext;
+  const snapshot = kernelMachine.resolveState({ value: value as never, context });
+  const actor = createActor(kernelMachine, { snapshot, input: { kernel, run }, inspect: inspector(run) });
+  const ctx = actor.getSnapshot().context;
+  ctx.k = kernel;
+  ctx.run = run;
+  actor.start();
+  return actor as ReturnType<typeof startKernelActor>;
 }
 
 /** The chart's state as `memlab sim --json` and the views carry it: { cpu: 'running', kswapd: 'asleep' }. */

@@ -14,7 +14,7 @@
 import type { Kernel, Task } from './kernel.js';
 import type { Vma } from './mmap.js';
 import { FrameKind, PG } from './page_alloc.js';
-import { isSwapPte, PTE_NONE, PTE_ZERO, pteSwap, swapSlotOf, type TableFrames } from './pgtable.js';
+import { isSwapPte, PTE_NONE, PTE_ZERO, pteIndex, pteSwap, swapSlotOf, type TableFrames } from './pgtable.js';
 import { dropFromSwapCache, swapCacheLookup, swapinReadahead } from './swap_state.js';
 import { FaultKind } from './trace.js';
 import { directReclaim, kswapdBatch } from './vmscan.js';
@@ -261,7 +261,7 @@ export function faultPage(k: Kernel, t: Task, v: Vma, idx: number, write: boolea
 }
 
 /** do_swap_page's second half: map the (swap-cache) frame, let go of this PTE's hold on the slot. */
-function mapFromSwapCache(k: Kernel, v: Vma, idx: number, f: number, slot: number, write: boolean): void {
+function mapFromSwapCache(k: Kernel, v: Vma, idx: number, f: number, slot: number, write: boolean, table?: Int32Array, at = 0): void {
   const fr = k.frames;
   const mm = v.mm;
   if (fr.mapcount[f] === 0) {
@@ -270,14 +270,17 @@ function mapFromSwapCache(k: Kernel, v: Vma, idx: number, f: number, slot: numbe
     fr.index[f] = v.anonIndex(idx);
   }
   fr.mapcount[f]!++;
-  fr.setFlag(f, PG.Referenced);
-  if (fr.flags[f]! & PG.Readahead) {
-    fr.clearFlag(f, PG.Readahead);
+  const flags = fr.flags[f]!;
+  // Referenced set, Readahead cleared (neither is counted by the frame table)
+  fr.flags[f] = (flags | PG.Referenced) & ~PG.Readahead;
+  if (flags & PG.Readahead) {
     k.vmstat.swap_ra_hit++;
     k.swapRaHits++;
   }
   if (v.locked) fr.setFlag(f, PG.Mlocked);
-  v.setPte(idx, f);
+  // the caller that holds the PTE table writes the entry straight into it
+  if (table !== undefined) table[at] = f;
+  else v.setPte(idx, f);
   k.swap.put(slot);
   mm.swapEnts--;
   mm.rssAnon++;
@@ -309,13 +312,95 @@ function tryHugeFault(k: Kernel, v: Vma, idx: number, tally: FaultTally, mode: F
   return afterAlloc(k, span, mode);
 }
 
+/**
+ * First writes to untouched anonymous pages, as many as fit in one loop (do_anonymous_page for a
+ * run of pages): from a.pos while the PTEs are none (or the zero page), inside one PTE table
+ * that exists, and while free memory stays at or above the low watermark, so no page of the run
+ * would make the chart act (kswapd is asleep: below low is the chart's to see, on the next page
+ * the per-page path takes). Frames come off the free list in one loop (page_alloc's
+ * allocAnonRun), the faults go to the trace in one loop. Returns the pages faulted (0: the
+ * per-page path takes the next page).
+ */
+function faultAnonRun(k: Kernel, a: Access, v: Vma, tally: FaultTally): number {
+  const pt = v.mm.pt;
+  const vpn0 = v.vpn0;
+  const stride = a.stride;
+  const vpn = vpn0 + a.pos;
+  const table = pt.tableOf(vpn);
+  if (table === undefined) return 0;
+  const size = pt.size;
+  const at = pteIndex(vpn, size);
+  // pages of the access left in this table, the frames above low, the work budget
+  let n = Math.min(Math.ceil((a.to - a.pos) / stride), Math.ceil((size - at) / stride), k.frames.free - k.wmark.low, k.workLimit - k.work);
+  if (n <= 0) return 0;
+  for (let i = 0; i < n; i++) {
+    const e = table[at + i * stride]!;
+    if (e !== PTE_NONE && e !== PTE_ZERO) {
+      n = i;
+      break;
+    }
+  }
+  if (n === 0) return 0;
+  k.frames.allocAnonRun(v.anon.id, vpn - v.anon.base, stride, n, table, at, stride);
+  const mm = v.mm;
+  mm.rssAnon += n;
+  mm.updateHiwater();
+  tally.minor += n;
+  k.work += n;
+  k.trace.recordRun(a.task.pid, a.task.name, v, v.start + a.pos * k.pageSize, stride * k.pageSize, n, FaultKind.Minor, true);
+  a.pos += n * stride;
+  return n;
+}
+
+/**
+ * Swapped-out pages found in the swap cache (read ahead by an earlier major fault, or still
+ * cached): minor faults that take no frame, so nothing in a run of them can make the chart act.
+ * From a.pos while the entries are swap entries whose slot is cached, inside one PTE table, within
+ * the work budget. Returns the pages faulted.
+ */
+function swapCacheRun(k: Kernel, a: Access, v: Vma, tally: FaultTally): number {
+  const vpn = v.vpn0 + a.pos;
+  const table = v.mm.pt.tableOf(vpn);
+  if (table === undefined) return 0;
+  const stride = a.stride;
+  const at = pteIndex(vpn, table.length);
+  const n = Math.min(Math.ceil((a.to - a.pos) / stride), Math.ceil((table.length - at) / stride), k.workLimit - k.work);
+  const cache = k.swap.cache;
+  const trace = k.trace;
+  const { pid, name } = a.task;
+  const ps = k.pageSize;
+  let i = 0;
+  for (; i < n; i++) {
+    const e = table[at + i * stride]!;
+    if (!isSwapPte(e)) break;
+    const slot = swapSlotOf(e);
+    const f = cache[slot]!;
+    if (f < 0) break;
+    const idx = a.pos + i * stride;
+    mapFromSwapCache(k, v, idx, f, slot, a.write, table, at + i * stride);
+    trace.record(pid, name, v, v.start + idx * ps, FaultKind.Minor, a.write);
+  }
+  tally.minor += i;
+  k.work += i;
+  a.pos += i * stride;
+  return i;
+}
+
 /** Run an access until it is done or must stop for the kernel to act. */
 export function runAccess(k: Kernel, a: Access, tally: FaultTally, mode: FaultMode): FaultStatus {
   const { task, stride } = a;
   const vma = a.vma;
   if (!vma) return 'segv';
   const trace = k.trace;
+  // a run of first writes to anonymous memory goes in one loop while nothing can make the chart act
+  const bulk = !k.perPageFaults && a.write && !vma.file && vma.prot.write && !vma.locked && !mode.kswapdAwake && k.cfg.thp !== 'always';
+  // swap-cache hits, too, when the mapping allows the access
+  const cacheHits = !k.perPageFaults && !vma.file && (a.write ? vma.prot.write : vma.prot.read || vma.prot.exec);
   for (; a.pos < a.to; a.pos += stride) {
+    if ((bulk && faultAnonRun(k, a, vma, tally) > 0) || (cacheHits && swapCacheRun(k, a, vma, tally) > 0)) {
+      a.pos -= stride; // the loop's step
+      continue;
+    }
     if (k.work >= k.workLimit) {
       k.budgetSpent ??= 'work';
       return 'budget';

@@ -41,7 +41,19 @@ let nextVmaId = 1;
 export class AnonVma {
   readonly id = nextVmaId++;
   readonly members = new Set<Vma>();
+  /** the members in order as an array, for reclaim's rmap walk (no iterator per page) */
+  list: Vma[] = [];
   constructor(readonly base: number) {}
+
+  add(v: Vma): void {
+    if (this.members.has(v)) return;
+    this.members.add(v);
+    this.list.push(v);
+  }
+
+  delete(v: Vma): void {
+    if (this.members.delete(v)) this.list = this.list.filter((w) => w !== v);
+  }
 }
 
 export class Vma {
@@ -189,7 +201,7 @@ export class Mm {
 export function addVma(k: Kernel, v: Vma): Vma {
   k.vmas.set(v.id, v);
   v.mm.insert(v);
-  v.anon.members.add(v);
+  v.anon.add(v);
   k.anonVmas.set(v.anon.id, v.anon);
   if (v.file) v.file.mappers.add(v);
   if (v.mm.lockFuture) v.locked = true;
@@ -204,7 +216,7 @@ function freePgtables(k: Kernel, mm: Mm, start: number, end: number): void {
 
 function detach(k: Kernel, v: Vma): void {
   v.mm.remove(v);
-  v.anon.members.delete(v);
+  v.anon.delete(v);
   if (v.anon.members.size === 0) k.anonVmas.delete(v.anon.id);
   if (v.file) v.file.mappers.delete(v);
   k.vmas.delete(v.id);

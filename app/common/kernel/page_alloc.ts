@@ -56,11 +56,17 @@ export class FrameTable {
   readonly flags: Uint8Array;
   /** page-table entries mapping this frame (page_mapcount) */
   readonly mapcount: Uint16Array;
-  /** anon: the VMA id that owns it (anon_vma root); file/shmem: the file object id */
+  /** anon: its anon_vma's id (shared by a VMA and its copies in forked children: which process maps it is rmap's to say, `rmapWalkAnon`); file/shmem: the file object id */
   readonly owner: Int32Array;
-  /** index of the page inside its VMA (anon) or file (page cache); for a free frame, the next free frame */
+  /** index of the page counted from its anon_vma's base (anon) or in its file (page cache); for a free frame, the next free frame */
   readonly index: Int32Array;
-  /** the free list (a queue) is threaded through `index` (free frames have no page index), as Linux threads it through struct page */
+  /**
+   * The free list, a queue: first the frames never handed out, [fresh, total) in order (nothing
+   * to thread: a 64 GiB machine is made without a loop over its frames), then the frames freed
+   * since, threaded through `index` (free frames have no page index) as Linux threads its free
+   * lists through struct page.
+   */
+  private fresh = 0;
   private freeHead = -1;
   private freeTail = -1;
   private freeTop = 0;
@@ -78,11 +84,6 @@ export class FrameTable {
     this.owner = new Int32Array(total).fill(-1);
     this.index = new Int32Array(total);
     // low frames are handed out first
-    for (let i = total - 1; i >= 0; i--) {
-      this.index[i] = this.freeHead;
-      this.freeHead = i;
-    }
-    this.freeTail = total - 1;
     this.freeTop = total;
     this.count[FrameKind.Free] = total;
   }
@@ -94,9 +95,13 @@ export class FrameTable {
   /** Take a free frame (the caller has checked watermarks). -1 if none at all. */
   alloc(kind: FrameKind, owner: number, index: number): number {
     if (this.freeTop === 0) return -1;
-    const f = this.freeHead;
-    this.freeHead = this.index[f]!;
-    if (this.freeHead === -1) this.freeTail = -1;
+    let f: number;
+    if (this.fresh < this.total) f = this.fresh++;
+    else {
+      f = this.freeHead;
+      this.freeHead = this.index[f]!;
+      if (this.freeHead === -1) this.freeTail = -1;
+    }
     this.freeTop--;
     this.kind[f] = kind;
     this.flags[f] = 0;
@@ -106,6 +111,46 @@ export class FrameTable {
     this.count[FrameKind.Free]--;
     this.count[kind]++;
     return f;
+  }
+
+  /**
+   * Take `n` free frames for anonymous pages of one anon_vma at once (the caller has checked the
+   * watermarks): frame i of the run gets page index `index0 + i * indexStep`, mapcount 1 and the
+   * Referenced bit, and is written into `pte[at + i * pteStep]`. One loop over the arrays, no
+   * call per page: what a first touch of a large range costs.
+   */
+  allocAnonRun(owner: number, index0: number, indexStep: number, n: number, pte: Int32Array, at: number, pteStep: number): void {
+    if (n > this.freeTop) throw new Error(`allocAnonRun: ${n} frames asked, ${this.freeTop} free`);
+    const { kind, flags, mapcount, index } = this;
+    const own = this.owner;
+    // never-used frames first, then the freed ones
+    const fromFresh = Math.min(n, this.total - this.fresh);
+    let f = this.fresh;
+    for (let i = 0; i < fromFresh; i++, f++) {
+      kind[f] = FrameKind.Anon;
+      flags[f] = PG.Referenced;
+      mapcount[f] = 1;
+      own[f] = owner;
+      index[f] = index0 + i * indexStep;
+      pte[at + i * pteStep] = f;
+    }
+    this.fresh = f;
+    f = this.freeHead;
+    for (let i = fromFresh; i < n; i++) {
+      const next = index[f]!;
+      kind[f] = FrameKind.Anon;
+      flags[f] = PG.Referenced;
+      mapcount[f] = 1;
+      own[f] = owner;
+      index[f] = index0 + i * indexStep;
+      pte[at + i * pteStep] = f;
+      f = next;
+    }
+    this.freeHead = f;
+    if (f === -1) this.freeTail = -1;
+    this.freeTop -= n;
+    this.count[FrameKind.Free] -= n;
+    this.count[FrameKind.Anon] += n;
   }
 
   release(f: number): void {

@@ -16,6 +16,11 @@ export const PTE_ZERO = -2;
 export const pteSwap = (slot: number) => -3 - slot;
 export const swapSlotOf = (pte: number) => -3 - pte;
 export const isSwapPte = (pte: number) => pte <= -3;
+/**
+ * vpn's entry in its PTE table: vpn mod size, written without `%` (a user vpn passes 2^31, and
+ * `%` on such a number is a floating-point remainder call; floor and multiply are not).
+ */
+export const pteIndex = (vpn: number, size: number) => vpn - Math.floor(vpn / size) * size;
 
 /**
  * A sparse array of Int32 in chunks of `size` entries, PTE_NONE where nothing was set: a file's
@@ -139,6 +144,11 @@ export class PageTables extends SparseEntries {
   /** Is the PTE table that holds vpn there? */
   present(vpn: number): boolean {
     return this.chunk(Math.floor(vpn / this.size)) !== undefined;
+  }
+
+  /** The PTE table holding vpn (its entries, indexed by pteIndex(vpn, size)), or undefined when it does not exist yet. */
+  tableOf(vpn: number): Int32Array | undefined {
+    return this.chunk(Math.floor(vpn / this.size));
   }
 
   /** Table pages a first entry at vpn needs (0 when its PTE table exists; up to 3). */

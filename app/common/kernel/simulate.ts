@@ -17,7 +17,8 @@ import { getFile } from './filemap.js';
 import { fork } from './fork.js';
 import { GlibcArena, type Sys } from './glibc_malloc.js';
 import { type Allocation, Kernel, type MachineConfig, type Task, type VmstatKey } from './kernel.js';
-import { chartState, type KernelContext, newRunState, type RunState, startKernelActor } from './machine.js';
+import { cloneState, type RunnerCheckpoint } from './checkpoint.js';
+import { chartState, type KernelContext, newRunState, restoreKernelActor, type RunState, startKernelActor } from './machine.js';
 import { madviseDontneed } from './madvise.js';
 import { type Access } from './memory.js';
 import { populatesForWrite, RLIMIT_MEMLOCK, sysMlock, sysMunlock, sysMunlockall } from './mlock.js';
@@ -128,10 +129,23 @@ export class Runner {
   constructor(
     readonly scenario: Scenario,
     readonly opts: SimOptions = {},
+    from?: RunnerCheckpoint,
   ) {
     this.workBudget = opts.workBudget ?? opts.pageBudget ?? DEFAULT_WORK_BUDGET;
     this.memoryBudget = opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     this.maxSnapshotBytes = opts.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES;
+    if (from) {
+      // a checkpoint restored: the machine copied again (the checkpoint stays as it was), the chart restarted at its state
+      const [k, run] = cloneState(from.state as [Kernel, RunState]);
+      this.k = k;
+      this.run = run;
+      this.actor = restoreKernelActor(k, run, from.chart.value, from.chart.resumed);
+      this.pos = from.pos;
+      this.report = { snapshots: [...from.report.snapshots], syscalls: [...from.report.syscalls], log: [...from.report.log] } as SimReport;
+      if (from.report.error) this.report.error = { ...(from.report.error as NonNullable<SimReport['error']>) };
+      ({ logSeen: this.logSeen, reportBytes: this.reportBytes, snapshotBytes: this.snapshotBytes, stopped: this.stopped } = from.counters);
+      return;
+    }
     const cfg = machineConfig(scenario);
     // the frame table and swap map come first: refuse a machine the budget cannot hold before making it
     const ps = cfg.pageSize;
@@ -160,6 +174,19 @@ export class Runner {
     }
     this.collectLog(0);
     this.checkMemory();
+  }
+
+  /** A copy of the run at this step boundary, to restore with `new Runner(scenario, opts, checkpoint)` (checkpoint.ts). */
+  checkpoint(): RunnerCheckpoint {
+    const snap = this.actor.getSnapshot();
+    return {
+      pos: this.pos,
+      state: cloneState([this.k, this.run]),
+      chart: { value: snap.value, resumed: snap.context.resumed },
+      report: { snapshots: [...this.report.snapshots], syscalls: [...this.report.syscalls], log: [...this.report.log], ...(this.report.error ? { error: { ...this.report.error } } : {}) },
+      counters: { logSeen: this.logSeen, reportBytes: this.reportBytes, snapshotBytes: this.snapshotBytes, stopped: this.stopped },
+      bytes: this.k.memoryBytes(),
+    };
   }
 
   get done(): boolean {

@@ -14,6 +14,8 @@ import { FrameKind, PG } from './page_alloc.js';
 export const SWAP_MAP_MAX = 255;
 /** SWAPFILE_CLUSTER: slots per allocation cluster */
 export const SWAPFILE_CLUSTER = 256;
+/** slot >>> SWAPFILE_CLUSTER_SHIFT: its cluster (slots are below 2^31: a swap map of one byte a slot) */
+const SWAPFILE_CLUSTER_SHIFT = 8;
 
 export class SwapSpace {
   /** swap_map: how many page-table entries (or tmpfs pages) refer to each slot; one byte a slot, as in Linux. */
@@ -82,7 +84,7 @@ export class SwapSpace {
     }
     this.map[s] = users;
     this.inUse++;
-    cu[Math.floor(s / SWAPFILE_CLUSTER)]!++;
+    cu[s >>> SWAPFILE_CLUSTER_SHIFT]!++;
     this.cursor = s + 1;
     return s;
   }
@@ -90,7 +92,7 @@ export class SwapSpace {
   /** the slot is free again (no entry refers to it, the swap cache does not hold it) */
   freeSlot(slot: number): void {
     this.inUse--;
-    if (this.clusterUse) this.clusterUse[Math.floor(slot / SWAPFILE_CLUSTER)]!--;
+    if (this.clusterUse) this.clusterUse[slot >>> SWAPFILE_CLUSTER_SHIFT]!--;
   }
 
   /** swap_free: one mapper lets go of the slot (it stays while the swap cache holds it). */

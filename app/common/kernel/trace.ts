@@ -81,6 +81,31 @@ export class FaultTrace {
     this.written++;
   }
 
+  /** `n` faults of one kind at `address`, `address + step`, … (a run of first touches): one loop, no call per page */
+  recordRun(pid: number, comm: string, vma: { id: number; mapping: string; label?: string }, address: number, step: number, n: number, kind: FaultKind, write: boolean): void {
+    if (this.paused || n <= 0) return;
+    this.record(pid, comm, vma, address, kind, write);
+    const code = kind | (write ? 8 : 0);
+    const vmaId = vma.id;
+    for (let j = 1; j < n; ) {
+      if (this.written === this.cap && this.cap < FaultTrace.CAPACITY) this.grow();
+      const i = this.written % FaultTrace.CAPACITY;
+      // up to the end of the arrays (or of what they hold so far) in one loop
+      const room = Math.min(n - j, (this.cap < FaultTrace.CAPACITY ? this.cap : FaultTrace.CAPACITY) - i);
+      const { steps, pids, vmas, addrs, kinds } = this;
+      const s = this.step;
+      for (let x = 0; x < room; x++) {
+        steps[i + x] = s;
+        pids[i + x] = pid;
+        vmas[i + x] = vmaId;
+        addrs[i + x] = address + (j + x) * step;
+        kinds[i + x] = code;
+      }
+      this.written += room;
+      j += room;
+    }
+  }
+
   /** the i-th entry still held, oldest first */
   entry(i: number): FaultEntry {
     if (i < 0 || i >= this.length) throw new RangeError(`fault trace entry ${i} of ${this.length}`);

@@ -7,23 +7,15 @@
  * reclaim in SWAP_CLUSTER_MAX batches with priority falling from DEF_PRIORITY to 0.
  */
 import type { Kernel } from './kernel.js';
+import type { AnonVma } from './mmap.js';
 import { FrameKind, PG } from './page_alloc.js';
-import { PTE_NONE, pteSwap } from './pgtable.js';
+import { PTE_NONE, pteIndex, pteSwap } from './pgtable.js';
 import { dropFromSwapCache } from './swap_state.js';
 
 export const DEF_PRIORITY = 12;
 export const SWAP_CLUSTER_MAX = 32;
 
 type Who = 'kswapd' | 'direct';
-
-/** clock hands, one per LRU type */
-const hands = new WeakMap<Kernel, { anon: number; file: number }>();
-
-function hand(k: Kernel) {
-  let h = hands.get(k);
-  if (!h) hands.set(k, (h = { anon: 0, file: 0 }));
-  return h;
-}
 
 export interface ScanPlan {
   file: number;
@@ -58,12 +50,20 @@ export function getScanCount(k: Kernel, priority: number): ScanPlan {
 function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: number, who: Who): number {
   const fr = k.frames;
   const n = fr.total;
-  const h = hand(k);
+  const h = k.lruHands;
   let pos = h[lru];
   let scanned = 0;
   let reclaimed = 0;
   let examined = 0;
-  const isKind = lru === 'anon' ? (kd: number) => kd === FrameKind.Anon || kd === FrameKind.Shmem : (kd: number) => kd === FrameKind.File;
+  // the list's kinds: anon and shmem, or file (read once, compared per frame)
+  const kindA = lru === 'anon' ? FrameKind.Anon : FrameKind.File;
+  const kindB = lru === 'anon' ? FrameKind.Shmem : FrameKind.File;
+  const kinds = fr.kind;
+  let lastOwner = -1;
+  let lastAnon: AnonVma | undefined;
+  const active = fr.active;
+  let activated = 0;
+  let deactivated = 0;
   // one pass over the list at most: a list of 10 pages is not looked for among a million frames twice
   const onList = lru === 'anon' ? fr.count[FrameKind.Anon]! + fr.count[FrameKind.Shmem]! : fr.count[FrameKind.File]!;
   const limit = Math.min(budget, onList);
@@ -71,22 +71,25 @@ function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: numbe
     const f = pos;
     pos = pos + 1 === n ? 0 : pos + 1;
     examined++;
-    const kind = fr.kind[f]!;
-    if (!isKind(kind)) continue;
+    const kind = kinds[f]!;
+    if (kind !== kindA && kind !== kindB) continue;
     scanned++;
     const flags = fr.flags[f]!;
     if (flags & PG.Mlocked) continue; // unevictable
     if (flags & PG.Referenced) {
-      fr.clearFlag(f, PG.Referenced);
-      if (!(flags & PG.Active)) {
-        fr.setFlag(f, PG.Active);
-        k.vmstat.pgactivate++;
+      // a second chance: the page goes (or stays) on the active list (the flag bits written here, the counts kept as setFlag keeps them)
+      if (flags & PG.Active) fr.flags[f] = flags & ~PG.Referenced;
+      else {
+        fr.flags[f] = (flags & ~PG.Referenced) | PG.Active;
+        active[kind]!++;
+        activated++;
       }
       continue;
     }
     if (flags & PG.Active) {
-      fr.clearFlag(f, PG.Active);
-      k.vmstat.pgdeactivate++;
+      fr.flags[f] = flags & ~PG.Active;
+      active[kind]!--;
+      deactivated++;
       continue;
     }
     if (kind === FrameKind.File) {
@@ -97,13 +100,21 @@ function shrinkList(k: Kernel, lru: 'anon' | 'file', budget: number, want: numbe
         continue;
       }
       reclaimFile(k, f);
-    } else if (!reclaimAnon(k, f)) {
-      continue; // no swap slot: it stays
+    } else {
+      // the rmap walk starts from the frame's anon_vma (reclaim meets runs of frames of one)
+      const owner = fr.owner[f]!;
+      if (owner !== lastOwner) {
+        lastOwner = owner;
+        lastAnon = k.anonVmas.get(owner);
+      }
+      if (!reclaimAnon(k, lastAnon, f)) continue; // no swap slot: it stays
     }
     reclaimed++;
   }
   h[lru] = pos;
   k.work += examined;
+  k.vmstat.pgactivate += activated;
+  k.vmstat.pgdeactivate += deactivated;
   if (who === 'kswapd') {
     k.vmstat.pgscan_kswapd += scanned;
     k.vmstat.pgsteal_kswapd += reclaimed;
@@ -134,7 +145,7 @@ function reclaimFile(k: Kernel, f: number): void {
 }
 
 /** Swap out an anonymous (or tmpfs) page: every PTE that maps it gets the swap entry. */
-function reclaimAnon(k: Kernel, f: number): boolean {
+function reclaimAnon(k: Kernel, anon: AnonVma | undefined, f: number): boolean {
   const fr = k.frames;
   if (fr.kind[f] === FrameKind.Shmem) {
     const file = k.filesById.get(fr.owner[f]!);
@@ -162,16 +173,24 @@ function reclaimAnon(k: Kernel, f: number): boolean {
     fr.release(f);
     return true;
   }
-  const anon = k.anonVmas.get(fr.owner[f]!);
   if (!anon) return false;
   // a page still in the swap cache is clean: its slot already holds it, no write (no pswpout)
   const slot = cachedSlot >= 0 ? cachedSlot : k.swap.alloc(1);
   if (slot < 0) return false;
   const vpn = anon.base + fr.index[f]!;
   let mapped = 0;
-  for (const v of anon.members) {
-    if (vpn < v.vpn0 || vpn >= v.vpn0 + v.pages || v.mm.pt.get(vpn) !== f) continue;
-    v.mm.pt.set(vpn, pteSwap(slot));
+  // try_to_unmap: the rmap walk (rmap.ts rmapWalkAnon, inlined here: it runs once per page
+  // reclaimed, on the thrash bench's hot path) over every VMA of the anon_vma that maps the page
+  const list = anon.list;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    const ps = v.mm.pageSize;
+    if (vpn < v.start / ps || vpn >= v.end / ps) continue;
+    const table = v.mm.pt.tableOf(vpn);
+    if (table === undefined) continue;
+    const at = pteIndex(vpn, table.length);
+    if (table[at] !== f) continue;
+    table[at] = pteSwap(slot);
     v.mm.rssAnon--;
     v.mm.swapEnts++;
     mapped++;

@@ -55,3 +55,8 @@ export function renderMarkdown(src: string, opts: RenderOptions): string {
   walk(tokens);
   return md.renderer.render(tokens, md.options, env);
 }
+
+/** A short text rendered as one paragraph is shown inline: without its <p>. */
+export function oneParagraph(html: string): string {
+  return /^<p>((?:(?!<\/?p>)[\s\S])*)<\/p>\n?$/.exec(html)?.[1] ?? html;
+}

@@ -25,53 +25,37 @@
  * the same two lists with a clock over mapped pages, where a referenced inactive page is activated
  * at scan time (folio_check_references for a page mapped by a process).
  */
-import { FILLED, HIT, type Explained, type Replacer, type ReplacerInput } from './policies.js';
+import { Lists } from './lists.js';
+import { FILLED, HIT, Policy, type Explained, type ReplacerInput } from './policies.js';
 
 const INACTIVE = 0;
 const ACTIVE = 1;
 
-export class TwoList implements Replacer {
+export class TwoList extends Policy {
   /** per page: its list (INACTIVE/ACTIVE), -1 when not resident */
   private readonly list: Int8Array;
   private readonly referenced: Uint8Array;
-  /** two circular doubly linked lists; node pages+0 and pages+1 are their sentinels (head = next, tail = prev) */
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private readonly len = [0, 0];
+  /** the two lists, head (most recently added) first: lruvec's lists, whose tail is reclaimed */
+  private readonly lru: Lists;
+  private readonly len = new Int32Array(2);
   private deactivated = -1;
   private hitAction = '';
-  constructor(private readonly in_: ReplacerInput) {
-    const n = in_.pages + 2;
+  constructor(in_: ReplacerInput) {
+    super(in_);
     this.list = new Int8Array(in_.pages).fill(-1);
     this.referenced = new Uint8Array(in_.pages);
-    this.prev = new Int32Array(n);
-    this.next = new Int32Array(n);
-    for (const s of [in_.pages + INACTIVE, in_.pages + ACTIVE]) {
-      this.prev[s] = s;
-      this.next[s] = s;
-    }
+    this.lru = new Lists(in_.pages, 2);
   }
-  private unlink(p: number): void {
-    const a = this.prev[p]!;
-    const b = this.next[p]!;
-    this.next[a] = b;
-    this.prev[b] = a;
+  private remove(p: number): void {
+    this.lru.unlink(p);
     this.len[this.list[p]!]!--;
     this.list[p] = -1;
   }
   /** add to the head of a list (lruvec_add_folio) */
   private addHead(p: number, which: number): void {
-    const s = this.in_.pages + which;
-    const h = this.next[s]!;
-    this.next[s] = p;
-    this.prev[p] = s;
-    this.next[p] = h;
-    this.prev[h] = p;
+    this.lru.pushFirst(which, p);
     this.list[p] = which;
     this.len[which]!++;
-  }
-  private tail(which: number): number {
-    return this.prev[this.in_.pages + which]!;
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
@@ -80,45 +64,35 @@ export class TwoList implements Replacer {
       // folio_mark_accessed
       if (!this.referenced[p]) {
         this.referenced[p] = 1;
-        this.hitAction = 'referenced';
+        if (this.record) this.hitAction = 'referenced';
       } else if (this.list[p] === INACTIVE) {
-        this.unlink(p);
+        this.remove(p);
         this.addHead(p, ACTIVE);
         this.referenced[p] = 0;
-        this.hitAction = 'activated';
-      } else this.hitAction = 'none';
+        if (this.record) this.hitAction = 'activated';
+      } else if (this.record) this.hitAction = 'none';
       return HIT;
     }
     let victim = FILLED;
     if (this.len[INACTIVE]! + this.len[ACTIVE]! === this.in_.cacheSize) {
       // shrink_active_list when inactive_is_low (inactive_ratio 1: inactive < active)
       if (this.len[INACTIVE]! < this.len[ACTIVE]!) {
-        const d = this.tail(ACTIVE);
-        this.unlink(d);
+        const d = this.lru.last(ACTIVE);
+        this.remove(d);
         this.addHead(d, INACTIVE);
         this.deactivated = d;
       }
-      victim = this.tail(INACTIVE);
-      this.unlink(victim);
+      victim = this.lru.last(INACTIVE);
+      this.remove(victim);
       this.referenced[victim] = 0;
     }
     this.addHead(p, INACTIVE);
     this.referenced[p] = 1;
     return victim;
   }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
-  }
   /** the inactive list from its tail (reclaimed next) to its head, then the active list likewise */
   order(): number[] {
-    const out: number[] = [];
-    for (const which of [INACTIVE, ACTIVE]) {
-      const s = this.in_.pages + which;
-      for (let p = this.prev[s]!; p !== s; p = this.prev[p]!) out.push(p);
-    }
-    return out;
+    return [...this.lru.toArray(INACTIVE, true), ...this.lru.toArray(ACTIVE, true)];
   }
   /** the two lists, each from tail to head */
   lists(): { inactive: number[]; active: number[] } {

@@ -7,9 +7,11 @@
  * without changing its answers (test/policy/ostep.test.ts holds the script's own outputs).
  * SECOND-CHANCE (the textbook clock with a sweeping hand), LFU and LINUX (linux.ts) are memlab's.
  *
- * Replacers work on dense page ids (0..U-1, see compress in engine.ts) held in typed arrays, so
- * a million references run in a few milliseconds; `order()` and `explain()` are for traces only.
+ * Replacers work on dense page ids (0..U-1, see compress in engine.ts) held in typed arrays and
+ * O(1) or amortised structures (lists.ts), so a million references take milliseconds
+ * (bench/policy.ts); `order()` and `explain()` are for traces only.
  */
+import { arrivalList, Lists, type ArrivalList } from './lists.js';
 import type { PyRandom } from './random.js';
 
 /** What a replacer reports for one access: a hit, a fault into a free frame, or the victim's id. */
@@ -28,7 +30,7 @@ export interface Explained {
 export interface Replacer {
   /** access the reference at index i (page ids[i]); returns HIT, FILLED or the victim's id */
   access(i: number): number;
-  /** access every reference in turn; the number of hits (a loop inside each class, so its calls stay monomorphic) */
+  /** access every reference in turn; the number of hits (no trace, nothing recorded for explain) */
   countAll(): number;
   /** resident pages in the policy's own order (OSTEP's memory list where OSTEP has one) */
   order(): number[];
@@ -52,13 +54,30 @@ export interface ReplacerInput {
 
 const never = (n: number, at: number) => (at >= n ? 'never used again' : `next used at access ${at + 1}`);
 
+/** What every replacer shares: its input, the hits-only loop, and whether to keep what explain() needs. */
+export abstract class Policy implements Replacer {
+  /** keep what explain() reads (probes, cleared bits); the fast path turns it off */
+  protected record = true;
+  constructor(protected readonly in_: ReplacerInput) {}
+  abstract access(i: number): number;
+  abstract order(): number[];
+  abstract explain(i: number, result: number, name: (id: number) => string): Explained;
+  countAll(): number {
+    this.record = false;
+    let hits = 0;
+    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
+    return hits;
+  }
+}
+
 /** FIFO: a ring of frames in arrival order; the oldest arrival goes. */
-export class Fifo implements Replacer {
+export class Fifo extends Policy {
   private readonly ring: Int32Array;
   private readonly resident: Uint8Array;
   private head = 0;
   private count = 0;
-  constructor(private readonly in_: ReplacerInput) {
+  constructor(in_: ReplacerInput) {
+    super(in_);
     this.ring = new Int32Array(in_.cacheSize);
     this.resident = new Uint8Array(in_.pages);
   }
@@ -79,11 +98,6 @@ export class Fifo implements Replacer {
     if (++this.head === c) this.head = 0;
     return victim;
   }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
-  }
   order(): number[] {
     const out: number[] = [];
     for (let k = 0; k < this.count; k++) out.push(this.ring[(this.head + k) % this.ring.length]!);
@@ -96,66 +110,42 @@ export class Fifo implements Replacer {
   }
 }
 
-/** LRU and MRU: a doubly linked recency list over page ids (node `pages` is the sentinel). */
-export class Recency implements Replacer {
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
+/** LRU and MRU: one recency list over page ids, least recently used first (OSTEP's memory list). */
+export class Recency extends Policy {
+  private readonly list: Lists;
   private readonly resident: Uint8Array;
   private readonly lastUse: Int32Array;
   private count = 0;
   constructor(
-    private readonly in_: ReplacerInput,
+    in_: ReplacerInput,
     private readonly mru: boolean,
   ) {
-    const n = in_.pages + 1;
-    this.prev = new Int32Array(n).fill(in_.pages);
-    this.next = new Int32Array(n).fill(in_.pages);
+    super(in_);
+    this.list = new Lists(in_.pages, 1);
     this.resident = new Uint8Array(in_.pages);
     this.lastUse = new Int32Array(in_.pages);
   }
-  private unlink(p: number): void {
-    const a = this.prev[p]!;
-    const b = this.next[p]!;
-    this.next[a] = b;
-    this.prev[b] = a;
-  }
-  private pushMru(p: number): void {
-    const s = this.in_.pages;
-    const t = this.prev[s]!;
-    this.next[t] = p;
-    this.prev[p] = t;
-    this.next[p] = s;
-    this.prev[s] = p;
-  }
   access(i: number): number {
     const p = this.in_.ids[i]!;
-    const s = this.in_.pages;
+    const list = this.list;
     this.lastUse[p] = i;
     if (this.resident[p]) {
-      this.unlink(p);
-      this.pushMru(p);
+      list.unlink(p);
+      list.pushLast(0, p);
       return HIT;
     }
     let victim = FILLED;
     if (this.count === this.in_.cacheSize) {
-      victim = this.mru ? this.prev[s]! : this.next[s]!;
-      this.unlink(victim);
+      victim = this.mru ? list.last(0) : list.first(0);
+      list.unlink(victim);
       this.resident[victim] = 0;
     } else this.count++;
     this.resident[p] = 1;
-    this.pushMru(p);
+    list.pushLast(0, p);
     return victim;
   }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
-  }
   order(): number[] {
-    const out: number[] = [];
-    const s = this.in_.pages;
-    for (let p = this.next[s]!; p !== s; p = this.next[p]!) out.push(p);
-    return out;
+    return this.list.toArray(0);
   }
   explain(i: number, r: number, name: (id: number) => string): Explained {
     const notes = new Map<number, string>();
@@ -178,7 +168,7 @@ export class Recency implements Replacer {
  * never used again, the rightmost of OSTEP's list, which for OPT is the latest arrival); UNOPT
  * the smallest (soonest next use; among ties the leftmost, the earliest arrival).
  */
-export class Belady implements Replacer {
+export class Belady extends Policy {
   private readonly key: Float64Array;
   private readonly seq: Int32Array;
   private heapKey: Float64Array;
@@ -189,9 +179,10 @@ export class Belady implements Replacer {
   private readonly scale: number;
   private readonly sign: number;
   constructor(
-    private readonly in_: ReplacerInput,
+    in_: ReplacerInput,
     private readonly worst: boolean,
   ) {
+    super(in_);
     this.key = new Float64Array(in_.pages).fill(-1);
     this.seq = new Int32Array(in_.pages);
     this.heapKey = new Float64Array(Math.max(16, in_.cacheSize * 4));
@@ -283,11 +274,6 @@ export class Belady implements Replacer {
     this.push(k + s, p);
     return victim;
   }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
-  }
   order(): number[] {
     const out: number[] = [];
     for (let p = 0; p < this.in_.pages; p++) if (this.key[p]! >= 0) out.push(p);
@@ -317,99 +303,15 @@ export class Belady implements Replacer {
   }
 }
 
-
-/**
- * OSTEP's memory list for RAND and CLOCK: pages in arrival order, read and removed by index
- * (list.pop(i)) and appended at the end. Each arrival takes the next slot; a Fenwick tree over
- * the slots finds the i-th live one in O(log c), and when the slots run out the live entries are
- * renumbered in order (every c arrivals, O(c)), so the tree stays small enough for the cache.
- */
-class RankedList {
-  private tree: Int32Array;
-  private page: Int32Array;
-  private live: Uint8Array;
-  private top: number;
-  private slots = 0;
-  private first = 0;
-  size = 0;
-  constructor(private readonly cacheSize: number) {
-    const cap = 2 * cacheSize + 2;
-    this.tree = new Int32Array(cap + 1);
-    this.page = new Int32Array(cap);
-    this.live = new Uint8Array(cap);
-    let t = 1;
-    while (t * 2 <= cap) t *= 2;
-    this.top = t;
-  }
-  private add(slot: number, d: number): void {
-    const n = this.tree.length;
-    for (let i = slot + 1; i < n; i += i & -i) this.tree[i]! += d;
-  }
-  push(p: number): void {
-    if (this.slots === this.page.length) this.compact();
-    const s = this.slots++;
-    this.page[s] = p;
-    this.live[s] = 1;
-    this.add(s, 1);
-    this.size++;
-  }
-  /** renumber the live entries 0..size-1, in order, and rebuild the tree in O(cap) */
-  private compact(): void {
-    const pages = this.pages();
-    this.live.fill(0);
-    this.tree.fill(0);
-    for (let k = 0; k < pages.length; k++) {
-      this.page[k] = pages[k]!;
-      this.live[k] = 1;
-      this.tree[k + 1] = 1;
-    }
-    // linear-time Fenwick build
-    const n = this.tree.length;
-    for (let i = 1; i < n; i++) {
-      const j = i + (i & -i);
-      if (j < n) this.tree[j]! += this.tree[i]!;
-    }
-    this.slots = pages.length;
-    this.first = 0;
-  }
-  /** the slot of the live entry at index k (0-based) */
-  slotAt(k: number): number {
-    let pos = 0;
-    let rem = k + 1;
-    const n = this.tree.length - 1;
-    for (let step = this.top; step > 0; step >>= 1) {
-      const q = pos + step;
-      if (q <= n && this.tree[q]! < rem) {
-        pos = q;
-        rem -= this.tree[q]!;
-      }
-    }
-    return pos;
-  }
-  pageOf(slot: number): number {
-    return this.page[slot]!;
-  }
-  removeSlot(s: number): void {
-    this.add(s, -1);
-    this.live[s] = 0;
-    this.size--;
-    while (this.first < this.slots && !this.live[this.first]) this.first++;
-  }
-  pages(): number[] {
-    const out: number[] = [];
-    for (let s = this.first; s < this.slots; s++) if (this.live[s]) out.push(this.page[s]!);
-    return out;
-  }
-}
-
-/** RAND: OSTEP's memory list in arrival order; the victim is index int(random() * count). */
-export class Random implements Replacer {
-  private readonly mem: RankedList;
+/** RAND: OSTEP's memory list in arrival order; the victim is memory.pop(int(random() * count)). */
+export class Random extends Policy {
+  private readonly mem: ArrivalList;
   private readonly resident: Uint8Array;
   private lastDraw = 0;
-  constructor(private readonly in_: ReplacerInput) {
+  constructor(in_: ReplacerInput) {
+    super(in_);
     this.resident = new Uint8Array(in_.pages);
-    this.mem = new RankedList(in_.cacheSize);
+    this.mem = arrivalList(in_.cacheSize);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
@@ -418,19 +320,12 @@ export class Random implements Replacer {
     const count = this.mem.size;
     if (count === this.in_.cacheSize) {
       this.lastDraw = this.in_.rng.random();
-      const slot = this.mem.slotAt(Math.floor(this.lastDraw * count));
-      victim = this.mem.pageOf(slot);
-      this.mem.removeSlot(slot);
+      victim = this.mem.removeAt(Math.floor(this.lastDraw * count));
       this.resident[victim] = 0;
     }
     this.resident[p] = 1;
     this.mem.push(p);
     return victim;
-  }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
   }
   order(): number[] {
     return this.mem.pages();
@@ -448,54 +343,49 @@ export class Random implements Replacer {
  * comes in, +1 on each hit up to `clockbits` (a hit with 0 bits sets it to 0). To evict, probe the
  * page at index int(random() * count): a counter ≥ 1 is decremented, a 0 is the victim.
  */
-export class OstepClock implements Replacer {
-  private readonly mem: RankedList;
+export class OstepClock extends Policy {
+  private readonly mem: ArrivalList;
   private readonly ref: Int32Array;
   private readonly resident: Uint8Array;
   private probes: Array<[number, number]> = [];
-  /** keep the probes for explain(): off on the fast path */
-  record = true;
-  constructor(private readonly in_: ReplacerInput) {
+  constructor(in_: ReplacerInput) {
+    super(in_);
     this.ref = new Int32Array(in_.pages);
     this.resident = new Uint8Array(in_.pages);
-    this.mem = new RankedList(in_.cacheSize);
+    this.mem = arrivalList(in_.cacheSize);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
-    const rng = this.in_.rng;
+    const ref = this.ref;
     if (this.resident[p]) {
-      let r = this.ref[p]! + 1;
-      if (r > this.in_.clockbits) r = this.in_.clockbits;
-      this.ref[p] = r;
+      const r = ref[p]! + 1;
+      const bits = this.in_.clockbits;
+      ref[p] = r > bits ? bits : r;
       return HIT;
     }
     let victim = FILLED;
-    const count = this.mem.size;
+    const mem = this.mem;
+    const count = mem.size;
     if (count === this.in_.cacheSize) {
+      const rng = this.in_.rng;
       if (this.record) this.probes.length = 0;
       for (;;) {
-        const slot = this.mem.slotAt(Math.floor(rng.random() * count));
-        const page = this.mem.pageOf(slot);
-        if (this.record) this.probes.push([page, this.ref[page]!]);
-        if (this.ref[page]! >= 1) this.ref[page]!--;
-        else {
-          victim = page;
-          this.mem.removeSlot(slot);
+        const k = Math.floor(rng.random() * count);
+        const page = mem.at(k);
+        const bits = ref[page]!;
+        if (this.record) this.probes.push([page, bits]);
+        if (bits === 0) {
+          victim = mem.removeAt(k);
           break;
         }
+        ref[page] = bits - 1;
       }
       this.resident[victim] = 0;
     }
     this.resident[p] = 1;
-    this.ref[p] = 1;
-    this.mem.push(p);
+    ref[p] = 1;
+    mem.push(p);
     return victim;
-  }
-  countAll(): number {
-    this.record = false;
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
   }
   order(): number[] {
     return this.mem.pages();
@@ -510,61 +400,62 @@ export class OstepClock implements Replacer {
   }
 }
 
-/** The textbook second-chance clock: frames in a circle, a hand, one use bit per frame (set on load and on every hit). */
-export class SecondChance implements Replacer {
+/**
+ * The textbook second-chance clock: frames in a circle, a hand, one use bit per frame (set on
+ * load and on every hit). The bits sit beside the frames, so the sweep reads two flat arrays.
+ */
+export class SecondChance extends Policy {
   private readonly frames: Int32Array;
   private readonly used: Uint8Array;
-  private readonly resident: Uint8Array;
+  /** per page: its frame, or -1 when it is not resident */
+  private readonly frameOf: Int32Array;
   private filled = 0;
   private hand = 0;
   private cleared: number[] = [];
-  /** keep the cleared pages for explain(): off on the fast path */
-  private record = true;
-  constructor(private readonly in_: ReplacerInput) {
+  constructor(in_: ReplacerInput) {
+    super(in_);
     this.frames = new Int32Array(in_.cacheSize);
-    this.used = new Uint8Array(in_.pages);
-    this.resident = new Uint8Array(in_.pages);
+    this.used = new Uint8Array(in_.cacheSize);
+    this.frameOf = new Int32Array(in_.pages).fill(-1);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
-    if (this.resident[p]) {
-      this.used[p] = 1;
+    const f = this.frameOf[p]!;
+    if (f >= 0) {
+      this.used[f] = 1;
       return HIT;
     }
-    this.resident[p] = 1;
-    this.used[p] = 1;
-    const c = this.frames.length;
+    const frames = this.frames;
+    const used = this.used;
+    const c = frames.length;
     if (this.filled < c) {
-      this.frames[this.filled++] = p;
+      const g = this.filled++;
+      frames[g] = p;
+      used[g] = 1;
+      this.frameOf[p] = g;
       return FILLED;
     }
     if (this.record) this.cleared.length = 0;
     let h = this.hand;
-    for (;;) {
-      const q = this.frames[h]!;
-      if (!this.used[q]) break;
-      this.used[q] = 0;
-      if (this.record) this.cleared.push(q);
+    while (used[h]) {
+      used[h] = 0;
+      if (this.record) this.cleared.push(frames[h]!);
       if (++h === c) h = 0;
     }
-    const victim = this.frames[h]!;
-    this.resident[victim] = 0;
-    this.frames[h] = p;
+    const victim = frames[h]!;
+    this.frameOf[victim] = -1;
+    frames[h] = p;
+    used[h] = 1;
+    this.frameOf[p] = h;
     this.hand = h + 1 === c ? 0 : h + 1;
     return victim;
-  }
-  countAll(): number {
-    this.record = false;
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
   }
   order(): number[] {
     return Array.from(this.frames.subarray(0, this.filled));
   }
   explain(_i: number, r: number, name: (id: number) => string): Explained {
     const notes = new Map<number, string>();
-    for (const p of this.order()) notes.set(p, `use bit ${this.used[p]}`);
+    for (let f = 0; f < this.filled; f++) notes.set(this.frames[f]!, `use bit ${this.used[f]}`);
     const hand = this.filled === this.frames.length ? this.hand : undefined;
     if (r === HIT) return { why: 'hit: its use bit is set', notes, hand };
     if (r === FILLED) return { why: 'fault: a free frame takes it, use bit set', notes, hand };
@@ -573,51 +464,60 @@ export class SecondChance implements Replacer {
   }
 }
 
-/** LFU: the fewest references since the page came in; ties go to the least recently used. */
-export class Lfu implements Replacer {
-  private readonly mem: number[] = [];
+/**
+ * LFU: the fewest references since the page came in; ties go to the least recently used. One list
+ * per use count, each in the order its pages reached that count — which is the order of their
+ * last use, since a use moves a page on to the next count's tail — so the victim is the head of
+ * the lowest non-empty count's list, O(1) (the lowest count only ever grows by one or drops to 1).
+ */
+export class Lfu extends Policy {
+  private readonly buckets: Lists;
   private readonly uses: Int32Array;
-  private readonly last: Int32Array;
+  private readonly arrival: Int32Array;
   private readonly resident: Uint8Array;
-  constructor(private readonly in_: ReplacerInput) {
+  private minUses = 1;
+  private count = 0;
+  constructor(in_: ReplacerInput) {
+    super(in_);
+    // list u holds the pages used u times (u is at most the number of references)
+    this.buckets = new Lists(in_.pages, in_.ids.length + 2);
     this.uses = new Int32Array(in_.pages);
-    this.last = new Int32Array(in_.pages);
+    this.arrival = new Int32Array(in_.pages);
     this.resident = new Uint8Array(in_.pages);
   }
   access(i: number): number {
     const p = this.in_.ids[i]!;
-    this.last[p] = i;
+    const b = this.buckets;
     if (this.resident[p]) {
-      this.uses[p]!++;
+      const u = this.uses[p]!;
+      b.unlink(p);
+      if (u === this.minUses && b.first(u) < 0) this.minUses = u + 1;
+      this.uses[p] = u + 1;
+      b.pushLast(u + 1, p);
       return HIT;
     }
     let victim = FILLED;
-    if (this.mem.length === this.in_.cacheSize) {
-      let best = 0;
-      for (let k = 1; k < this.mem.length; k++) {
-        const a = this.mem[k]!;
-        const b = this.mem[best]!;
-        if (this.uses[a]! < this.uses[b]! || (this.uses[a] === this.uses[b] && this.last[a]! < this.last[b]!)) best = k;
-      }
-      victim = this.mem.splice(best, 1)[0]!;
+    if (this.count === this.in_.cacheSize) {
+      victim = b.first(this.minUses);
+      b.unlink(victim);
       this.resident[victim] = 0;
-    }
+    } else this.count++;
     this.resident[p] = 1;
     this.uses[p] = 1;
-    this.mem.push(p);
+    this.arrival[p] = i;
+    b.pushLast(1, p);
+    this.minUses = 1;
     return victim;
   }
-  countAll(): number {
-    let hits = 0;
-    for (let i = 0, n = this.in_.ids.length; i < n; i++) if (this.access(i) === HIT) hits++;
-    return hits;
-  }
+  /** the resident pages in arrival order */
   order(): number[] {
-    return [...this.mem];
+    const out: number[] = [];
+    for (let p = 0; p < this.in_.pages; p++) if (this.resident[p]) out.push(p);
+    return out.sort((a, b) => this.arrival[a]! - this.arrival[b]!);
   }
   explain(_i: number, r: number, name: (id: number) => string): Explained {
     const notes = new Map<number, string>();
-    for (const p of this.mem) notes.set(p, `${this.uses[p]} use${this.uses[p] === 1 ? '' : 's'}`);
+    for (const p of this.order()) notes.set(p, `${this.uses[p]} use${this.uses[p] === 1 ? '' : 's'}`);
     if (r === HIT) return { why: 'hit: its count goes up', notes };
     if (r === FILLED) return { why: 'fault: a free frame takes it, count 1', notes };
     return { why: `fault: LFU evicts ${name(r)}, used ${this.uses[r]} time${this.uses[r] === 1 ? '' : 's'} since it came in: the fewest (ties: the least recently used)`, notes };

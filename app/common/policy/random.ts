@@ -8,9 +8,13 @@
 
 const N = 624;
 const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
+// the state and masks as signed 32-bit integers: V8 keeps them in registers as int32, where
+// values ≥ 2^31 in a Uint32Array or a literal would be doubles (twice as slow, bench/policy.ts)
+const MATRIX_A = 0x9908b0df | 0;
+const UPPER_MASK = 0x80000000 | 0;
 const LOWER_MASK = 0x7fffffff;
+const TEMPER_B = 0x9d2c5680 | 0;
+const TEMPER_C = 0xefc60000 | 0;
 
 /** A seed as Python reads `int(text)`: optional sign, decimal digits (underscores between digits allowed). */
 export function parseSeed(text: string | number | bigint): bigint {
@@ -25,7 +29,7 @@ export function parseSeed(text: string | number | bigint): bigint {
 }
 
 export class PyRandom {
-  private readonly mt = new Uint32Array(N);
+  private readonly mt = new Int32Array(N);
   private mti = N + 1;
 
   constructor(seed: string | number | bigint = 0) {
@@ -46,11 +50,11 @@ export class PyRandom {
 
   private initGenrand(s: number): void {
     const mt = this.mt;
-    mt[0] = s >>> 0;
+    mt[0] = s | 0;
     for (let i = 1; i < N; i++) {
       const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
       // 1812433253 * prev + i, modulo 2^32, without losing bits to doubles
-      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+      mt[i] = (Math.imul(1812433253, prev) + i) | 0;
     }
     this.mti = N;
   }
@@ -63,7 +67,7 @@ export class PyRandom {
     const len = key.length;
     for (let k = N > len ? N : len; k; k--) {
       const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
-      mt[i] = ((mt[i]! ^ Math.imul(prev, 1664525)) + key[j]! + j) >>> 0;
+      mt[i] = ((mt[i]! ^ Math.imul(prev, 1664525)) + key[j]! + j) | 0;
       i++;
       j++;
       if (i >= N) {
@@ -74,46 +78,70 @@ export class PyRandom {
     }
     for (let k = N - 1; k; k--) {
       const prev = mt[i - 1]! ^ (mt[i - 1]! >>> 30);
-      mt[i] = ((mt[i]! ^ Math.imul(prev, 1566083941)) - i) >>> 0;
+      mt[i] = ((mt[i]! ^ Math.imul(prev, 1566083941)) - i) | 0;
       i++;
       if (i >= N) {
         mt[0] = mt[N - 1]!;
         i = 1;
       }
     }
-    mt[0] = 0x80000000;
+    mt[0] = UPPER_MASK;
     this.mti = N;
+  }
+
+  /** the next N outputs' state (the twist of genrand_uint32) */
+  private twist(): void {
+    const mt = this.mt;
+    let kk = 0;
+    for (; kk < N - M; kk++) {
+      const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+      mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    }
+    for (; kk < N - 1; kk++) {
+      const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+      mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    }
+    const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
+    mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    this.mti = 0;
+  }
+
+  /** genrand_uint32's bits as a signed 32-bit integer (the hot path's form) */
+  private int32(): number {
+    if (this.mti >= N) this.twist();
+    let y = this.mt[this.mti++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & TEMPER_B;
+    y ^= (y << 15) & TEMPER_C;
+    return y ^ (y >>> 18);
   }
 
   /** genrand_uint32: the next 32-bit output. */
   uint32(): number {
-    const mt = this.mt;
-    if (this.mti >= N) {
-      let kk = 0;
-      for (; kk < N - M; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      for (; kk < N - 1; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
-      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      this.mti = 0;
-    }
-    let y = mt[this.mti++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.int32() >>> 0;
   }
 
   /** random.random(): a float in [0, 1) with 53 random bits. */
   random(): number {
-    const a = this.uint32() >>> 5;
-    const b = this.uint32() >>> 6;
-    return (a * 67108864 + b) * (1 / 9007199254740992);
+    const i = this.mti;
+    if (i > N - 2) {
+      const a = this.int32() >>> 5;
+      const b = this.int32() >>> 6;
+      return (a * 67108864 + b) * (1 / 9007199254740992);
+    }
+    // both outputs from the current state: one bounds check, the tempering inline
+    const mt = this.mt;
+    let a = mt[i]!;
+    let b = mt[i + 1]!;
+    this.mti = i + 2;
+    a ^= a >>> 11;
+    a ^= (a << 7) & TEMPER_B;
+    a ^= (a << 15) & TEMPER_C;
+    a ^= a >>> 18;
+    b ^= b >>> 11;
+    b ^= (b << 7) & TEMPER_B;
+    b ^= (b << 15) & TEMPER_C;
+    b ^= b >>> 18;
+    return ((a >>> 5) * 67108864 + (b >>> 6)) * (1 / 9007199254740992);
   }
 }

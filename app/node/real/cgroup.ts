@@ -9,7 +9,7 @@
  * Names carry memlab's pid and a counter; `remove` kills what is left inside and removes it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type ContainmentKind = 'cgroup-v1' | 'cgroup-v2' | 'systemd-run' | 'none';
@@ -36,7 +36,15 @@ export interface Containment {
   remove(): void;
 }
 
-const V1 = '/sys/fs/cgroup/memory';
+/** where the cgroup filesystems are mounted, and which cgroups this process is in */
+export interface CgroupHost {
+  /** the cgroup mount root: v1 controllers at ROOT/memory, v2 at ROOT (unified) or ROOT/unified (hybrid) */
+  root: string;
+  /** the text of /proc/self/cgroup */
+  self: string;
+}
+export const hostCgroups = (): CgroupHost => ({ root: '/sys/fs/cgroup', self: read('/proc/self/cgroup') ?? '' });
+
 const nap = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 let counter = 0;
 
@@ -48,10 +56,10 @@ function read(p: string): string | null {
   }
 }
 
-/** this process's cgroup path for the v1 memory controller, or the v2 unified path */
-function ownCgroup(): { v1?: string; v2?: string } {
+/** this process's cgroup path for the v1 memory controller, and its v2 (unified) path */
+export function ownCgroup(self: string): { v1?: string; v2?: string } {
   const out: { v1?: string; v2?: string } = {};
-  for (const line of (read('/proc/self/cgroup') ?? '').split('\n')) {
+  for (const line of self.split('\n')) {
     const [id, ctrls, path] = line.split(':');
     if (path === undefined) continue;
     if (ctrls!.split(',').includes('memory')) out.v1 = path;
@@ -60,7 +68,22 @@ function ownCgroup(): { v1?: string; v2?: string } {
   return out;
 }
 
+/** cgroup v2's hierarchy under `root`: ROOT itself (unified) or ROOT/unified (hybrid), or null */
+export function v2Root(root: string): string | null {
+  if (existsSync(join(root, 'cgroup.controllers'))) return root;
+  if (existsSync(join(root, 'unified', 'cgroup.controllers'))) return join(root, 'unified');
+  return null;
+}
+
 function killAll(dir: string): void {
+  // cgroup v2 (5.14+) kills the whole cgroup at once
+  if (existsSync(join(dir, 'cgroup.kill'))) {
+    try {
+      writeFileSync(join(dir, 'cgroup.kill'), '1');
+    } catch {
+      /* the pids below then */
+    }
+  }
   for (let round = 0; round < 50; round++) {
     const pids = (read(join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
     if (!pids.length) return;
@@ -75,14 +98,29 @@ function killAll(dir: string): void {
   }
 }
 
-function removeDir(dir: string): void {
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+const onCgroupFs = (dir: string) => {
+  try {
+    const t = statfsSync(dir).type;
+    return t === CGROUP_SUPER_MAGIC || t === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return true;
+  }
+};
+
+/** kill everything in a cgroup memlab made and remove it */
+export function removeCgroup(dir: string): void {
   killAll(dir);
   for (let i = 0; i < 50; i++) {
     try {
       rmdirSync(dir);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      // not a cgroup filesystem (a test's fixture tree): its interface files are plain files
+      if (code === 'ENOTEMPTY' && !onCgroupFs(dir)) return rmSync(dir, { recursive: true, force: true });
       nap(20);
     }
   }
@@ -92,7 +130,7 @@ function none(why: string): Containment {
   return { kind: 'none', why, adopt() {}, oomKills: () => 0, maxUsage: () => null, setSwappiness: () => false, remove() {} };
 }
 
-/** cgroups an earlier memlab left behind (killed before it could remove them): empty, their memlab gone */
+/** cgroups an earlier memlab left behind (killed before it could remove them): their memlab gone */
 function sweep(parent: string): void {
   let names: string[];
   try {
@@ -103,15 +141,19 @@ function sweep(parent: string): void {
   for (const name of names) {
     const m = /^memlab-real-(\d+)-\d+$/.exec(name);
     if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
-    removeDir(join(parent, name));
+    removeCgroup(join(parent, name));
   }
 }
 
-function v1(ram: number, swap: number): Containment | string {
-  const own = ownCgroup().v1;
-  if (own === undefined || !existsSync(join(V1, 'memory.limit_in_bytes'))) return 'no cgroup v1 memory controller';
-  sweep(join(V1, own));
-  const dir = join(V1, own, `memlab-real-${process.pid}-${++counter}`);
+const unique = () => `memlab-real-${process.pid}-${++counter}`;
+
+/** cgroup v1: a child of this process's memory cgroup */
+export function v1(ram: number, swap: number, host: CgroupHost): Containment | string {
+  const own = ownCgroup(host.self).v1;
+  const mem = join(host.root, 'memory');
+  if (own === undefined || !existsSync(join(mem, own, 'memory.limit_in_bytes'))) return 'no cgroup v1 memory controller';
+  sweep(join(mem, own));
+  const dir = join(mem, own, unique());
   try {
     mkdirSync(dir);
   } catch (err) {
@@ -120,10 +162,10 @@ function v1(ram: number, swap: number): Containment | string {
   const notes: string[] = [];
   try {
     writeFileSync(join(dir, 'memory.limit_in_bytes'), String(ram));
-    if (existsSync(join(dir, 'memory.memsw.limit_in_bytes'))) writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), String(ram + swap));
+    if (existsSync(join(mem, own, 'memory.memsw.limit_in_bytes'))) writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), String(ram + swap));
     else notes.push('swap accounting is off (no memory.memsw.*): swap is not limited');
   } catch (err) {
-    removeDir(dir);
+    removeCgroup(dir);
     return `cannot set the limits of ${dir}: ${(err as Error).message}`;
   }
   return {
@@ -150,54 +192,81 @@ function v1(ram: number, swap: number): Containment | string {
         return false;
       }
     },
-    remove: () => removeDir(dir),
+    remove: () => removeCgroup(dir),
   };
 }
 
+/** memory.events' oom_kill: the OOM killer's kills in the cgroup (and below it) */
 function v2Events(dir: string): number {
   return Number(/^oom_kill (\d+)/m.exec(read(join(dir, 'memory.events')) ?? '')?.[1] ?? 0);
 }
 
-function v2(ram: number, swap: number): Containment | string {
-  const own = ownCgroup().v2;
-  const root = '/sys/fs/cgroup';
-  if (own === undefined || !existsSync(join(root, 'cgroup.controllers'))) return 'no cgroup v2 hierarchy';
-  const parent = join(root, own);
-  if ((read(join(parent, 'cgroup.subtree_control')) ?? '').split(/\s+/).includes('memory')) {
-    const dir = join(parent, `memlab-real-${process.pid}-${++counter}`);
+const words = (t: string | null) => (t ?? '').split(/\s+/).filter(Boolean);
+
+/**
+ * cgroup v2: a child of this process's cgroup, where that is writable and memory is (or can be)
+ * enabled in its cgroup.subtree_control. The "no internal processes" rule forbids enabling it in a
+ * cgroup that has processes of its own (memlab's, usually): then the reason says so.
+ */
+export function v2Child(ram: number, swap: number, host: CgroupHost): Containment | string {
+  const root = v2Root(host.root);
+  const own = ownCgroup(host.self).v2;
+  if (!root || own === undefined) return 'no cgroup v2 hierarchy';
+  const parent = join(root, own).replace(/(.)\/+$/, '$1');
+  const available = words(read(join(parent, 'cgroup.controllers')));
+  if (!available.includes('memory')) return `cgroup v2 has no memory controller in ${parent} (it offers: ${available.join(' ') || 'none'})${existsSync(join(host.root, 'memory', 'memory.limit_in_bytes')) ? ': memory is bound to cgroup v1 here' : ''}`;
+  if (!words(read(join(parent, 'cgroup.subtree_control'))).includes('memory')) {
     try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'memory.max'), String(ram));
-      if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), String(swap));
-      return {
-        kind: 'cgroup-v2',
-        path: dir,
-        limitBytes: ram,
-        swapLimitBytes: swap,
-        adopt(pid) {
-          writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-        },
-        oomKills: () => v2Events(dir),
-        maxUsage: () => {
-          const t = read(join(dir, 'memory.peak'));
-          return t === null ? null : Number(t.trim());
-        },
-        setSwappiness: () => false,
-        remove: () => removeDir(dir),
-      };
-    } catch {
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* never made */
-      }
+      writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory');
+    } catch (err) {
+      return `cgroup v2: cannot enable memory for the children of ${parent} (${(err as NodeJS.ErrnoException).code}${(err as NodeJS.ErrnoException).code === 'EBUSY' ? ': it has processes of its own' : ''})`;
     }
   }
-  // systemd's user manager owns a delegated subtree: a transient scope around the executor
+  sweep(parent);
+  const dir = join(parent, unique());
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    return `cannot create ${dir}: ${(err as NodeJS.ErrnoException).code}`;
+  }
+  const notes: string[] = [];
+  try {
+    writeFileSync(join(dir, 'memory.max'), String(ram));
+    // memory.swap.max is there where swap is accounted (not in the root cgroup: look at the child too)
+    if (existsSync(join(parent, 'memory.swap.max')) || existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), String(swap));
+    else notes.push('swap accounting is off (no memory.swap.max): swap is not limited');
+  } catch (err) {
+    removeCgroup(dir);
+    return `cannot set the limits of ${dir}: ${(err as Error).message}`;
+  }
+  return {
+    kind: 'cgroup-v2',
+    path: dir,
+    limitBytes: ram,
+    swapLimitBytes: swap,
+    ...(notes.length ? { why: notes.join('; ') } : {}),
+    adopt(pid) {
+      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    },
+    oomKills: () => v2Events(dir),
+    maxUsage: () => {
+      const t = read(join(dir, 'memory.peak'));
+      return t === null ? null : Number(t.trim());
+    },
+    // cgroup v2 has no per-cgroup swappiness (only memory.swap.max)
+    setSwappiness: () => false,
+    remove: () => removeCgroup(dir),
+  };
+}
+
+/** cgroup v2 where systemd's user manager owns a delegated subtree: a transient scope around the executor */
+function v2Systemd(ram: number, swap: number, host: CgroupHost): Containment | string {
+  const root = v2Root(host.root);
+  if (!root) return 'no cgroup v2 hierarchy';
   const probe = spawnSync('systemd-run', ['--user', '--scope', '--quiet', '-p', 'MemoryMax=64M', 'true'], { timeout: 5000, stdio: 'ignore' });
-  if (probe.status !== 0) return 'cgroup v2: the current cgroup does not delegate memory and systemd-run --user --scope is unavailable';
+  if (probe.status !== 0) return 'systemd-run --user --scope is unavailable';
   let path: string | undefined;
-  const unit = `memlab-real-${process.pid}-${++counter}.scope`;
+  const unit = `${unique()}.scope`;
   const c: Containment = {
     kind: 'systemd-run',
     limitBytes: ram,
@@ -219,12 +288,13 @@ function v2(ram: number, swap: number): Containment | string {
 }
 
 /** A cgroup for one run, or kind 'none' with the reason. */
-export function makeContainment(ram: number, swap: number, opts: { disable?: boolean } = {}): Containment {
+export function makeContainment(ram: number, swap: number, opts: { disable?: boolean; host?: CgroupHost; systemd?: boolean } = {}): Containment {
   if (opts.disable) return none('cgroups turned off for this run');
   if (process.platform !== 'linux') return none(`this is ${process.platform}: no cgroups`);
+  const host = opts.host ?? hostCgroups();
   const reasons: string[] = [];
-  for (const make of [v1, v2]) {
-    const r = make(ram, swap);
+  for (const make of opts.systemd === false ? [v1, v2Child] : [v1, v2Child, v2Systemd]) {
+    const r = make(ram, swap, host);
     if (typeof r !== 'string') return r;
     reasons.push(r);
   }

@@ -31,8 +31,220 @@ for name, res, args in [
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MAP_FAILED = (1 << 64) - 1
 PROT = {"r": 1, "w": 2, "x": 4}
+INTERP_TOP_PAD = 16 * 1024 * 1024
 MALLOPT = {"M_TRIM_THRESHOLD": -1, "M_TOP_PAD": -2, "M_MMAP_THRESHOLD": -3}
 ADVICE = {"dontneed": 4, "free": 8, "willneed": 3}
+
+# ---------------------------------------------------------------------------------------------
+# The scenario's malloc. The interpreter has used glibc's heap long before the first step, so a
+# scenario's mallocs through that glibc would find the heap set up (no first brk) and the
+# thresholds wherever the interpreter left them. Instead the scenario's allocations go to an arena
+# of their own that follows glibc 2.3x malloc/malloc.c (main arena, 64-bit) and asks the kernel for
+# memory the way glibc does: brk (sbrk) below M_MMAP_THRESHOLD with M_TOP_PAD, mmap at or above it,
+# munmap on free with the dynamic threshold, systrim past M_TRIM_THRESHOLD, malloc_trim's
+# MADV_DONTNEED. Every system call is real; the policy is glibc's, carried out here. The C executor
+# runs glibc itself, and the tests hold the two to the same system calls.
+# ---------------------------------------------------------------------------------------------
+SIZE_SZ, MALLOC_ALIGNMENT, MINSIZE = 8, 16, 32
+DEFAULT_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+FASTBIN_CONSOLIDATION_THRESHOLD = 64 * 1024
+TCACHE_MAX_CHUNK, TCACHE_COUNT, TCACHE_STRUCT_SIZE = 1040, 7, 640
+MAP_ANON_PRIVATE = 0x22
+
+
+def request2size(req):
+    return max(MINSIZE, (req + SIZE_SZ + MALLOC_ALIGNMENT - 1) // MALLOC_ALIGNMENT * MALLOC_ALIGNMENT)
+
+
+def align_up(x, a):
+    return -(-x // a) * a
+
+
+def align_down(x, a):
+    return x // a * a
+
+
+class Chunk:
+    __slots__ = ("addr", "size", "free", "tc")
+
+    def __init__(self, addr, size, free=False):
+        self.addr, self.size, self.free, self.tc = addr, size, free, False
+
+
+class Arena:
+    def __init__(self):
+        self.mmap_threshold = 128 * 1024
+        self.trim_threshold = 128 * 1024
+        self.top_pad = 128 * 1024
+        self.no_dyn = False
+        self.chunks = {}     # heap chunks by address (not the top)
+        self.free_set = set()
+        self.mmapped = {}    # address -> size
+        self.tcache = {}     # chunk size -> [address]
+        self.tcache_ready = False
+        self.heap_start = self.top = self.brk = 0
+
+    def header(self, addr, size):
+        """glibc writes a chunk's size field: the page it sits on becomes resident"""
+        ctypes.c_size_t.from_address(addr + SIZE_SZ).value = size | 1
+
+    def sbrk(self, delta):
+        old = libc.sbrk(delta)
+        return None if old is None or old == MAP_FAILED else old
+
+    def malloc(self, req):
+        """(pointer or 0, whether calloc must clear it)"""
+        if not self.tcache_ready:
+            self.tcache_ready = True
+            self.inner(TCACHE_STRUCT_SIZE)
+        return self.inner(req)
+
+    def inner(self, req):
+        nb = request2size(req)
+        tc = self.tcache.get(nb)
+        if tc:
+            c = self.chunks[tc.pop()]
+            c.tc = False
+            return c.addr + 2 * SIZE_SZ, True
+        best = None
+        for c in self.free_set:
+            if c.size >= nb and (best is None or c.size < best.size or (c.size == best.size and c.addr < best.addr)):
+                best = c
+        if best is not None:
+            if best.size - nb >= MINSIZE:
+                rest = Chunk(best.addr + nb, best.size - nb, True)
+                self.chunks[rest.addr] = rest
+                self.free_set.add(rest)
+                best.size = nb
+                self.header(rest.addr, rest.size)
+            best.free = False
+            self.free_set.discard(best)
+            self.header(best.addr, best.size)
+            return best.addr + 2 * SIZE_SZ, True
+        if self.heap_start and self.brk - self.top >= nb + MINSIZE:
+            return self.from_top(nb), False
+        if nb >= self.mmap_threshold:
+            size = align_up(nb + SIZE_SZ, PAGE)
+            p = libc.mmap(None, size, 3, MAP_ANON_PRIVATE, -1, 0)
+            if p is not None and p != MAP_FAILED:
+                self.mmapped[p] = size
+                self.header(p, size)
+                return p + 2 * SIZE_SZ, False
+            # mmap failed: glibc falls back to the heap
+        cur = self.sbrk(0)
+        if not self.heap_start or cur != self.brk:
+            # the first heap, or someone else moved the break (glibc's "foreign sbrk"): a new top there
+            start = align_up(cur, MALLOC_ALIGNMENT)
+            size = align_up(nb + self.top_pad + MINSIZE + (start - cur), PAGE)
+            if self.sbrk(size) is None:
+                return 0, False
+            if not self.heap_start:
+                self.heap_start = start
+            self.top, self.brk = start, cur + size
+        else:
+            size = align_up(nb + self.top_pad + MINSIZE - (self.brk - self.top), PAGE)
+            if self.sbrk(size) is None:
+                return 0, False
+            self.brk += size
+        return self.from_top(nb), False
+
+    def from_top(self, nb):
+        c = Chunk(self.top, nb)
+        self.chunks[c.addr] = c
+        self.top += nb
+        self.header(c.addr, nb)
+        self.header(self.top, self.brk - self.top)
+        return c.addr + 2 * SIZE_SZ
+
+    def usable(self, ptr):
+        a = ptr - 2 * SIZE_SZ
+        if a in self.mmapped:
+            return self.mmapped[a] - 16, True
+        c = self.chunks.get(a)
+        return (c.size - 8, False) if c else (0, False)
+
+    def free(self, ptr):
+        addr = ptr - 2 * SIZE_SZ
+        if addr in self.mmapped:
+            size = self.mmapped.pop(addr)
+            if not self.no_dyn and self.mmap_threshold < size <= DEFAULT_MMAP_THRESHOLD_MAX:
+                self.mmap_threshold = size
+                self.trim_threshold = 2 * size
+            libc.munmap(addr, size)
+            return
+        c = self.chunks.get(addr)
+        if c is None or c.free or c.tc:
+            return
+        if c.size <= TCACHE_MAX_CHUNK:
+            b = self.tcache.setdefault(c.size, [])
+            if len(b) < TCACHE_COUNT:
+                b.append(c.addr)
+                c.tc = True
+                return
+        c.free = True
+        self.free_set.add(c)
+        merged = c
+        nxt = self.chunks.get(c.addr + c.size)
+        if nxt is not None and nxt.free:
+            c.size += nxt.size
+            del self.chunks[nxt.addr]
+            self.free_set.discard(nxt)
+        for p in self.free_set:
+            if p is not c and p.addr + p.size == c.addr:
+                p.size += c.size
+                del self.chunks[c.addr]
+                self.free_set.discard(c)
+                merged = p
+                break
+        if merged.addr + merged.size == self.top:
+            del self.chunks[merged.addr]
+            self.free_set.discard(merged)
+            self.top = merged.addr
+        if (merged.size >= FASTBIN_CONSOLIDATION_THRESHOLD or self.top == merged.addr) and self.brk - self.top >= self.trim_threshold:
+            self.systrim(self.top_pad)
+
+    def systrim(self, pad):
+        extra = align_down(self.brk - self.top - pad - MINSIZE - 1, PAGE)
+        if extra <= 0 or self.sbrk(0) != self.brk:
+            return 0
+        if self.sbrk(-extra) is None:
+            return 0
+        self.brk -= extra
+        return extra
+
+    def trim(self, pad):
+        """malloc_trim: consolidate, trim the top, MADV_DONTNEED whole free pages inside the heap"""
+        for b in self.tcache.values():
+            for a in b:
+                c = self.chunks.get(a)
+                if c is not None:
+                    c.tc, c.free = False, True
+                    self.free_set.add(c)
+        self.tcache.clear()
+        for c in sorted(self.chunks.values(), key=lambda x: x.addr):
+            if not c.free or c.addr not in self.chunks:
+                continue
+            n = self.chunks.get(c.addr + c.size)
+            while n is not None and n.free:
+                c.size += n.size
+                del self.chunks[n.addr]
+                self.free_set.discard(n)
+                n = self.chunks.get(c.addr + c.size)
+            if c.addr + c.size == self.top:
+                del self.chunks[c.addr]
+                self.free_set.discard(c)
+                self.top = c.addr
+        released = self.systrim(pad)
+        for c in self.free_set:
+            start = align_up(c.addr + 4 * SIZE_SZ, PAGE)
+            end = align_down(c.addr + c.size, PAGE)
+            if end - start >= PAGE:
+                libc.madvise(start, end - start, 4)
+                released += end - start
+        return 1 if released else 0
+
+
+arena = Arena()
 
 table = {}  # name -> [addr, size, chunk, mapped]
 state = {"sock": None, "rbuf": b"", "stack_used": 12 * 1024}
@@ -138,7 +350,17 @@ def main():
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     path = sys.argv[1]
     connect_home(path, sys.argv[2])
-    # warm the interpreter's own allocator up, so its arenas are in place before the first step
+    # warm the interpreter's own allocator up, so its arenas are in place before the first step, and
+    # give its glibc heap room enough (M_TOP_PAD, never trimmed) that it makes no brk of its own
+    # while the scenario runs: the break then moves only for the scenario's arena
+    libc.mallopt(MALLOPT["M_TRIM_THRESHOLD"], 1 << 30)
+    libc.mallopt(MALLOPT["M_TOP_PAD"], INTERP_TOP_PAD)
+    end = libc.sbrk(0)
+    held = []
+    while libc.sbrk(0) == end and len(held) < 4096:
+        held.append(libc.malloc(64 * 1024))
+    for p in held:
+        libc.free(p)
     scratch = [bytes(64) for _ in range(2000)]
     del scratch
     while True:
@@ -147,17 +369,26 @@ def main():
         ctypes.set_errno(0)
         if c in ("malloc", "calloc"):
             n = int(av[2], 0)
-            p = libc.malloc(n) if c == "malloc" else libc.calloc(1, n)
-            table[av[1]] = [p or 0, n if p else 0, 0, 0]
-            ok("addr", hex(p or 0))
+            p, dirty = arena.malloc(n)
+            if p and c == "calloc" and dirty:
+                ctypes.memset(p, 0, n)
+            table[av[1]] = [p, n if p else 0, 0, 0]
+            ok("addr", hex(p))
         elif c == "realloc":
             o = table.get(av[1])
             if o is None:
                 err("no such allocation"); continue
             n = int(av[3], 0)
-            p = libc.realloc(o[0], n)
-            if not p:
-                ok("addr", "0x0"); continue
+            usable, mapped = arena.usable(o[0]) if o[0] else (0, False)
+            if o[0] and n <= usable and not mapped:
+                p = o[0]
+            else:
+                p, _ = arena.malloc(n)
+                if not p:
+                    ok("addr", "0x0"); continue
+                if o[0]:
+                    ctypes.memmove(p, o[0], min(o[1], n))
+                    arena.free(o[0])
             if av[2] != av[1]:
                 del table[av[1]]
             table[av[2]] = [p, n, 0, 0]
@@ -166,7 +397,8 @@ def main():
             a = table.get(av[1])
             if a is None:
                 err("no such allocation"); continue
-            libc.free(a[0])
+            if a[0]:
+                arena.free(a[0])
             ok("freed", 1)
         elif c == "touch":
             a = table.get(av[1])
@@ -212,7 +444,10 @@ def main():
         elif c == "brk":
             if libc.sbrk(int(av[1], 0)) == MAP_FAILED:
                 err("sbrk"); continue
-            ok("brk", hex(libc.sbrk(0)))
+            end = libc.sbrk(0)
+            if arena.heap_start and end > arena.brk:
+                arena.brk = end  # the top chunk grows with the break, as the simulator has it
+            ok("brk", hex(end))
         elif c == "fork":
             pid = os.fork()
             if pid == 0:
@@ -252,9 +487,16 @@ def main():
             state["stack_used"] = used + n
             ok("stack", state["stack_used"])
         elif c == "malloc_trim":
-            ok("released", libc.malloc_trim(int(av[1], 0)))
+            ok("released", arena.trim(int(av[1], 0)))
         elif c == "mallopt":
-            ok("ret", libc.mallopt(MALLOPT.get(av[1], -2), int(av[2], 0)))
+            v = int(av[2], 0)
+            if av[1] == "M_MMAP_THRESHOLD":
+                arena.mmap_threshold, arena.no_dyn = v, True
+            elif av[1] == "M_TRIM_THRESHOLD":
+                arena.trim_threshold, arena.no_dyn = v, True
+            else:
+                arena.top_pad = v
+            ok("ret", 1)
         elif c == "madvise":
             a = table.get(av[1])
             if a is None:

@@ -13,7 +13,8 @@
  * socket for the rest, the process group and the cgroup killed on stop).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +22,14 @@ import type { RealInfo, RealReport, RealStep, SnapshotLike, SyscallLike } from '
 import { describeStep, Runner, type Scenario, ScenarioError, type Snapshot, type Step } from '../../common/kernel/index.js';
 import { meminfo as hostMeminfo, parseKeyValues, readProcess, vmstat as hostVmstat } from '../host/proc.js';
 import { type Containment, makeContainment } from './cgroup.js';
-import { type Executor, findExecutor } from './toolchain.js';
+import { type Executor, findExecutor, which } from './toolchain.js';
 
 /** without a cgroup, a run may take at most this share of MemAvailable */
 export const REAL_SHARE = 0.25;
 /** a tick step waits at most this long for real (the simulator's minutes are not worth waiting for) */
 export const MAX_TICK_MS = 1000;
+/** how often MemAvailable is read while a run's steps execute */
+export const MEMAVAILABLE_EVERY_MS = 20;
 
 export class RealRefused extends Error {
   constructor(message: string) {
@@ -42,9 +45,17 @@ export interface RealOptions {
   prefer?: 'c' | 'python';
   /** run without a cgroup even where one could be had (tests of the refusal) */
   noCgroup?: boolean;
+  /** how to see the system calls: strace where it is on PATH and may trace (the default), or the maps diff */
+  syscalls?: 'strace' | 'maps';
   onStep?: (rec: RealStep, pids: Record<string, number>) => void;
   /** the executor's pid as soon as it is known (tests assert they are gone) */
   onPid?: (name: string, pid: number) => void;
+  /**
+   * Who runs the simulator's pass over the scenario before anything real starts. The lab passes a
+   * worker thread's (app/node/work): that pass can take as long as the scenario is big, and the
+   * lab's event loop answers every client. Without one (the CLI) it runs here, via plan().
+   */
+  planner?: (s: Scenario) => Promise<PlanData>;
 }
 
 const read = (p: string): string | null => {
@@ -71,6 +82,9 @@ export interface SimPlan {
   pressure: boolean;
   why: string[];
 }
+
+/** A plan without its Runner: what a worker thread hands back (plain data, structured-cloneable). */
+export type PlanData = Omit<SimPlan, 'runner'>;
 
 export async function plan(s: Scenario): Promise<SimPlan> {
   const r = new Runner(s);
@@ -153,13 +167,14 @@ function minus(a: MapRange[], b: MapRange[]): Array<[number, number]> {
 /** the system calls a step made, read off the maps before and after it */
 export function syscallsFromMaps(before: MapRange[], after: MapRange[], step: number, proc: string): SyscallLike[] {
   const out: SyscallLike[] = [];
-  const heap = (m: MapRange[]) => m.find((r) => r.path === '[heap]');
-  const hb = heap(before);
-  const ha = heap(after);
-  if (hb || ha) {
-    const start = (ha ?? hb)!.start;
-    const endB = hb?.end ?? start;
-    const endA = ha?.end ?? start;
+  // the heap may be more than one VMA (after fork, brk cannot merge its growth into a VMA that
+  // has pages: the kernel makes a new one, still [heap]): its end is the last one's
+  const heapEnd = (m: MapRange[]) => m.filter((r) => r.path === '[heap]').reduce<number | null>((e, r) => Math.max(e ?? 0, r.end), null);
+  const heapStart = (m: MapRange[]) => m.filter((r) => r.path === '[heap]').reduce<number | null>((s, r) => Math.min(s ?? Infinity, r.start), null);
+  const start = heapStart(after) ?? heapStart(before);
+  if (start !== null) {
+    const endB = heapEnd(before) ?? start;
+    const endA = heapEnd(after) ?? start;
     if (endA !== endB) out.push({ step, proc, call: 'brk', size: endA - endB, text: `brk(${hex(endA)}) = ${hex(endA)}` });
   }
   // the stack grows by faults, not calls; the heap is brk's
@@ -170,6 +185,53 @@ export function syscallsFromMaps(before: MapRange[], after: MapRange[], step: nu
   }
   for (const [s, e] of minus(plain(before), plain(after))) out.push({ step, proc, call: 'munmap', size: e - s, text: `munmap(${hex(s)}, ${e - s}) = 0` });
   return out;
+}
+
+/** the system calls strace records, the same four as the maps diff shows */
+export const STRACE_CALLS = ['brk', 'mmap', 'munmap', 'mremap'] as const;
+
+/**
+ * strace, where it is on PATH and may trace here (ptrace can be forbidden: containers, Yama);
+ * the reason where not.
+ */
+const straceFound = new Map<string, { argv: string[] } | { why: string }>();
+export function findStrace(path: string): { argv: string[] } | { why: string } {
+  const bin = which('strace', path);
+  const known = straceFound.get(bin ?? '');
+  if (known) return known;
+  const found = probeStrace(bin);
+  straceFound.set(bin ?? '', found);
+  return found;
+}
+
+function probeStrace(bin: string | null): { argv: string[] } | { why: string } {
+  if (!bin) return { why: 'strace is not on PATH' };
+  const argv = [bin, '-f', '-qq', '--seccomp-bpf', '-e', `trace=${STRACE_CALLS.join(',')}`, '-e', 'signal=none'];
+  const probe = spawnSync(argv[0]!, [...argv.slice(1), '-o', '/dev/null', '--', process.execPath, '-e', '0'], { timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (probe.status !== 0) return { why: `strace cannot trace here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0]}` };
+  return { argv };
+}
+
+/** one line of `strace -f` output (pid first) as a system call of a step; null for what is not one */
+export function parseStraceLine(line: string, lastBrk: Map<number, number>, pageSize = 4096): { pid: number; call: SyscallLike['call']; size: number; text: string } | null {
+  const m = /^(\d+)\s+(brk|mmap|munmap|mremap)\((.*)\)\s+=\s+(.+)$/.exec(line.trim());
+  if (!m) return null;
+  const pid = Number(m[1]);
+  const call = m[2]!;
+  const args = m[3]!.split(', ');
+  const result = m[4]!.trim();
+  const text = `${call}(${m[3]}) = ${result}`;
+  const pages = (n: number) => Math.ceil(n / pageSize) * pageSize;
+  if (call === 'brk') {
+    const now = Number(result.split(' ')[0]);
+    const before = lastBrk.get(pid);
+    lastBrk.set(pid, now);
+    if (before === undefined || now === before) return null; // brk(NULL), or a refused brk
+    return { pid, call, size: now - before, text };
+  }
+  if (call === 'mmap') return { pid, call, size: pages(Number(args[1])), text };
+  if (call === 'munmap') return { pid, call, size: pages(Number(args[1])), text };
+  return { pid, call, size: pages(Number(args[2])) - pages(Number(args[1])), text };
 }
 
 const ZERO_PROC = { VmSize: 0, VmRSS: 0, RssAnon: 0, RssFile: 0, RssShmem: 0, VmHWM: 0, VmSwap: 0, VmLck: 0, VmPTE: 0, VmData: 0, VmStk: 0, minflt: 0, majflt: 0, oom_score: 0, Rss_rollup: 0, Pss: 0 };
@@ -207,9 +269,8 @@ interface Proc {
 
 /** A scenario being run for real. `start()` then `run()`; `stop()` at any time. */
 export class RealRun {
-  /** the simulator's run of the same scenario (at its end once started) */
-  sim: Runner;
-  private plan!: SimPlan;
+  private simRunner: Runner | undefined;
+  private plan!: PlanData;
   readonly info: RealInfo;
   private exe!: Executor;
   private cg!: Containment;
@@ -217,6 +278,8 @@ export class RealRun {
   private sockDir!: string;
   private filesDir!: string;
   private launcher!: ChildProcess;
+  /** strace's output file and how far it has been read; null where the maps diff is used */
+  private trace: { file: string; offset: number; lastBrk: Map<number, number> } | null = null;
   private procs = new Map<string, Proc>();
   private hellos = new Map<string, (p: Proc) => void>();
   private stopping = false;
@@ -231,7 +294,6 @@ export class RealRun {
     readonly scenario: Scenario,
     readonly opts: RealOptions,
   ) {
-    this.sim = new Runner(scenario);
     this.info = {
       executor: 'c',
       executorNote: '',
@@ -245,15 +307,20 @@ export class RealRun {
     this.report = { snapshots: [], syscalls: [], log: [], steps: [], info: this.info, stopped: false };
   }
 
+  /** the simulator's run of the same scenario (at its end once started here; made on first use when a planner ran it elsewhere) */
+  get sim(): Runner {
+    return (this.simRunner ??= new Runner(this.scenario));
+  }
+
   /** Decide whether it may run, find the executor, make the cgroup, start the processes. */
   async start(): Promise<void> {
     const s = this.scenario;
     this.exe = findExecutor({ dataDir: this.opts.dataDir, path: this.opts.path, prefer: this.opts.prefer });
     this.info.executor = this.exe.kind;
     this.info.executorNote = this.exe.note;
-    if (this.exe.kind === 'python') this.info.notes.push('the Python executor: the interpreter has used glibc\'s heap before the first step, so the brk calls of the first mallocs differ from a fresh C program\'s (mmap and munmap of large blocks do not); its own start-up faults are more, which the Δ step comparison leaves out');
-    const need = (this.plan = await plan(s));
-    this.sim = need.runner;
+    if (this.exe.kind === 'python') this.info.notes.push('the Python executor: the interpreter has used glibc\'s heap before the first step, so the scenario\'s malloc, calloc, realloc and free go to an arena of its own that follows glibc\'s malloc.c (brk below M_MMAP_THRESHOLD with M_TOP_PAD, mmap above it, the dynamic threshold, trimming): the system calls are real, the policy is glibc\'s carried out by the executor; its own start-up faults are more, which the Δ step comparison leaves out');
+    const need = (this.plan = this.opts.planner ? await this.opts.planner(s) : await plan(s));
+    if ('runner' in need) this.simRunner = need.runner as Runner;
     const availKb = hostMeminfo().MemAvailable ?? 0;
     this.info.memAvailableBefore = this.info.memAvailableLowest = availKb;
     const cap = Math.floor(availKb * 1024 * REAL_SHARE);
@@ -285,7 +352,17 @@ export class RealRun {
       this.server.once('error', reject);
       this.server.listen(sockPath, () => resolve());
     });
-    const argv = [...(this.cg.wrap ?? []), ...this.exe.argv, sockPath, '@launcher'];
+    const st = this.opts.syscalls === 'maps' ? { why: 'the maps diff was asked for' } : findStrace(this.opts.path ?? process.env.PATH ?? '');
+    let traceArgv: string[] = [];
+    if ('argv' in st) {
+      this.trace = { file: join(this.sockDir, 'strace'), offset: 0, lastBrk: new Map() };
+      traceArgv = [...st.argv, '-o', this.trace.file, '--'];
+      this.info.syscallSource = 'strace';
+    } else {
+      this.info.syscallSource = 'maps';
+      this.info.notes.push(`the kernel's system calls are read off /proc/PID/maps before and after each step, not recorded by strace (${st.why}): each step shows its net change to the address space, so calls that undo each other within one step are not seen`);
+    }
+    const argv = [...(this.cg.wrap ?? []), ...traceArgv, ...this.exe.argv, sockPath, '@launcher'];
     const launched = this.hello('@launcher');
     this.launcher = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: this.opts.path ?? process.env.PATH } });
     let stderr = '';
@@ -360,6 +437,11 @@ export class RealRun {
     const r = await this.cmd(parent, `fork ${name}`);
     if (!r?.startsWith('ok')) throw new Error(`fork of ${name} failed: ${r ?? 'the parent died'}`);
     const child = await got;
+    if (this.trace) {
+      this.readTrace(); // the parent's calls so far, so that the child starts from its break
+      const b = this.trace.lastBrk.get(parent.pid);
+      if (b !== undefined) this.trace.lastBrk.set(child.pid, b);
+    }
     this.pids.push(child.pid);
     this.opts.onPid?.(name, child.pid);
     return child;
@@ -414,6 +496,43 @@ export class RealRun {
     }
   }
 
+  /** strace's lines since the last read, as system calls (every process's break is kept up to date) */
+  private readTrace(): Array<{ pid: number; call: string; size: number; text: string }> {
+    const t = this.trace;
+    if (!t || !existsSync(t.file)) return [];
+    const fd = openSync(t.file, 'r');
+    let text = '';
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= t.offset) return [];
+      const buf = Buffer.alloc(size - t.offset);
+      readSync(fd, buf, 0, buf.length, t.offset);
+      text = buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return [];
+    t.offset += Buffer.byteLength(text.slice(0, end + 1));
+    const out = [];
+    for (const line of text.slice(0, end).split('\n')) {
+      const c = parseStraceLine(line, t.lastBrk);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  /** the whole machine's MemAvailable now: the lowest seen is kept */
+  sampleMemAvailable(): number {
+    const kb = hostMeminfo().MemAvailable ?? Infinity;
+    this.memAvailableSamples++;
+    this.info.memAvailableLowest = Math.min(this.info.memAvailableLowest, kb);
+    return kb;
+  }
+
+  /** how often MemAvailable was read during the run */
+  memAvailableSamples = 0;
+
   private snapshotReal(label: string, step: number): SnapshotLike {
     const processes: SnapshotLike['processes'] = {};
     for (const p of this.procs.values()) {
@@ -422,6 +541,7 @@ export class RealRun {
       processes[p.name] = sample ? { ...sample, state: 'running' } : { ...ZERO_PROC, pid: p.pid, state: p.state };
     }
     const mi = hostMeminfo();
+    this.memAvailableSamples++;
     this.info.memAvailableLowest = Math.min(this.info.memAvailableLowest, mi.MemAvailable ?? Infinity);
     return { label, step, processes, meminfo: mi, vmstat: hostVmstat() };
   }
@@ -486,9 +606,11 @@ export class RealRun {
       notes.push(`'${s.verb}' is not run for real`);
       return calls;
     }
-    const before = readMaps(p.pid);
+    const before = this.trace ? [] : readMaps(p.pid);
+    this.readTrace(); // what came before this step is not its
     if (s.verb === 'exit') p.exiting = true;
     const r = await this.cmd(p, line);
+    if (this.trace) for (const c of this.readTrace()) if (c.pid === p.pid) calls.push({ step: n, proc: p.name, call: c.call, size: c.size, text: c.text });
     if (r === null) {
       // died doing it: settle() and markDeaths() say how (the OOM killer, or a fault)
       if (s.verb === 'exit') p.state = 'exited';
@@ -496,7 +618,7 @@ export class RealRun {
       return calls;
     }
     if (r.startsWith('err')) notes.push(`${p.name}: ${r.slice(4)}`);
-    calls.push(...syscallsFromMaps(before, readMaps(p.pid), n, p.name));
+    if (!this.trace) calls.push(...syscallsFromMaps(before, readMaps(p.pid), n, p.name));
     if (s.verb === 'mlock' || s.verb === 'munlock') calls.push({ step: n, proc: p.name, call: s.verb, size: Number(/locked=(\d+)/.exec(r)?.[1] ?? 0), text: `${s.verb}(…) = ${r.startsWith('ok') ? 0 : -1}` });
     if (s.verb === 'read' || s.verb === 'write') calls.push({ step: n, proc: p.name, call: s.verb, size: Number(/bytes=(\d+)/.exec(r)?.[1] ?? 0), text: `${s.verb}(3, …, ${s.length}) = ${/bytes=(\d+)/.exec(r)?.[1] ?? -1}` });
     return calls;
@@ -518,6 +640,9 @@ export class RealRun {
     const realStart = this.snapshotReal('start', 0);
     this.report.steps.push({ step: 0, text: 'before the first step', sim: simStart, real: realStart, simSyscalls: [], realSyscalls: [], notes: [...this.info.notes] });
     this.emit(this.report.steps[0]!);
+    // MemAvailable is watched while steps run too, not only between them (a step that allocates
+    // until the OOM killer acts is where it would dip)
+    const watch = setInterval(() => this.sampleMemAvailable(), MEMAVAILABLE_EVERY_MS);
     try {
       for (let i = 0; i < s.steps.length && !this.stopping; i++) {
         const step = s.steps[i]!;
@@ -546,6 +671,7 @@ export class RealRun {
       }
       if (!this.stopping) this.report.snapshots.push({ ...this.snapshotReal('end', s.steps.length), label: 'end' });
     } finally {
+      clearInterval(watch);
       this.report.stopped = this.stopping;
       await this.cleanup();
     }

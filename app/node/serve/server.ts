@@ -305,7 +305,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         send({ v: 1, id: null, ok: false, error: { code: 'bad-json', message: 'binary frames are not LabApi messages' } });
         return;
       }
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      // a Buffer already (binaryType 'nodebuffer'): decoded without another copy of up to 2 MB
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
       inFlight++;
       inFlightBytes += text.length;
       // a few large messages are as much as one client may queue: the event loop stays shared

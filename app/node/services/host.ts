@@ -2,12 +2,14 @@
 import type { DomainHandlers } from '../../common/api/dispatch.js';
 import type { hostMethods } from '../../common/api/host.js';
 import { ApiError } from '../../common/api/protocol.js';
-import { parseScenario, simulate } from '../../common/kernel/index.js';
 import { killAllProbes, runMallocTouch } from '../host/probe.js';
 import { maps, meminfo, pressure, procAvailable, processes, readProcess, rollup, statusFields, sysctls, vmstat, zoneWatermarks } from '../host/proc.js';
+import { type ExperimentCounters, pssAll, simulateExperiment } from '../host/experiment.js';
+import type { WorkerPool } from '../work/host.js';
 import type { ServiceDeps } from './index.js';
 
-export function createHostServices(_deps: ServiceDeps): { handlers: DomainHandlers<typeof hostMethods>; dispose: () => void } {
+/** `work`: the worker pool the experiment's simulated half runs in (the lab's hosts); without it, it runs here */
+export function createHostServices(_deps: ServiceDeps, work?: { pool: WorkerPool }): { handlers: DomainHandlers<typeof hostMethods>; dispose: () => void } {
   const enabled = new Set<string>();
   const timers = new Map<string, ReturnType<typeof setInterval>>();
   let lastVm: { at: number; v: Record<string, number> } | null = null;
@@ -82,25 +84,20 @@ export function createHostServices(_deps: ServiceDeps): { handlers: DomainHandle
       if (!status || !m) return { pid, state: status ? 'unreadable' : 'gone', status: status ?? {}, maps: [], rollup: null };
       return { pid, state: 'ok', status, maps: m, rollup: wantRollup ? rollup(pid) : null };
     },
-    'host.pssAll': (_p, ctx) => {
+    'host.pssAll': async (_p, ctx) => {
       need(ctx.clientId);
-      const t0 = Date.now();
-      const rows: Array<{ pid: number; Pss: number; SwapPss: number; USS: number }> = [];
-      for (const p of processes()) {
-        if (p.state !== 'ok') continue;
-        const r = rollup(p.pid);
-        if (r) rows.push({ pid: p.pid, Pss: r.Pss, SwapPss: r.SwapPss, USS: r.USS });
-      }
-      return { rows, tookMs: Date.now() - t0 };
+      // every process's smaps_rollup: the kernel walks each one's page tables, hundreds of ms on a
+      // busy machine, so with the hosts it is read in a worker (the same process: /proc/PID reads alike)
+      if (work) return work.pool.run('pssAll', {}, { seconds: work.pool.limits.checkSeconds, what: "reading every process's smaps_rollup", advice: 'try again when the machine is less busy' });
+      return pssAll();
     },
     'host.experiment': async ({ sizeMib }, ctx) => {
       need(ctx.clientId);
       const bytes = sizeMib * 1024 * 1024;
-      const sim = simulate(
-        parseScenario(`machine: { ram: 8GiB }\nprocesses: [{ name: probe }]\nsteps:\n  - { snapshot: before }\n  - { proc: probe, malloc: ${bytes}, as: m }\n  - { proc: probe, touch: m }\n  - { snapshot: after }\n`),
-      );
-      const b = sim.snapshots.find((s) => s.label === 'before')!.processes.probe!;
-      const a = sim.snapshots.find((s) => s.label === 'after')!.processes.probe!;
+      // the simulated half (up to 4 GiB of pages touched) runs off the event loop
+      const { before: b, after: a } = work
+        ? await work.pool.run<{ before: ExperimentCounters; after: ExperimentCounters }>('hostExperiment', { bytes }, { seconds: work.pool.limits.checkSeconds, what: 'simulating the experiment', advice: 'try a smaller size' })
+        : simulateExperiment(bytes);
       let real;
       try {
         real = await runMallocTouch(bytes);
@@ -133,3 +130,4 @@ export function createHostServices(_deps: ServiceDeps): { handlers: DomainHandle
     },
   };
 }
+

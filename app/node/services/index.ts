@@ -52,9 +52,9 @@ export function createServices(deps: ServiceDeps): Services {
     throw new Error('the scenario was not simulated yet (memlab runs simulations in a worker thread); try again');
   });
   const packs = createPackServices(deps, { pool });
-  const host = createHostServices(deps);
+  const host = createHostServices(deps, { pool });
   disposers.push(host.dispose);
-  const real = createRealServices(deps, packs.scenarios);
+  const real = createRealServices(deps, packs.scenarios, { pool });
   disposers.push(real.dispose);
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
@@ -63,7 +63,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...packs.handlers,
     ...host.handlers,
     ...real.handlers,
-    ...createPolicyHandlers(),
+    ...createPolicyHandlers({ appRoot: deps.appRoot, pool, packScenarios: packs.scenarios }),
   };
   return {
     handlers,

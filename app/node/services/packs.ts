@@ -14,11 +14,12 @@ import { type Answer, check, type CheckResult, expectedFields, expectedValue, go
 import { evaluate } from '../../common/packs/expr.js';
 import { checkPack } from '../packs/check.js';
 import { type GradingPolicy, labOutcome, labPoints, outcomeOf, pointsOf } from '../../common/packs/grading.js';
-import { parseScenario, type SimReport } from '../../common/kernel/index.js';
+import { type SimReport } from '../../common/kernel/index.js';
 import { paramsUsed } from '../../common/kernel/scenario_params.js';
+import { type ScenarioShape, scenarioShape } from '../../common/packs/shape.js';
 import { finishedRun } from '../real/registry.js';
 import { formatBytesHuman } from '../../common/packs/answer.js';
-import { renderMarkdown } from '../../common/packs/markdown.js';
+import { oneParagraph, renderMarkdown } from '../../common/packs/markdown.js';
 import { reachStage } from '../../common/packs/guided.js';
 import { drawParams, hash32, type ParamValues, rng, substitute } from '../../common/packs/params.js';
 import { policySolution, policyWidget } from '../../common/packs/policy.js';
@@ -336,12 +337,13 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   };
   const fmt = (v: number, q: string) => (q === 'bytes' ? formatBytesHuman(v) : q === 'percent' ? `${v}%` : String(v));
 
-  /** A short text rendered as one paragraph is shown inline: without its <p>. */
-  const oneParagraph = (html: string) => /^<p>((?:(?!<\/?p>)[\s\S])*)<\/p>\n?$/.exec(html)?.[1] ?? html;
-  /** Pack Markdown of one exercise file to HTML, its {{params}} filled in. */
-  const markdownOf = (p: Pack, file: string, params: Record<string, number | string>) => {
+  /**
+   * Pack Markdown of one exercise file to inline HTML, its {{params}} filled in: with a batch (the
+   * hosts), a placeholder the batch fills from a worker; without one, rendered here.
+   */
+  const markdownOf = (p: Pack, file: string, params: Record<string, number | string>, md?: MarkdownBatch) => {
     const baseDir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-    return (s: string) => oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
+    return (s: string) => (md ? md.render(substitute(s, params), p.id, baseDir, true) : oneParagraph(renderMarkdown(substitute(s, params), { packId: p.id, baseDir })));
   };
 
   /**
@@ -359,16 +361,40 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   const outcomeStep = (p: Pack, ex: Exercise, params: ParamValues): number | undefined => {
     if (ex.kind !== 'predict') return undefined;
     try {
-      // the learner's variant: a drawn `repeat: {{n}}` moves the outcome's step
-      const sc = parseScenario(scenarioText(p)(ex.scenario), ex.scenario, { params });
+      const text = scenarioText(p)(ex.scenario);
+      // the learner's variant: a drawn `repeat: {{n}}` moves the outcome's step. With the hosts,
+      // the scenario was parsed in a worker as the view was made (view below)
+      const steps = work ? shapes.get(shapeKey(text, params)) : scenarioShape(text, ex.scenario, params);
+      if (!steps) return undefined;
       const labels = [...ex.answer.expr.matchAll(/\b(?:sim|vmstat|meminfo|snapshots)\.([\w-]+)\./g)].map((m) => m[1]!);
-      const at = (label: string) => (label === 'end' ? sc.steps.length - 1 : sc.steps.findIndex((s) => s.verb === 'snapshot' && (s as { snapshot?: unknown }).snapshot === label));
-      let last = labels.length ? Math.max(...labels.map(at)) : sc.steps.length - 1;
-      if (last < 0) last = sc.steps.length - 1;
-      while (last > 0 && sc.steps[last]!.verb === 'snapshot') last--;
+      const at = (label: string) => (label === 'end' ? steps.length - 1 : steps.findIndex((s) => s.verb === 'snapshot' && s.snapshot === label));
+      let last = labels.length ? Math.max(...labels.map(at)) : steps.length - 1;
+      if (last < 0) last = steps.length - 1;
+      while (last > 0 && steps[last]!.verb === 'snapshot') last--;
       return last + 1;
     } catch {
       return undefined;
+    }
+  };
+  /** the steps of the predict scenarios seen lately, parsed in a worker (a 64 KiB scenario can take a second to parse) */
+  const shapes = new Map<string, ScenarioShape>();
+  const shapeKey = (text: string, params: ParamValues) => `${JSON.stringify(params)}\n${text}`;
+  const shapeOff = async (p: Pack, ex: Exercise, params: ParamValues): Promise<void> => {
+    if (!work || ex.kind !== 'predict') return;
+    let text: string;
+    try {
+      text = scenarioText(p)(ex.scenario);
+    } catch {
+      return;
+    }
+    const key = shapeKey(text, params);
+    if (shapes.has(key)) return;
+    try {
+      const shape = await work.pool.run<ScenarioShape>('scenarioShape', { text, file: ex.scenario, params }, { seconds: work.pool.limits.packSeconds, what: "this exercise's scenario", advice: 'the pack author can make it smaller' });
+      if (shapes.size >= 32) shapes.delete(shapes.keys().next().value!);
+      shapes.set(key, shape);
+    } catch {
+      /* the exercise is shown without holding the simulator back; its check reports the scenario's error */
     }
   };
 
@@ -377,7 +403,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
   const view = async (p: Pack, exId: string, preview?: number): Promise<ExerciseView> => {
     if (!work) return viewNow(p, exId, preview);
     const le = p.exercises.get(exId);
-    if (le) await primeExercise(le.exercise, scenarioText(p), work.pool, hasReport);
+    if (le) await Promise.all([primeExercise(le.exercise, scenarioText(p), work.pool, hasReport), shapeOff(p, le.exercise, paramsOf(p, le.exercise, preview ?? variantOf(p, exId)))]);
     const batch = markdownBatch();
     return batch.fill(viewNow(p, exId, preview, batch), work.pool);
   };
@@ -398,7 +424,11 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
     const order = p.manifest!.chapters.flatMap((c) => c.exercises).map((f) => [...p.exercises.values()].find((e) => e.file === f)?.exercise.id).filter((x): x is string => !!x);
     const i = order.indexOf(exId);
     const baseDir = le.file.includes('/') ? le.file.slice(0, le.file.lastIndexOf('/')) : '';
-    const render = (s: string) => (md ? md.render(substitute(s, params), p.id, baseDir) : renderMarkdown(substitute(s, params), { packId: p.id, baseDir }));
+    const render = (s: string, inline = false) => {
+      if (md) return md.render(substitute(s, params), p.id, baseDir, inline);
+      const html = renderMarkdown(substitute(s, params), { packId: p.id, baseDir });
+      return inline ? oneParagraph(html) : html;
+    };
     const shown = !!pr && (pr.solutionViewed || pr.gaveUp);
     const solutionAvailable = ex.kind !== 'guided' && !done && !shown && policy.attempts_before_solution > 0 && attempts >= policy.attempts_before_solution;
     // the simulator opens the exercise's scenario, built in or a file of this pack
@@ -428,7 +458,7 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
       attempts,
       attemptsLeft: policy.attempts_before_solution > 0 ? Math.max(0, policy.attempts_before_solution - attempts) : 0,
       // hints are Markdown like the explanation (HTML off), rendered here as HTML, their {{params}} filled in
-      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => oneParagraph(render(h))),
+      hints: ex.hints.slice(0, pr?.hintsUsed ?? 0).map((h) => render(h, true)),
       hintsTotal: ex.hints.length,
       hintCost: policy.hint_cost,
       ...(done ? { explanation: render(ex.explanation) } : {}),
@@ -586,17 +616,22 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         }
       }
       const cctx = { params, scenarioText: scenarioText(p), ...(measured !== undefined && ex.kind === 'observe' ? { measured } : {}) };
-      const reply = async (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => ({
-        verdict: r.verdict,
-        message: r.message,
-        ...(r.unitRead ? { unitRead: r.unitRead } : {}),
-        // misconceptions and option reasons are Markdown: rendered as HTML like the explanation
-        ...(r.diagnosis ? { diagnosis: markdownOf(p, file, params)(r.diagnosis) } : {}),
-        ...(r.partial !== undefined ? { partial: r.partial } : {}),
-        ...(r.fields ? { fields: Object.fromEntries(Object.entries(r.fields).map(([k, f]) => [k, f.diagnosis ? { ...f, diagnosis: markdownOf(p, file, params)(f.diagnosis) } : f])) } : {}),
-        ...extra,
-        exercise: await view(p, exerciseId, variant),
-      });
+      const reply = async (r: CheckResult, extra: Partial<z.infer<typeof AnswerResult>> = {}) => {
+        // misconceptions and option reasons are Markdown: rendered (in a worker, with the hosts) as HTML like the explanation
+        const md = work ? markdownBatch() : undefined;
+        const diagnosisOf = markdownOf(p, file, params, md);
+        const out = {
+          verdict: r.verdict,
+          message: r.message,
+          ...(r.unitRead ? { unitRead: r.unitRead } : {}),
+          ...(r.diagnosis ? { diagnosis: diagnosisOf(r.diagnosis) } : {}),
+          ...(r.partial !== undefined ? { partial: r.partial } : {}),
+          ...(r.fields ? { fields: Object.fromEntries(Object.entries(r.fields).map(([k, f]) => [k, f.diagnosis ? { ...f, diagnosis: diagnosisOf(f.diagnosis) } : f])) } : {}),
+          ...extra,
+        };
+        const filled = md && work ? await md.fill(out, work.pool) : out;
+        return { ...filled, exercise: await view(p, exerciseId, variant) };
+      };
       // predict and tune run their scenario: with a pool, every check runs in a worker
       const checkNow = (e: Exercise, a: Answer) => (work ? checkOff(e, a, cctx, work.pool) : Promise.resolve(check(e, a, cctx)));
       if (ex.kind === 'guided') {
@@ -826,8 +861,8 @@ export function createPackServices(deps: ServiceDeps, work?: { pool: WorkerPool 
         : { fileName: `memlab-results-${data.profile}.csv`, text: toCsv(data) };
     },
   };
-  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the manifest */
-  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml';
+  /** the scenario files inside open packs, for the simulator: every .yaml/.yml but the pack's manifest and its claim manifest (claims.yaml beside pack.yaml) */
+  const isScenarioFile = (path: string) => /\.ya?ml$/i.test(path) && basename(path) !== 'pack.yaml' && path !== 'claims.yaml';
   const scenarios: PackScenarios = {
     async list() {
       await ready;

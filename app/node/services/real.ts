@@ -11,19 +11,24 @@ import { ApiError } from '../../common/api/protocol.js';
 import type { realMethods } from '../../common/api/real.js';
 import { parseScenario, type Scenario, ScenarioError } from '../../common/kernel/index.js';
 import { procAvailable } from '../host/proc.js';
-import { assess, RealRefused, RealRun, REAL_SHARE } from '../real/run.js';
+import { assess, type PlanData, RealRefused, RealRun, REAL_SHARE } from '../real/run.js';
 import { ExecutorUnavailable, findExecutor } from '../real/toolchain.js';
 import { rememberRun } from '../real/registry.js';
 import { meminfo } from '../host/proc.js';
 import type { ServiceDeps } from './index.js';
 import type { PackScenarios } from './sim.js';
+import type { WorkerPool } from '../work/host.js';
 
 type Ref = { scenarioId: string } | { text: string; fileName?: string } | { packId: string; scenario: string };
 
-export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { handlers: DomainHandlers<typeof realMethods>; dispose: () => Promise<void> } {
+/**
+ * `work`: the worker pool that parses the scenario and runs the simulator's pass over it (the
+ * lab's hosts); without it both run here (unit tests of the service).
+ */
+export function createRealServices(deps: ServiceDeps, packs?: PackScenarios, work?: { pool: WorkerPool }): { handlers: DomainHandlers<typeof realMethods>; dispose: () => Promise<void> } {
   const runs = new Map<string, { client: string; run: RealRun }>();
 
-  const scenarioOf = async (ref: Ref): Promise<Scenario> => {
+  const textOf = async (ref: Ref): Promise<{ text: string; file: string }> => {
     let text: string;
     let file: string;
     if ('scenarioId' in ref) {
@@ -41,8 +46,21 @@ export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { 
       text = ref.text;
       file = ref.fileName ?? 'scenario.yaml';
     }
+    return { text, file };
+  };
+
+  /**
+   * The scenario parsed and the simulator's pass over it made: in a worker (a big scenario takes
+   * seconds to simulate step by step, and this thread answers every client), here without one.
+   */
+  const planOf = async (ref: Ref, steps: boolean): Promise<{ scenario: Scenario; plan: PlanData | undefined }> => {
+    const { text, file } = await textOf(ref);
+    if (work) {
+      const what = 'the simulator\'s run of this scenario (made before it runs for real)';
+      return work.pool.run('realPlan', { text, file, steps }, { seconds: work.pool.limits.simSeconds, what, advice: 'make the scenario smaller' });
+    }
     try {
-      return parseScenario(text, file);
+      return { scenario: parseScenario(text, file), plan: undefined };
     } catch (err) {
       if (err instanceof ScenarioError) throw new ApiError('invalid-input', err.describe(), { file, line: err.where.line, field: err.where.field });
       throw err;
@@ -61,7 +79,7 @@ export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { 
     'real.check': async (ref) => {
       const a = procAvailable();
       if (!a.ok) return { runnable: false, why: a.why };
-      const s = await scenarioOf(ref);
+      const { scenario: s, plan } = await planOf(ref, false);
       let executor: string;
       try {
         executor = findExecutor({ dataDir: deps.dataDir }).kind;
@@ -69,7 +87,7 @@ export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { 
         if (err instanceof ExecutorUnavailable) return { runnable: false, why: err.message };
         throw err;
       }
-      const need = await assess(s);
+      const need = plan ?? (await assess(s));
       const avail = (meminfo().MemAvailable ?? 0) * 1024;
       if (need.peakBytes > avail * REAL_SHARE) return { runnable: false, why: `needs about ${Math.round(need.peakBytes / 1048576)} MiB: more than ${REAL_SHARE * 100}% of MemAvailable`, executor };
       return { runnable: true, executor };
@@ -77,11 +95,12 @@ export function createRealServices(deps: ServiceDeps, packs?: PackScenarios): { 
     'real.start': async (ref, ctx) => {
       const a = procAvailable();
       if (!a.ok) throw new ApiError('unavailable', a.why!);
-      const s = await scenarioOf(ref);
+      const { scenario: s, plan } = await planOf(ref, true);
       await stopClient(ctx.clientId);
       const runId = randomUUID();
       const run = new RealRun(s, {
         dataDir: deps.dataDir,
+        ...(plan ? { planner: async () => plan } : {}),
         onStep: (record, pids) => ctx.emit('real.step', { runId, record, pids }),
       }).register();
       runs.set(runId, { client: ctx.clientId, run });

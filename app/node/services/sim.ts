@@ -1,7 +1,7 @@
 /**
  * The simulator behind the LabApi: built-in scenarios from exercises/scenarios, per-client
- * sessions that seek to any step (forward by running on, backward by re-running from the start:
- * the simulator is deterministic), and views built from the data plane at that step.
+ * sessions that seek to any step (forward by running on, backward from the nearest checkpoint at
+ * or before it: the simulator is deterministic), and views built from the data plane at that step.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,10 +11,12 @@ import type { DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
 import { kernelChartLayout, processChartLayout } from '../../common/kernel/chart_layout.js';
+import { Checkpoints } from '../../common/kernel/checkpoint.js';
 import { stepFields } from '../../common/kernel/scenario.js';
 import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenario_edit.js';
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
+import { anonFrameMm } from '../../common/kernel/rmap.js';
 import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
 import type { ServiceDeps } from './index.js';
 
@@ -49,6 +51,8 @@ interface Session {
   visited: string[][];
   /** statechart states active after each step */
   active: string[][];
+  /** the run saved every few steps (bounded), so a seek back restores the nearest instead of re-running from step 0 */
+  checkpoints: Checkpoints;
   error?: { step: number; message: string };
 }
 
@@ -121,8 +125,10 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
   };
 
   const advanceTo = async (s: Session, step: number) => {
-    if (step < s.runner.pos) {
-      s.runner = new Runner(s.scenario);
+    // back (or far ahead): start from the nearest checkpoint at or before the step, never from step 0 again
+    const cp = s.checkpoints.nearest(step);
+    if (step < s.runner.pos || (cp && cp.pos > s.runner.pos)) {
+      s.runner = cp ? new Runner(s.scenario, {}, cp) : new Runner(s.scenario);
     }
     while (s.runner.pos < step && !s.runner.done) {
       try {
@@ -136,6 +142,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
         throw err;
       }
       record(s);
+      if (s.checkpoints.due(s.runner.pos) && !s.runner.done) s.checkpoints.add(s.runner.checkpoint());
       // never hold the main process for long: let other clients and timers run between steps
       await new Promise((r) => setImmediate(r));
     }
@@ -166,8 +173,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     const ncells = Math.ceil(total / per);
     const cells = new Uint8Array(ncells);
     const owners = new Int32Array(ncells).fill(-1);
-    // an anonymous frame's owner is its anon_vma: the process of its first mapping
-    const pidOfVma = (id: number) => k.anonVmas.get(id)?.members.values().next().value?.mm;
+    // an anonymous frame belongs to the process whose page table maps it, found by the kernel's
+    // rmap (parent and child share one anon_vma after fork: a child's COW copy is the child's)
     const taskOfMm = new Map(k.tasks.map((t) => [t.mm, t.pid]));
     const cellCounts = new Uint32Array(FRAME_CLASSES);
     /** every frame by class, exactly (the legend counts frames, not cells) */
@@ -179,8 +186,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       for (let f = c * per; f < end; f++) {
         const code = frameClass(fr.kind[f]!, fr.flags[f]!, fr.mapcount[f]!);
         cellCounts[code]!++;
-        if (owner === -1 && (code === 1 || code === 6 || code === 7)) {
-          const mm = pidOfVma(fr.owner[f]!);
+        if (owner === -1 && fr.kind[f] === FrameKind.Anon) {
+          const mm = anonFrameMm(k, f);
           if (mm) owner = taskOfMm.get(mm) ?? -1;
         }
       }
@@ -293,7 +300,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       if (mine.length === 0) ctx.onClose(() => {
         for (const [id, s] of sessions) if (s.client === ctx.clientId) sessions.delete(id);
       });
-      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [] };
+      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [], checkpoints: new Checkpoints() };
       record(s);
       sessions.set(s.id, s);
       return {

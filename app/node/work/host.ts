@@ -5,7 +5,8 @@
  * worker when the whole process passes its memory budget. The event loop only waits on messages.
  */
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ApiError, type ErrorWhere } from '../../common/api/protocol.js';
 import { DEFAULT_WORK_LIMITS, type WorkLimits, WorkLimitError } from './limits.js';
@@ -50,17 +51,39 @@ function limitError(o: CallOptions, why: string): ApiError {
   return new ApiError('invalid-input', `${o.what} ${why}; ${o.advice}`);
 }
 
-function spawn(init: WorkerInit, limits: WorkLimits): Worker {
-  const here = import.meta.url;
+/**
+ * Where a worker's code is, seen from this file's URL. From the sources (tests, tsx): worker.ts,
+ * loaded through tsx. From build/: worker.js beside this file. Inside a packaged app this file is
+ * in resources/app.asar, which only Electron's patched fs can read: the worker is then the single
+ * bundled file electron-builder leaves unpacked in resources/app.asar.unpacked (asarUnpack in
+ * electron-builder.yml, scripts/bundle-worker.mjs), and its app root is the unpacked copy (the
+ * exercises and package.json are unpacked too).
+ */
+export function workerEntry(hostUrl: string): { kind: 'tsx' | 'js' | 'bundle'; url: URL; appRoot?: (root: string) => string } {
+  if (hostUrl.endsWith('.ts')) return { kind: 'tsx', url: new URL('./worker.ts', hostUrl) };
+  const asar = /\.asar(?=[/\\])/;
+  const path = fileURLToPath(hostUrl);
+  if (asar.test(path)) {
+    const unpacked = path.replace(asar, '.asar.unpacked');
+    return { kind: 'bundle', url: pathToFileURL(join(dirname(unpacked), 'worker.bundle.js')), appRoot: (root) => root.replace(/\.asar$/, '.asar.unpacked') };
+  }
+  return { kind: 'js', url: new URL('./worker.js', hostUrl) };
+}
+
+function spawn(init: WorkerInit, limits: WorkLimits, entry: ReturnType<typeof workerEntry>): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: limits.heapMiB, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 };
-  if (here.endsWith('.ts')) {
+  if (entry.kind === 'tsx') {
     // run from the sources (tests, tsx): load the worker through tsx as well
-    const tsx = createRequire(here).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs');
-    const code = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}); })`;
+    const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs');
+    const code = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry.url.href)}); })`;
     return new Worker(code, { eval: true, workerData: init, resourceLimits });
   }
-  return new Worker(new URL('./worker.js', here), { workerData: init, resourceLimits });
+  return new Worker(entry.url, { workerData: entry.appRoot ? { ...init, appRoot: entry.appRoot(init.appRoot) } : init, resourceLimits });
 }
+
+/** this file's own worker entry (tests of the packaged layout give another) */
+let defaultEntry: ReturnType<typeof workerEntry> | undefined;
+const ownEntry = () => (defaultEntry ??= workerEntry(import.meta.url));
 
 export class WorkerHandle {
   private readonly w: Worker;
@@ -68,6 +91,8 @@ export class WorkerHandle {
   private readonly pending = new Map<number, Pending>();
   dead = false;
   lastUsed = Date.now();
+  /** the worker's thread id and nice value (Linux), once it has loaded */
+  thread: { tid?: number; nice?: number } = {};
   /** resolves once the worker has loaded its code: a call's time budget starts then, not at spawn */
   private readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -76,13 +101,17 @@ export class WorkerHandle {
     init: WorkerInit,
     readonly limits: WorkLimits,
     log: (level: 'info' | 'warn' | 'error', text: string) => void,
+    entry: ReturnType<typeof workerEntry> = ownEntry(),
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
-    this.w = spawn(init, limits);
+    this.w = spawn(init, limits, entry);
     this.w.unref();
     live.add(this);
-    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean }) => {
-      if (m.ready) return this.markReady();
+    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean; tid?: number; nice?: number }) => {
+      if (m.ready) {
+        this.thread = { ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(m.nice !== undefined ? { nice: m.nice } : {}) };
+        return this.markReady();
+      }
       if (m.log) return log(m.log.level, m.log.text);
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
       if (!p) return;
@@ -159,13 +188,15 @@ export class WorkerPool {
     private readonly init: WorkerInit,
     readonly limits: WorkLimits = DEFAULT_WORK_LIMITS,
     private readonly log: (level: 'info' | 'warn' | 'error', text: string) => void = () => {},
+    /** where the workers' code is (tests of the packaged layout); this file's own by default */
+    private readonly entry: ReturnType<typeof workerEntry> = ownEntry(),
   ) {}
 
   run<T>(task: string, input: unknown, opts: CallOptions): Promise<T> {
     this.handles = this.handles.filter((h) => !h.dead);
     let h = this.handles.find((x) => !x.busy);
     if (!h && this.handles.length < this.limits.poolWorkers) {
-      h = new WorkerHandle(this.init, this.limits, this.log);
+      h = new WorkerHandle(this.init, this.limits, this.log, this.entry);
       this.handles.push(h);
     }
     h ??= this.handles.reduce((a, b) => (b.load < a.load ? b : a));

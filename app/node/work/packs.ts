@@ -106,16 +106,17 @@ export async function checkOff(ex: Exercise, answer: Answer, ctx: { params: Reco
  * while the view is built, `fill` swaps the HTML in.
  */
 export interface MarkdownBatch {
-  render: (text: string, packId: string, baseDir: string) => string;
+  /** `inline`: a short text shown inline, without the <p> of its one paragraph */
+  render: (text: string, packId: string, baseDir: string, inline?: boolean) => string;
   fill: <T>(view: T, pool: WorkerPool) => Promise<T>;
 }
 
 export function markdownBatch(): MarkdownBatch {
   const nonce = randomBytes(8).toString('hex');
-  const items: Array<{ text: string; packId: string; baseDir: string }> = [];
+  const items: Array<{ text: string; packId: string; baseDir: string; inline: boolean }> = [];
   return {
-    render: (text, packId, baseDir) => {
-      items.push({ text, packId, baseDir });
+    render: (text, packId, baseDir, inline = false) => {
+      items.push({ text, packId, baseDir, inline });
       return `\u0000md-${nonce}-${items.length - 1}\u0000`;
     },
     async fill(view, pool) {

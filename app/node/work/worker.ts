@@ -4,15 +4,21 @@
  * sessions (task 'sim') or serves the pool (checks, packs, Markdown). Its V8 heap is capped by
  * resourceLimits; its typed arrays (outside that heap) by the guard below.
  */
+// first: this thread's CPU priority is lowered before the rest of its code is even evaluated
+import { thread } from './priority.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallContext, Handlers } from '../../common/api/dispatch.js';
 import { ApiError, MAX_MESSAGE_BYTES } from '../../common/api/protocol.js';
 import { type Answer, check, runScenarioText } from '../../common/packs/checkers.js';
-import { renderMarkdown } from '../../common/packs/markdown.js';
+import { oneParagraph, renderMarkdown } from '../../common/packs/markdown.js';
 import type { Exercise } from '../../common/packs/schema.js';
-import type { SimReport } from '../../common/kernel/index.js';
+import { parseScenario, type SimReport, ScenarioError } from '../../common/kernel/index.js';
+import { pssAll, simulateExperiment } from '../host/experiment.js';
+import { scenarioShape } from '../../common/packs/shape.js';
+import { plan } from '../real/run.js';
 import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
+import { scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
 import { WorkLimitError } from './limits.js';
 
@@ -21,6 +27,8 @@ export interface WorkerInit {
   dataDir: string;
   host: 'electron' | 'serve';
   arrayMiB: number;
+  /** how much nicer (setpriority) than the main thread this worker runs; priority.ts's WORKER_NICE by default */
+  nice?: number;
 }
 
 export type WireError = { name: string; message: string; code?: string; where?: unknown; issues?: unknown };
@@ -32,6 +40,11 @@ const init = workerData as WorkerInit;
  * against the contract and sending it stays a short job for the main thread.
  */
 const MAX_RESULT_CHARS = MAX_MESSAGE_BYTES / 2;
+/**
+ * The answers so limited, by task. A real run's plan (a snapshot after every step) stays on the
+ * main thread, which sends it a step at a time beside the kernel's: it may be larger.
+ */
+const RESULT_CHARS: Record<string, number> = { sim: MAX_RESULT_CHARS, check: MAX_RESULT_CHARS, reports: MAX_RESULT_CHARS, realPlan: 8 * MAX_RESULT_CHARS };
 
 /**
  * Typed arrays and ArrayBuffers live outside the V8 heap that resourceLimits caps: a scenario that
@@ -91,6 +104,8 @@ function reportsFor(texts: string[]): Record<string, SimReport | { error: string
 
 const tasks: Record<string, (input: any) => unknown> = {
   ping: () => 'pong',
+  /** this worker's thread id (Linux), to see its priority from /proc */
+  thread: () => thread,
   // the limits' own checks (test/work-limits.test.ts): allocate outside the heap, spin, grow the heap
   limitsProbe({ kind, bytes }: { kind: 'array' | 'spin' | 'heap'; bytes?: number }) {
     if (kind === 'array') return new Uint8Array(bytes ?? 0).length;
@@ -118,6 +133,10 @@ const tasks: Record<string, (input: any) => unknown> = {
     const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
     return checkPack(buildPack(source, buffers));
   },
+  /** the Policies view: a scenario's page reference string (the scenario is simulated) */
+  policyScenarioRefs({ text, file, proc, max }: { text: string; file: string; proc?: string; max: number }) {
+    return scenarioRefsOf(text, file, proc, max);
+  },
   reports({ texts }: { texts: string[] }) {
     return reportsFor(texts);
   },
@@ -133,8 +152,34 @@ const tasks: Record<string, (input: any) => unknown> = {
     });
     return { result, reports: reportsFor(texts) };
   },
-  markdown({ items }: { items: Array<{ text: string; packId: string; baseDir: string }> }) {
-    return items.map((i) => renderMarkdown(i.text, { packId: i.packId, baseDir: i.baseDir }));
+  /**
+   * The simulator's pass over a scenario before it runs for real (real.check, real.start): parsed
+   * and planned here, handed back as plain data; `steps: false` when only the totals are wanted.
+   */
+  async realPlan({ text, file, steps }: { text: string; file: string; steps: boolean }) {
+    let scenario;
+    try {
+      scenario = parseScenario(text, file);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new ApiError('invalid-input', err.describe(), { file, line: err.where.line, field: err.where.field });
+      throw err;
+    }
+    const { runner: _runner, ...p } = await plan(scenario);
+    return { scenario, plan: steps ? p : { ...p, steps: [] } };
+  },
+  /** the host panel's experiment, simulated: malloc and touch this many bytes (its counters before and after) */
+  pssAll: () => pssAll(),
+  hostExperiment({ bytes }: { bytes: number }) {
+    return simulateExperiment(bytes);
+  },
+  scenarioShape({ text, file, params }: { text: string; file?: string; params?: Record<string, number | string> }) {
+    return scenarioShape(text, file, params);
+  },
+  markdown({ items }: { items: Array<{ text: string; packId: string; baseDir: string; inline?: boolean }> }) {
+    return items.map((i) => {
+      const html = renderMarkdown(i.text, { packId: i.packId, baseDir: i.baseDir });
+      return i.inline ? oneParagraph(html) : html;
+    });
   },
 };
 
@@ -148,7 +193,7 @@ function wire(err: unknown): WireError {
 }
 
 // loaded: the main thread starts the calls' clocks now
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, ...thread });
 
 parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) => {
   const fn = tasks[msg.task];
@@ -160,9 +205,10 @@ parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) =>
     .then((result) => {
       // an answer too big to send is refused here, where building it cost only this worker's
       // time: the main thread never copies, checks or serialises a giant result
-      if (msg.task === 'sim' || msg.task === 'check' || msg.task === 'reports') {
+      const most = RESULT_CHARS[msg.task];
+      if (most !== undefined) {
         const size = JSON.stringify(result)?.length ?? 0;
-        if (size > MAX_RESULT_CHARS) throw new WorkLimitError(`needed an answer of ${Math.round(size / 1048576)} MiB; memlab sends at most ${MAX_RESULT_CHARS / 1048576} MiB at once (fewer processes or snapshots)`);
+        if (size > most) throw new WorkLimitError(`needed an answer of ${Math.round(size / 1048576)} MiB; memlab sends at most ${most / 1048576} MiB at once (fewer processes, steps or snapshots)`);
       }
       return result;
     })

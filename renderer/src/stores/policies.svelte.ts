@@ -1,5 +1,5 @@
 /** The Policies view: the reference string, the policies run on it, the step shown, and the sweep. */
-import type { PolicyTrace, SweepRow } from '@api/policy';
+import { MAX_TRACED_REFS, type PolicyTrace, type ScenarioRefsResult, type SweepRow } from '@api/policy';
 import { api } from '../api/index.js';
 
 export const BELADY = '1,2,3,4,1,2,5,1,2,3,4,5';
@@ -26,6 +26,47 @@ class PoliciesStore {
   sweep = $state<SweepResult | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
+
+  /** the scenarios a string can be taken from (built-in, then open packs'), loaded on first use */
+  scenarios = $state<Array<{ id: string; title: string; pack?: string }>>([]);
+  scenarioId = $state('');
+  /** '' : every process */
+  proc = $state('');
+  /** the last string taken from a scenario, with its legend; shown while the text is that string */
+  taken = $state<(ScenarioRefsResult & { scenarioId: string; title: string; text: string }) | null>(null);
+
+  async loadScenarios(): Promise<void> {
+    if (this.scenarios.length) return;
+    try {
+      const r = await api.call('sim.listScenarios', {});
+      this.scenarios = r.scenarios.map((x) => ({ id: x.id, title: x.title, ...(x.pack ? { pack: x.pack.title } : {}) }));
+      if (!this.scenarioId && this.scenarios.length) this.scenarioId = this.scenarios[0]!.id;
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  /** the pages a scenario's touch steps reference, as the reference string; then run */
+  async fromScenario(): Promise<void> {
+    this.error = null;
+    if (!this.scenarioId) {
+      this.error = 'Choose a scenario first.';
+      return;
+    }
+    this.busy = true;
+    try {
+      const id = this.scenarioId;
+      const r = await api.call('policy.scenarioRefs', { scenarioId: id, ...(this.proc ? { proc: this.proc } : {}), max: MAX_TRACED_REFS });
+      this.text = r.addresses.join(',');
+      this.taken = { ...r, scenarioId: id, title: this.scenarios.find((x) => x.id === id)?.title ?? id, text: this.text };
+    } catch (err) {
+      this.error = (err as Error).message;
+      return;
+    } finally {
+      this.busy = false;
+    }
+    await this.run();
+  }
 
   /** from the URL: #/policies/REFS/POLICIES/FRAMES */
   applyRoute(rest: string[]): boolean {

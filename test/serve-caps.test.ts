@@ -21,6 +21,8 @@ const MAX_BUFFERED = 1 << 20;
 const BIG_ANSWER = 1 << 20;
 
 let server: RunningServer;
+/** the same services, with the cap in bytes only: 1 MiB of requests unanswered */
+let byBytes: RunningServer;
 let services: Services;
 const logLines: string[] = [];
 const logWaiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
@@ -76,11 +78,15 @@ beforeAll(async () => {
       }
     },
   });
+  byBytes = await startServer({ port: 0, host: '127.0.0.1', rendererDir, dataDir, appRoot: appRoot(), services, limits: { maxInFlight: 1000, maxInFlightBytes: 1 << 20 }, log: () => {} });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await byBytes.close();
+  await server.close();
+});
 
-function connect(): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+function connect(srv = server): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/api?token=${srv.token}`, { origin: `http://127.0.0.1:${srv.port}` });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -111,19 +117,19 @@ const ping = (id: number, nonce: string, pad = '') => JSON.stringify({ v: 1, id,
  * those already in are let go; return the most seen at once and what the client still had unsent
  * while the first ones were held
  */
-async function flood(count: number, padBytes: number): Promise<{ maxActive: number; unsentWhileHeld: number }> {
+async function flood(count: number, padBytes: number, srv = server, cap = MAX_IN_FLIGHT): Promise<{ maxActive: number; unsentWhileHeld: number }> {
   active = 0;
   maxActive = 0;
-  const ws = await connect();
+  const ws = await connect(srv);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   const pad = 'p'.repeat(padBytes);
   const done = answers(ws, ids);
-  const full = new Promise<void>((r) => (onEnter = () => void (active >= MAX_IN_FLIGHT && r())));
+  const full = new Promise<void>((r) => (onEnter = () => void (active >= cap && r())));
   for (const id of ids) ws.send(ping(id, `hold-${id}`, pad));
   await full;
   // while the first ones are held, another client is answered (the cap is per client), which also
   // gives the server turns of its event loop to read whatever it is willing to read of this one
-  const other = await connect();
+  const other = await connect(srv);
   for (let i = 0; i < 20; i++) {
     const otherAnswer = answers(other, [1000 + i]);
     other.send(ping(1000 + i, 'free'));
@@ -157,6 +163,12 @@ describe('per-client caps of memlab serve', () => {
     const { maxActive: most, unsentWhileHeld } = await flood(24, 512 * 1024);
     expect(most).toBe(MAX_IN_FLIGHT);
     // the server read only what the kernel's buffers took: the rest is still on this client's side
+    expect(unsentWhileHeld).toBeGreaterThan(0);
+  }, 20_000);
+
+  it('caps the bytes of requests unanswered too: 1 MiB lets in two of 512 KiB, however many the count cap allows', async () => {
+    const { maxActive: most, unsentWhileHeld } = await flood(24, 512 * 1024, byBytes, 2);
+    expect(most).toBe(2);
     expect(unsentWhileHeld).toBeGreaterThan(0);
   }, 20_000);
 });

@@ -77,12 +77,49 @@ test('the massif-style heap chart follows the selected process', async ({ page, 
   await expect(page.getByTestId('address-space')).toContainText('cache');
 });
 
-test('a broken scenario file gets an error naming its line and field', async ({ page, lab }) => {
+test('a broken scenario file gets an error naming its line and field, and keeps it while the lab is still starting', async ({ page, lab }) => {
+  // make the race happen every time: the simulator's start-up (its list of scenarios) is held until
+  // the file's error is on screen; the starter scenario it would then open must not replace the error
+  let held: string | null = null;
+  let sendHeld: (() => void) | null = null;
+  let heldAnswered = false;
+  // the start-up's last call (the statechart) answered: the simulator has decided what to open
+  let chartId: number | null = null;
+  let startedUp = false;
+  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number }) : {};
+      if (msg.method === 'sim.statechart') chartId = msg.id ?? null;
+      if (msg.method === 'sim.listScenarios' && held === null) {
+        held = m as string;
+        sendHeld = () => server.send(m);
+        return;
+      }
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      ws.send(m);
+      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
+      if (held !== null && id === (JSON.parse(held) as { id: number }).id) heldAnswered = true;
+      if (chartId !== null && id === chartId) startedUp = true;
+    });
+  });
   await openLab(page, lab, '#/simulator');
+  await expect.poll(() => held !== null).toBe(true);
   await page.locator('input[type="file"]').setInputFiles({
     name: 'broken.yaml',
     mimeType: 'text/yaml',
     buffer: Buffer.from('processes: [{name: a}]\nsteps:\n  - {proc: a, malloc: 12potatoes, as: m}\n'),
   });
-  await expect(page.getByTestId('sim-error')).toContainText("broken.yaml:3: step 1 (malloc): '12potatoes': unknown unit 'potatoes'");
+  const error = page.getByTestId('sim-error');
+  await expect(error).toContainText("broken.yaml:3: step 1 (malloc): '12potatoes': unknown unit 'potatoes'");
+  // now the list arrives: the starter scenario is offered, not opened over the learner's file
+  sendHeld!();
+  await expect.poll(() => heldAnswered).toBe(true);
+  await expect.poll(() => startedUp).toBe(true);
+  await expect(page.getByTestId('scenario-select').locator('option[value="virt-vs-res"]')).toHaveCount(1);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await expect(error).toContainText("broken.yaml:3: step 1 (malloc): '12potatoes': unknown unit 'potatoes'");
+  await expect(page.getByTestId('playback')).toHaveCount(0);
 });

@@ -37,6 +37,11 @@ class SimStore {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** each load's number: a load overtaken by a later one (the learner moved on) is dropped and its session closed */
   private generation = 0;
+
+  /** whether anything was ever asked to load here (a file, a choice, a link), even one that failed */
+  get asked(): boolean {
+    return this.generation > 0;
+  }
   /** sessions this store closed: a late answer about one of them is for nobody */
   private closed = new Set<string>();
   private close(sessionId: string): void {

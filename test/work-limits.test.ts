@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../app/node/paths.js';
 import { WorkerPool } from '../app/node/work/host.js';
 import { DEFAULT_WORK_LIMITS } from '../app/node/work/limits.js';
+import { skipping } from './skip.js';
 
 const limits = { ...DEFAULT_WORK_LIMITS, heapMiB: 48, arrayMiB: 32, poolWorkers: 1 };
 const pool = new WorkerPool({ appRoot: appRoot(), dataDir: mkdtempSync(join(tmpdir(), 'memlab-wl-')), host: 'serve', arrayMiB: limits.arrayMiB }, limits);
@@ -34,7 +35,7 @@ describe('worker limits', () => {
     expect(await pool.run('ping', {}, opts(30))).toBe('pong');
   }, 60_000);
 
-  it.skipIf(process.platform !== 'linux')('runs at a lower CPU priority than the main thread, as the kernel sees it', async () => {
+  it.skipIf(skipping(process.platform !== 'linux', 'worker CPU priority', 'per-thread nice is read from Linux /proc'))('runs at a lower CPU priority than the main thread, as the kernel sees it', async () => {
     const { tid } = await pool.run<{ tid?: number }>('thread', {}, opts(30));
     expect(tid).toBeGreaterThan(process.pid);
     // /proc/PID/task/TID/stat: field 19 is the thread's nice value (after the command in parentheses)

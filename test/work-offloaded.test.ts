@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallContext } from '../app/common/api/dispatch.js';
 import { procAvailable } from '../app/node/host/proc.js';
 import { createServices, type Services } from '../app/node/services/index.js';
+import { skipping } from './skip.js';
 
 const { onMainThread } = vi.hoisted(() => ({
   onMainThread: (what: string) => () => {
@@ -65,7 +66,7 @@ describe('heavy work runs in worker threads, not on the event loop', () => {
     expect(p.simulator).toMatchObject({ until: 1 });
   }, 30_000);
 
-  it.skipIf(!procAvailable().ok)('host.experiment simulates its half in a worker', async () => {
+  it.skipIf(skipping(!procAvailable().ok, 'host.experiment in a worker', 'no Linux /proc here'))('host.experiment simulates its half in a worker', async () => {
     await h['host.enable']!({ enabled: true }, ctx);
     const r = await h['host.experiment']!({ sizeMib: 2 }, ctx);
     // 2 MiB touched: 512 pages resident in the model (and the page of malloc's chunk header)
@@ -74,14 +75,14 @@ describe('heavy work runs in worker threads, not on the event loop', () => {
     expect(r.predicted.minflt).toBeGreaterThanOrEqual(512);
   }, 30_000);
 
-  it.skipIf(!procAvailable().ok)("host.pssAll reads every process's smaps_rollup in a worker (this process's among them)", async () => {
+  it.skipIf(skipping(!procAvailable().ok, 'host.pssAll in a worker', 'no Linux /proc here'))("host.pssAll reads every process's smaps_rollup in a worker (this process's among them)", async () => {
     await h['host.enable']!({ enabled: true }, ctx);
     const r = await h['host.pssAll']!({}, ctx);
     const mine = r.rows.find((x: { pid: number }) => x.pid === process.pid);
     expect(mine?.Pss).toBeGreaterThan(0);
   }, 30_000);
 
-  it.skipIf(!procAvailable().ok)('real.check parses the scenario and makes its simulator pass in a worker; its errors keep file and line', async () => {
+  it.skipIf(skipping(!procAvailable().ok, 'real.check in a worker', 'no Linux /proc here'))('real.check parses the scenario and makes its simulator pass in a worker; its errors keep file and line', async () => {
     const r = await h['real.check']!({ text: 'machine: { ram: 64MiB }\nprocesses:\n  - { name: a }\nsteps:\n  - { proc: a, malloc: 1MiB, as: b }\n  - { proc: a, touch: b }\n' }, ctx);
     expect(typeof r.runnable).toBe('boolean');
     if (!r.runnable) expect(r.why).not.toMatch(/event loop/);

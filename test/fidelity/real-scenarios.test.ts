@@ -17,6 +17,7 @@ import type { RealReport } from '../../app/common/api/real.js';
 import { parseScenario } from '../../app/common/kernel/index.js';
 import { RealRefused, runReal } from '../../app/node/real/run.js';
 import { ExecutorUnavailable } from '../../app/node/real/toolchain.js';
+import { skipping } from '../skip.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'exercises', 'scenarios');
 const dataDir = mkdtempSync(join(tmpdir(), 'memlab-fidelity-real-'));
@@ -96,7 +97,7 @@ export function differences(report: RealReport): Array<{ step: number; text: str
 
 const scenarios = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
 
-describe.skipIf(process.platform !== 'linux')('every built-in scenario, run for real beside the simulator', () => {
+describe.skipIf(skipping(process.platform !== 'linux', 'built-in scenarios run for real', 'runs scenarios on a Linux kernel'))('every built-in scenario, run for real beside the simulator', () => {
   const found: string[] = [];
   afterAll(() => {
     // the differences found, for the kernel README's list (printed, so a run shows them)

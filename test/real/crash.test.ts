@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { which } from '../../app/node/real/toolchain.js';
 import { COMPILER, pathWithout } from './paths.js';
+import { skipping } from '../skip.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'memlab-real-crash-'));
@@ -27,7 +28,7 @@ const EXECUTORS = [
   { kind: 'python', PATH: NO_CC, dataDir: join(dataDir, 'python') },
 ];
 
-describe.skipIf(process.platform !== 'linux')('memlab killed mid-run', () => {
+describe.skipIf(skipping(process.platform !== 'linux', 'memlab killed mid-run', 'runs scenarios on a Linux kernel'))('memlab killed mid-run', () => {
   it.each(EXECUTORS)('takes every executor with it ($kind executor)', async ({ kind, PATH, dataDir }) => {
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(import.meta.dirname, 'fixtures', 'run-and-hang.ts'), join(ROOT, 'exercises', 'scenarios', 'leak.yaml'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PATH } });
     let out = '';

@@ -13,6 +13,7 @@ import { run as pack } from '../../app/cli/pack.js';
 import { createPackServices } from '../../app/node/services/packs.js';
 import { createRealServices } from '../../app/node/services/real.js';
 import { COMPILER, pathWithout } from './paths.js';
+import { skipping } from '../skip.js';
 
 const appRoot = join(import.meta.dirname, '..', '..');
 const base = mkdtempSync(join(tmpdir(), 'memlab-observe-real-'));
@@ -36,7 +37,7 @@ const EXECUTORS = [
   { kind: 'python', PATH: pathWithout(join(base, 'no-cc'), COMPILER) },
 ];
 
-describe.skipIf(process.platform !== 'linux')('observe over a scenario', () => {
+describe.skipIf(skipping(process.platform !== 'linux', 'observe over a scenario', 'runs scenarios on a Linux kernel'))('observe over a scenario', () => {
   const savedPath = process.env.PATH;
   afterEach(() => void (process.env.PATH = savedPath));
   it.each(EXECUTORS)('checks against the kernel\'s run when the learner ran it, else against the simulator (and says which): $kind executor', async ({ kind, PATH }) => {

@@ -3,8 +3,10 @@
  * them takes: a directory of symlinks to every program on this PATH but the hidden ones.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { afterAll } from 'vitest';
 
 /** C compilers by every name a findExecutor could look for (cc, gcc, clang, gcc-12, x86_64-linux-gnu-gcc, …) */
 export const COMPILER = /(^|-)(cc|gcc|clang|tcc|c89|c99|c\+\+|g\+\+|clang\+\+)(-[\d.]+)?$/;
@@ -38,4 +40,19 @@ export function pathWithout(dir: string, hide: RegExp, path = process.env.PATH ?
     }
   }
   return dir;
+}
+
+/** A temp folder removed after the file's tests, and a fresh data dir in it per call (each run its own). */
+export function scratch(prefix: string): { tmp: string; freshDataDir: () => string } {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  let n = 0;
+  return {
+    tmp,
+    freshDataDir: () => {
+      const d = join(tmp, `data-${++n}`);
+      mkdirSync(d);
+      return d;
+    },
+  };
 }

@@ -3,26 +3,19 @@
  * compilers hidden, python.test.ts), a clear message where neither can run, refusals, and strace's
  * lines read as system calls.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStraceLine, RealRefused, runReal } from '../../app/node/real/run.js';
 import { cli, realSuite, scenario, scenarioFile } from './suite.js';
-import { COMPILER, pathWithout } from './paths.js';
+import { COMPILER, pathWithout, scratch } from './paths.js';
+import { skipping } from '../skip.js';
 
 realSuite('c', false);
 
-const tmp = mkdtempSync(join(tmpdir(), 'memlab-real-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let n = 0;
-const freshDataDir = () => {
-  const d = join(tmp, `data-${++n}`);
-  mkdirSync(d);
-  return d;
-};
+const { tmp, freshDataDir } = scratch('memlab-real-test-');
 
-describe.skipIf(process.platform !== 'linux')('run for real: where it cannot, and strace', () => {
+describe.skipIf(skipping(process.platform !== 'linux', 'run for real', 'runs scenarios on a Linux kernel'))('run for real: where it cannot, and strace', () => {
   it('with neither a compiler nor python3: one clear line naming what to install', async () => {
     // everything else of this machine is there: only the compilers and Python are hidden
     const PATH = pathWithout(join(tmp, 'neither'), new RegExp(`${COMPILER.source}|^python3?([.\\d]*)?$`));

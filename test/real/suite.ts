@@ -2,16 +2,16 @@
  * The real-run tests every executor must pass: the C one (a compiler on PATH) and the Python one
  * (the same tests with every C compiler hidden from PATH: real.test.ts and python.test.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RealReport } from '../../app/common/api/real.js';
 import { run as simCli } from '../../app/cli/sim.js';
 import { parseScenario } from '../../app/common/kernel/index.js';
 import { RealRun, runReal } from '../../app/node/real/run.js';
 import { which } from '../../app/node/real/toolchain.js';
-import { COMPILER, pathWithout } from './paths.js';
+import { COMPILER, pathWithout, scratch } from './paths.js';
+import { skipping } from '../skip.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const scenarioFile = (id: string) => join(ROOT, 'exercises', 'scenarios', `${id}.yaml`);
@@ -69,20 +69,13 @@ const SEQUENCES: Record<string, string[]> = {
  * (and assert that the Python executor is what ran).
  */
 export function realSuite(kind: 'c' | 'python', hideCompiler: boolean): void {
-  const tmp = mkdtempSync(join(tmpdir(), `memlab-real-${kind}-`));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  let n = 0;
-  const freshDataDir = () => {
-    const d = join(tmp, `data-${++n}`);
-    mkdirSync(d);
-    return d;
-  };
+  const { tmp, freshDataDir } = scratch(`memlab-real-${kind}-`);
   const PATH = hideCompiler ? pathWithout(join(tmp, 'no-cc'), COMPILER) : (process.env.PATH ?? '');
   const PATH_NO_STRACE = pathWithout(join(tmp, 'no-strace'), hideCompiler ? new RegExp(`${COMPILER.source}|^strace$`) : /^strace$/);
   const haveStrace = which('strace') !== null;
   const canRun = kind === 'c' ? ['cc', 'gcc', 'clang'].some((c) => which(c)) : which('python3') !== null;
 
-  describe.skipIf(process.platform !== 'linux' || !canRun)(`run for real with the ${kind === 'c' ? 'C' : 'Python'} executor${hideCompiler ? ' (no C compiler on PATH)' : ''}`, () => {
+  describe.skipIf(skipping(process.platform !== 'linux' || !canRun, `the ${kind} executor's real runs`, process.platform !== 'linux' ? 'runs scenarios on a Linux kernel' : kind === 'c' ? 'no C compiler (cc, gcc, clang) on PATH' : 'no python3 on PATH'))(`run for real with the ${kind === 'c' ? 'C' : 'Python'} executor${hideCompiler ? ' (no C compiler on PATH)' : ''}`, () => {
     beforeEach(() => vi.restoreAllMocks());
     afterEach(() => vi.restoreAllMocks());
 
@@ -94,7 +87,7 @@ export function realSuite(kind: 'c' | 'python', hideCompiler: boolean): void {
     }
 
     for (const id of Object.keys(SEQUENCES)) {
-      it.skipIf(!haveStrace)(`memlab sim ${id}.yaml --real --json: strace records the same brk/mmap/munmap sequence with the same sizes as the simulator's`, async () => {
+      it.skipIf(skipping(!haveStrace, `strace sequence (${kind})`, 'no strace on PATH (apt-get install strace)'))(`memlab sim ${id}.yaml --real --json: strace records the same brk/mmap/munmap sequence with the same sizes as the simulator's`, async () => {
         const r = await cli([scenarioFile(id), '--real', '--json'], { MEMLAB_DATA_DIR: freshDataDir(), PATH });
         expect(r.err).toBe('');
         expect(r.code).toBe(0);
@@ -138,7 +131,7 @@ export function realSuite(kind: 'c' | 'python', hideCompiler: boolean): void {
     });
 
     const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
-    it.skipIf(!root)('as root: the OOM scenario runs in its own cgroup, the kernel kills the process the simulator kills, MemAvailable stays above 75%', async () => {
+    it.skipIf(skipping(!root, `the OOM scenario in its own cgroup (${kind})`, 'needs root and the cgroup v1 memory controller at /sys/fs/cgroup/memory'))('as root: the OOM scenario runs in its own cgroup, the kernel kills the process the simulator kills, MemAvailable stays above 75%', async () => {
       const { run, report } = await runReal(scenario('oom-killer'), { dataDir: freshDataDir(), path: PATH });
       expect(report.info.executor).toBe(kind);
       // MemAvailable was watched while the steps ran, not only at their ends (the step that fills

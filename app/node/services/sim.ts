@@ -116,7 +116,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     for (const t of k.tasks) {
       (s.series.rss[t.name] ??= [])[pos] = (t.mm.rss * k.pageSize) / 1024;
       (s.series.swap[t.name] ??= [])[pos] = (t.mm.swapEnts * k.pageSize) / 1024;
-      const h = t.arena.inUseBytes();
+      // a dead process's heap went with its address space (exit_mmap): 0, not the arena's last count
+      const h = t.alive ? t.arena.inUseBytes() : { heap: 0, mmapped: 0 };
       (s.series.heap[t.name] ??= [])[pos] = (h.heap + h.mmapped) / 1024;
     }
     for (const key of ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'pgscan_kswapd', 'pgscan_direct', 'oom_kill'] as const) (s.series.vmstat[key] ??= [])[pos] = k.vmstat[key];

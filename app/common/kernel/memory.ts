@@ -365,21 +365,75 @@ function swapCacheRun(k: Kernel, a: Access, v: Vma, tally: FaultTally): number {
   const stride = a.stride;
   const at = pteIndex(vpn, table.length);
   const n = Math.min(Math.ceil((a.to - a.pos) / stride), Math.ceil((table.length - at) / stride), k.workLimit - k.work);
-  const cache = k.swap.cache;
-  const trace = k.trace;
-  const { pid, name } = a.task;
-  const ps = k.pageSize;
+  const sw = k.swap;
+  const cache = sw.cache;
+  // a locked VMA sets PG_mlocked on each page it maps: the page-by-page path counts those
+  if (v.locked) {
+    let i = 0;
+    for (; i < n; i++) {
+      const e = table[at + i * stride]!;
+      if (!isSwapPte(e)) break;
+      const slot = swapSlotOf(e);
+      const f = cache[slot]!;
+      if (f < 0) break;
+      const idx = a.pos + i * stride;
+      mapFromSwapCache(k, v, idx, f, slot, a.write, table, at + i * stride);
+      k.trace.record(a.task.pid, a.task.name, v, v.start + idx * k.pageSize, FaultKind.Minor, a.write);
+    }
+    tally.minor += i;
+    k.work += i;
+    a.pos += i * stride;
+    return i;
+  }
+  // mapFromSwapCache for each page of the run, written out once over the arrays (the thrash
+  // bench's hot path): the page gets its anon_vma place if nobody maps it, one more mapper, the
+  // Referenced bit, its PTE; its slot one user less; the cache lets go of it where
+  // should_try_to_free_swap says so (a write by its only user, or swap more than half full)
+  const fr = k.frames;
+  const { mapcount, flags, owner, index } = fr;
+  const map = sw.map;
+  const slotOfFrame = sw.slotOfFrame;
+  const write = a.write;
+  const anonId = v.anon.id;
+  const index0 = v.vpn0 + a.pos - v.anon.base;
+  let raHits = 0;
   let i = 0;
   for (; i < n; i++) {
-    const e = table[at + i * stride]!;
-    if (!isSwapPte(e)) break;
-    const slot = swapSlotOf(e);
+    const pi = at + i * stride;
+    const e = table[pi]!;
+    if (e > -3) break; // not a swap entry
+    const slot = -3 - e;
     const f = cache[slot]!;
     if (f < 0) break;
-    const idx = a.pos + i * stride;
-    mapFromSwapCache(k, v, idx, f, slot, a.write, table, at + i * stride);
-    trace.record(pid, name, v, v.start + idx * ps, FaultKind.Minor, a.write);
+    const mc = mapcount[f]!;
+    if (mc === 0) {
+      owner[f] = anonId;
+      index[f] = index0 + i * stride;
+    }
+    mapcount[f] = mc + 1;
+    const fl = flags[f]!;
+    if (fl & PG.Readahead) raHits++;
+    table[pi] = f;
+    // swap_free: one user less (the cache still holds the slot, so it is not freed here)
+    const c = map[slot]!;
+    if (c !== 0) map[slot] = c - 1;
+    if ((write && mc === 0 && c <= 1) || sw.inUse * 2 > sw.slots) {
+      // delete_from_swap_cache
+      flags[f] = fl & ~(PG.Readahead | PG.SwapCache) | PG.Referenced;
+      slotOfFrame[f] = -1;
+      cache[slot] = -1;
+      sw.cached--;
+      if (c <= 1) sw.freeSlot(slot);
+    } else flags[f] = (fl | PG.Referenced) & ~PG.Readahead;
   }
+  if (i === 0) return 0;
+  const mm = v.mm;
+  mm.swapEnts -= i;
+  mm.rssAnon += i;
+  mm.updateHiwater();
+  k.vmstat.swap_ra_hit += raHits;
+  k.swapRaHits += raHits;
+  k.trace.recordRun(a.task.pid, a.task.name, v, v.start + a.pos * k.pageSize, stride * k.pageSize, i, FaultKind.Minor, write);
   tally.minor += i;
   k.work += i;
   a.pos += i * stride;

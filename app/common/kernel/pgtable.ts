@@ -20,7 +20,7 @@ export const isSwapPte = (pte: number) => pte <= -3;
  * vpn's entry in its PTE table: vpn mod size, written without `%` (a user vpn passes 2^31, and
  * `%` on such a number is a floating-point remainder call; floor and multiply are not).
  */
-export const pteIndex = (vpn: number, size: number) => vpn - Math.floor(vpn / size) * size;
+export const pteIndex = (vpn: number, size: number) => vpn - Math.floor(vpn * (1 / size)) * size;
 
 /**
  * A sparse array of Int32 in chunks of `size` entries, PTE_NONE where nothing was set: a file's
@@ -28,27 +28,47 @@ export const pteIndex = (vpn: number, size: number) => vpn - Math.floor(vpn / si
  */
 export class SparseEntries {
   protected readonly chunks = new Map<number, Int32Array>();
-  private lastKey = -1;
-  private last: Int32Array | undefined;
-  constructor(readonly size: number) {}
+  /**
+   * A direct-mapped cache in front of the Map, CACHE_SLOTS chunks by key (a TLB of sorts):
+   * reclaim's rmap walk and the fault loop look up tables in no order a single "last" could
+   * follow; a thrashing 512 MiB working set is 256 tables. Made at the first lookup.
+   */
+  private cacheKeys: Float64Array | undefined;
+  private cacheTables: (Int32Array | undefined)[] = [];
+  private static readonly CACHE_SLOTS = 256;
+  /** 1 / size, exact (size is a power of two): a key is a multiply and a floor, not a division */
+  protected readonly inv: number;
+  constructor(readonly size: number) {
+    if (!(size > 0 && (size & (size - 1)) === 0)) throw new RangeError(`SparseEntries: ${size} entries a chunk is not a power of two`);
+    this.inv = 1 / size;
+  }
 
   protected chunk(key: number): Int32Array | undefined {
-    if (key === this.lastKey) return this.last;
+    // the low bits of the key (ToInt32 keeps them exact for any key below 2^53)
+    const slot = key & (SparseEntries.CACHE_SLOTS - 1);
+    const keys = (this.cacheKeys ??= new Float64Array(SparseEntries.CACHE_SLOTS).fill(-1));
+    if (keys[slot] === key) return this.cacheTables[slot];
     const c = this.chunks.get(key);
-    this.lastKey = key;
-    this.last = c;
+    keys[slot] = key;
+    this.cacheTables[slot] = c;
     return c;
   }
 
+  /** the cache's slot for `key` now holds `c` (made) or nothing (dropped) */
+  private cacheSet(key: number, c: Int32Array | undefined): void {
+    const slot = key & (SparseEntries.CACHE_SLOTS - 1);
+    if (this.cacheKeys && this.cacheKeys[slot] === key) this.cacheTables[slot] = c;
+  }
+
   get(i: number): number {
-    const key = Math.floor(i / this.size);
+    const key = Math.floor(i * this.inv);
     const c = this.chunk(key);
     return c === undefined ? PTE_NONE : c[i - key * this.size]!;
   }
 
   /** Set an entry; the chunk is made when missing (the page cache: no frame of its own here). */
   set(i: number, v: number): void {
-    const key = Math.floor(i / this.size);
+    const key = Math.floor(i * this.inv);
     let c = this.chunk(key);
     if (c === undefined) {
       if (v === PTE_NONE) return;
@@ -60,14 +80,13 @@ export class SparseEntries {
   protected makeChunk(key: number): Int32Array {
     const c = new Int32Array(this.size).fill(PTE_NONE);
     this.chunks.set(key, c);
-    this.lastKey = key;
-    this.last = c;
+    this.cacheSet(key, c);
     return c;
   }
 
   protected dropChunk(key: number): void {
     this.chunks.delete(key);
-    if (key === this.lastKey) this.last = undefined;
+    this.cacheSet(key, undefined);
   }
 
   /** Every entry other than PTE_NONE in [from, to), in order, chunk by chunk (empty spans cost nothing). */
@@ -89,8 +108,8 @@ export class SparseEntries {
 
   /** The chunk keys that hold something in [from, to), ascending. */
   keysIn(from: number, to: number): number[] {
-    const k0 = Math.floor(from / this.size);
-    const k1 = Math.floor((to - 1) / this.size);
+    const k0 = Math.floor(from * this.inv);
+    const k1 = Math.floor((to - 1) * this.inv);
     if (k1 - k0 + 1 <= this.chunks.size) {
       const out: number[] = [];
       for (let key = k0; key <= k1; key++) if (this.chunks.has(key)) out.push(key);
@@ -143,29 +162,29 @@ export class PageTables extends SparseEntries {
 
   /** Is the PTE table that holds vpn there? */
   present(vpn: number): boolean {
-    return this.chunk(Math.floor(vpn / this.size)) !== undefined;
+    return this.chunk(Math.floor(vpn * this.inv)) !== undefined;
   }
 
   /** The PTE table holding vpn (its entries, indexed by pteIndex(vpn, size)), or undefined when it does not exist yet. */
   tableOf(vpn: number): Int32Array | undefined {
-    return this.chunk(Math.floor(vpn / this.size));
+    return this.chunk(Math.floor(vpn * this.inv));
   }
 
   /** Table pages a first entry at vpn needs (0 when its PTE table exists; up to 3). */
   missing(vpn: number): number {
-    const key = Math.floor(vpn / this.size);
+    const key = Math.floor(vpn * this.inv);
     if (this.chunk(key) !== undefined) return 0;
-    const pmdKey = Math.floor(key / this.size);
+    const pmdKey = Math.floor(key * this.inv);
     if (this.pmd.has(pmdKey)) return 1;
-    return this.pud.has(Math.floor(pmdKey / this.size)) ? 2 : 3;
+    return this.pud.has(Math.floor(pmdKey * this.inv)) ? 2 : 3;
   }
 
   /** __pte_alloc (and __pmd_alloc, __pud_alloc above it): make the tables for vpn. */
   populate(vpn: number, frames: TableFrames): void {
-    const key = Math.floor(vpn / this.size);
+    const key = Math.floor(vpn * this.inv);
     if (this.chunk(key) !== undefined) return;
-    const pmdKey = Math.floor(key / this.size);
-    const pudKey = Math.floor(pmdKey / this.size);
+    const pmdKey = Math.floor(key * this.inv);
+    const pudKey = Math.floor(pmdKey * this.inv);
     let pmd = this.pmd.get(pmdKey);
     if (!pmd) {
       let pud = this.pud.get(pudKey);
@@ -180,7 +199,7 @@ export class PageTables extends SparseEntries {
 
   /** Set an entry whose table exists (the fault path populates first). */
   override set(vpn: number, v: number): void {
-    const key = Math.floor(vpn / this.size);
+    const key = Math.floor(vpn * this.inv);
     const c = this.chunk(key);
     if (c === undefined) {
       if (v === PTE_NONE) return;
@@ -197,12 +216,12 @@ export class PageTables extends SparseEntries {
       this.dropChunk(key);
       frames.give(this.pteFrame.get(key)!);
       this.pteFrame.delete(key);
-      const pmdKey = Math.floor(key / this.size);
+      const pmdKey = Math.floor(key * this.inv);
       const pmd = this.pmd.get(pmdKey)!;
       if (--pmd.n === 0) {
         frames.give(pmd.frame);
         this.pmd.delete(pmdKey);
-        const pudKey = Math.floor(pmdKey / this.size);
+        const pudKey = Math.floor(pmdKey * this.inv);
         const pud = this.pud.get(pudKey)!;
         if (--pud.n === 0) {
           frames.give(pud.frame);

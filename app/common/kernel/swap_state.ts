@@ -176,16 +176,24 @@ export function swapinReadahead(k: Kernel, slot: number): number {
   if (win > 1) {
     const start = slot - (slot % win);
     const end = Math.min(sw.slots, slot - (slot % win) + win);
+    const { map, cache, slotOfFrame } = sw;
+    const flags = fr.flags;
+    const min = k.wmark.min;
+    let read = 0;
     for (let s = start; s < end; s++) {
-      if (s === slot || sw.map[s] === 0 || sw.cache[s] !== -1) continue;
-      if (fr.free - 1 < k.wmark.min) break;
+      if (s === slot || map[s] === 0 || cache[s] !== -1) continue;
+      if (fr.free - 1 < min) break;
       const g = fr.alloc(FrameKind.Anon, -1, 0);
-      addToSwapCache(k, g, s);
-      fr.setFlag(g, PG.Readahead);
-      k.vmstat.pswpin++;
-      k.vmstat.swap_ra++;
-      k.work++;
+      // add_to_swap_cache, read ahead (neither flag is counted by the frame table)
+      cache[s] = g;
+      slotOfFrame[g] = s;
+      flags[g] = PG.SwapCache | PG.Readahead;
+      read++;
     }
+    sw.cached += read;
+    k.vmstat.pswpin += read;
+    k.vmstat.swap_ra += read;
+    k.work += read;
   }
   return f;
 }

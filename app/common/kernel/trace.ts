@@ -67,7 +67,7 @@ export class FaultTrace {
     if (this.paused) return;
     const vmaId = vma.id;
     if (this.written === this.cap && this.cap < FaultTrace.CAPACITY) this.grow();
-    const i = this.written % FaultTrace.CAPACITY;
+    const i = this.written & (FaultTrace.CAPACITY - 1);
     this.steps[i] = this.step;
     this.pids[i] = pid;
     this.vmas[i] = vmaId;
@@ -89,7 +89,7 @@ export class FaultTrace {
     const vmaId = vma.id;
     for (let j = 1; j < n; ) {
       if (this.written === this.cap && this.cap < FaultTrace.CAPACITY) this.grow();
-      const i = this.written % FaultTrace.CAPACITY;
+      const i = this.written & (FaultTrace.CAPACITY - 1);
       // up to the end of the arrays (or of what they hold so far) in one loop
       const room = Math.min(n - j, (this.cap < FaultTrace.CAPACITY ? this.cap : FaultTrace.CAPACITY) - i);
       const { steps, pids, vmas, addrs, kinds } = this;

@@ -182,10 +182,10 @@ function reclaimAnon(k: Kernel, anon: AnonVma | undefined, f: number): boolean {
   // try_to_unmap: the rmap walk (rmap.ts rmapWalkAnon, inlined here: it runs once per page
   // reclaimed, on the thrash bench's hot path) over every VMA of the anon_vma that maps the page
   const list = anon.list;
+  const addr = vpn * k.pageSize;
   for (let i = 0; i < list.length; i++) {
     const v = list[i]!;
-    const ps = v.mm.pageSize;
-    if (vpn < v.start / ps || vpn >= v.end / ps) continue;
+    if (addr < v.start || addr >= v.end) continue;
     const table = v.mm.pt.tableOf(vpn);
     if (table === undefined) continue;
     const at = pteIndex(vpn, table.length);

@@ -1,0 +1,42 @@
+/**
+ * Code as it ships, for the benchmarks. The simulator and the policies run in the lab's worker,
+ * which `npm run build` bundles with esbuild (scripts/bundle-worker.mjs): const enums are
+ * inlined there. tsx, which runs the benches from the sources, transforms file by file and leaves
+ * every `PG.Referenced` a property load, about a third slower on the kernel's hot paths. So the
+ * benches import the modules they time through the same bundler with the same options.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = join(import.meta.dirname, '..');
+
+/** Bundle `exports` (module → names) into one ES module as the worker bundle is built, and import it. */
+export async function shipped<T>(exports: Record<string, string[]>): Promise<T> {
+  const { build } = await import('esbuild');
+  const contents = Object.entries(exports)
+    .map(([file, names]) => `export { ${names.join(', ')} } from ${JSON.stringify(join(root, file))};`)
+    .join('\n');
+  const out = await build({
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-entry.ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    banner: { js: "import { createRequire as __memlabRequire } from 'node:module'; const require = __memlabRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'memlab-bench-')), 'shipped.mjs');
+  writeFileSync(file, out.outputFiles[0]!.text);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+/** A full garbage collection, so each timed run starts from the same heap (and the memory of the last run's typed arrays is free to reuse). */
+export async function fullGc(): Promise<() => void> {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose_gc');
+  return vm.runInNewContext('gc') as () => void;
+}

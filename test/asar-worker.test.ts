@@ -19,6 +19,7 @@ import { parse } from 'yaml';
 import { bundleWorker, WORKER_BUNDLE } from '../scripts/bundle-worker.mjs';
 import { WorkerPool, workerEntry } from '../app/node/work/host.js';
 import { DEFAULT_WORK_LIMITS } from '../app/node/work/limits.js';
+import { realAsset } from '../app/node/real/toolchain.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const config = parse(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as { asarUnpack: string[]; files: string[] };
@@ -34,6 +35,9 @@ beforeAll(async () => {
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   cpSync(join(ROOT, 'exercises'), join(app, 'exercises'), { recursive: true });
   await bundleWorker(join(app, WORKER_BUNDLE));
+  // and the real runs' executors, which the build copies beside toolchain.js
+  mkdirSync(join(app, 'build', 'app', 'node', 'real'), { recursive: true });
+  for (const f of ['executor.c', 'executor.py']) cpSync(join(ROOT, 'app', 'node', 'real', f), join(app, 'build', 'app', 'node', 'real', f));
   resources = join(work, 'resources');
   mkdirSync(resources);
   // electron-builder's globs are relative to the app folder; @electron/asar matches absolute paths
@@ -57,6 +61,19 @@ describe('the worker pool from a packed app.asar', () => {
     const code = readFileSync(join(resources, 'app.asar.unpacked', WORKER_BUNDLE), 'utf8');
     const imports = [...code.matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
     expect(imports.filter((s) => !s.startsWith('node:') && !['fs', 'path', 'os', 'url', 'module', 'worker_threads', 'crypto', 'child_process', 'net', 'events', 'util', 'stream', 'buffer'].includes(s))).toEqual([]);
+  });
+
+  it('packs the real runs\' executors and leaves them unpacked, where toolchain.js inside app.asar looks for them', () => {
+    const listed = listPackage(join(resources, 'app.asar'), { isPack: true });
+    const toolchainJs = pathToFileURL(join(resources, 'app.asar', 'build', 'app', 'node', 'real', 'toolchain.js')).href;
+    for (const f of ['executor.c', 'executor.py']) {
+      // electron-builder takes the file (files globs) and leaves it outside the archive (asarUnpack)
+      expect(config.files.some((g) => g === `build/app/node/real/${f}`)).toBe(true);
+      expect(listed.some((l) => l.includes('unpack') && l.endsWith(join('build', 'app', 'node', 'real', f)))).toBe(true);
+      const path = realAsset(toolchainJs, f);
+      expect(path).toBe(join(resources, 'app.asar.unpacked', 'build', 'app', 'node', 'real', f));
+      expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(ROOT, 'app', 'node', 'real', f), 'utf8'));
+    }
   });
 
   it('host.js inside app.asar starts the unpacked bundle, rooted at the unpacked app, and it works', async () => {

@@ -24,8 +24,16 @@ export class ExecutorUnavailable extends Error {
   }
 }
 
-export const executorSource = (): string => fileURLToPath(new URL('./executor.c', import.meta.url));
-export const pythonSource = (): string => fileURLToPath(new URL('./executor.py', import.meta.url));
+/**
+ * An executor's source beside the module at `moduleUrl`. In the packaged app that module is
+ * inside app.asar, which a compiler or python3 cannot read: electron-builder leaves the sources
+ * unpacked beside the archive (electron-builder.yml asarUnpack), and they are read from there.
+ */
+export function realAsset(moduleUrl: string, name: string): string {
+  return fileURLToPath(new URL(`./${name}`, moduleUrl)).replace(/\.asar(?=[/\\])/, '.asar.unpacked');
+}
+export const executorSource = (): string => realAsset(import.meta.url, 'executor.c');
+export const pythonSource = (): string => realAsset(import.meta.url, 'executor.py');
 
 /** the first executable called `name` on PATH */
 export function which(name: string, path = process.env.PATH ?? ''): string | null {

@@ -76,6 +76,15 @@ describe('the worker pool from a packed app.asar', () => {
     }
   });
 
+  it('host.js in build/ starts the bundle beside it (what the packaged app runs), worker.js only where there is none', () => {
+    const dir = join(work, 'plain', 'build', 'app', 'node', 'work');
+    mkdirSync(dir, { recursive: true });
+    const hostJs = pathToFileURL(join(dir, 'host.js')).href;
+    expect(workerEntry(hostJs)).toEqual({ kind: 'js', url: new URL('./worker.js', hostJs) });
+    cpSync(join(resources, 'app.asar.unpacked', WORKER_BUNDLE), join(dir, 'worker.bundle.js'));
+    expect(workerEntry(hostJs)).toEqual({ kind: 'bundle', url: new URL('./worker.bundle.js', hostJs) });
+  });
+
   it('host.js inside app.asar starts the unpacked bundle, rooted at the unpacked app, and it works', async () => {
     const hostJs = join(resources, 'app.asar', 'build', 'app', 'node', 'work', 'host.js');
     const entry = workerEntry(pathToFileURL(hostJs).href);

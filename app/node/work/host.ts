@@ -4,6 +4,7 @@
  * Markdown, and one worker per client for its simulator sessions. A watchdog stops every busy
  * worker when the whole process passes its memory budget. The event loop only waits on messages.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,7 +54,9 @@ function limitError(o: CallOptions, why: string): ApiError {
 
 /**
  * Where a worker's code is, seen from this file's URL. From the sources (tests, tsx): worker.ts,
- * loaded through tsx. From build/: worker.js beside this file. Inside a packaged app this file is
+ * loaded through tsx. From build/: the bundle `npm run build` makes beside this file
+ * (worker.bundle.js, the very file the packaged app runs, so `memlab serve` and its e2e run the
+ * code Electron ships, const enums inlined), or worker.js where it is missing. Inside a packaged app this file is
  * in resources/app.asar, which only Electron's patched fs can read: the worker is then the single
  * bundled file electron-builder leaves unpacked in resources/app.asar.unpacked (asarUnpack in
  * electron-builder.yml, scripts/bundle-worker.mjs), and its app root is the unpacked copy (the
@@ -67,6 +70,8 @@ export function workerEntry(hostUrl: string): { kind: 'tsx' | 'js' | 'bundle'; u
     const unpacked = path.replace(asar, '.asar.unpacked');
     return { kind: 'bundle', url: pathToFileURL(join(dirname(unpacked), 'worker.bundle.js')), appRoot: (root) => root.replace(/\.asar$/, '.asar.unpacked') };
   }
+  const bundle = new URL('./worker.bundle.js', hostUrl);
+  if (existsSync(bundle)) return { kind: 'bundle', url: bundle };
   return { kind: 'js', url: new URL('./worker.js', hostUrl) };
 }
 

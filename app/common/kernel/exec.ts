@@ -55,7 +55,7 @@ function layout(k: Kernel): Layout {
 
 /** execve of a small dynamically linked C program: a new task with its image mapped and partly touched. */
 export function spawn(k: Kernel, name: string): Task {
-  const mm = new Mm(k.pageSize);
+  const mm = new Mm(k.pageSize, k.tableMeter);
   const t = new Task(k.nextPid++, name, mm);
   const ps = k.pageSize;
   const lay = layout(k);

@@ -14,7 +14,7 @@ import { isSwapPte, PTE_NONE, swapSlotOf } from './pgtable.js';
 export function fork(k: Kernel, parent: Task, childName: string): Task | null {
   const pt = parent.mm.pt;
   if (k.frames.free < pt.nrPtes + pt.nrPmds + pt.nrPuds) return null;
-  const mm = new Mm(k.pageSize);
+  const mm = new Mm(k.pageSize, k.tableMeter);
   mm.startBrk = parent.mm.startBrk;
   mm.brk = parent.mm.brk;
   mm.mmapBase = parent.mm.mmapBase;

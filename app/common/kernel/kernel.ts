@@ -12,6 +12,7 @@ import { GlibcArena } from './glibc_malloc.js';
 import { processMachine } from './machine.js';
 import type { AnonVma, Mm, Vma } from './mmap.js';
 import { computeWatermarks, defaultMinFreeKbytes, FrameKind, FrameTable, type Watermarks } from './page_alloc.js';
+import { ChunkMeter } from './pgtable.js';
 import { SwapSpace } from './swap_state.js';
 import { FaultTrace } from './trace.js';
 import { GiB, KiB, MiB } from './units.js';
@@ -119,6 +120,8 @@ export class Kernel {
   readonly files = new Map<string, FileObject>();
   readonly filesById = new Map<number, FileObject>();
   readonly vmas = new Map<number, Vma>();
+  /** the bytes every process's page tables hold in the model (its PTE tables' entries), kept as tables are made and freed */
+  readonly tableMeter = new ChunkMeter();
   /** anon_vmas by id: an anonymous frame's owner */
   readonly anonVmas = new Map<number, AnonVma>();
   readonly vmstat: Record<VmstatKey, number>;
@@ -196,7 +199,8 @@ export class Kernel {
    */
   memoryBytes(): number {
     let b = this.frames.total * FrameTable.BYTES_PER_FRAME + this.swap.slots * 5 + this.swap.slotOfFrame.byteLength;
-    for (const t of this.tasks) b += t.mm.pt.bytes + t.mm.vmas.length * 200 + 2000;
+    // page tables, VMAs and tasks kept as counts (no walk over 10,000 processes after every step)
+    b += this.tableMeter.bytes + this.vmas.size * 200 + this.tasks.length * 2000;
     for (const f of this.files.values()) b += f.pages.bytes;
     b += this.trace.bytes;
     return b + this.logBytes;

@@ -8,7 +8,7 @@
 import type { FileObject } from './filemap.js';
 import type { Kernel, Task } from './kernel.js';
 import { tableFrames, zapPte } from './memory.js';
-import { PageTables } from './pgtable.js';
+import { type ChunkMeter, PageTables } from './pgtable.js';
 
 export { PTE_NONE, PTE_ZERO, pteSwap, swapSlotOf, isSwapPte } from './pgtable.js';
 
@@ -143,8 +143,11 @@ export class Mm {
   /** bytes of the stack in use (the deepest alloca so far) */
   stackUsed = 12 * 1024;
 
-  constructor(readonly pageSize: number) {
-    this.pt = new PageTables(pageSize);
+  constructor(
+    readonly pageSize: number,
+    meter?: ChunkMeter,
+  ) {
+    this.pt = new PageTables(pageSize, meter);
   }
 
   get rss(): number {

@@ -26,6 +26,11 @@ export const pteIndex = (vpn: number, size: number) => vpn - Math.floor(vpn * (1
  * A sparse array of Int32 in chunks of `size` entries, PTE_NONE where nothing was set: a file's
  * page cache (the xarray of struct address_space) and the base of the page tables.
  */
+/** Bytes held by the chunks of every SparseEntries that shares it (a kernel's page tables: its memory budget counts them without a walk over its processes). */
+export class ChunkMeter {
+  bytes = 0;
+}
+
 export class SparseEntries {
   protected readonly chunks = new Map<number, Int32Array>();
   /**
@@ -38,7 +43,10 @@ export class SparseEntries {
   private static readonly CACHE_SLOTS = 256;
   /** 1 / size, exact (size is a power of two): a key is a multiply and a floor, not a division */
   protected readonly inv: number;
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    private readonly meter?: ChunkMeter,
+  ) {
     if (!(size > 0 && (size & (size - 1)) === 0)) throw new RangeError(`SparseEntries: ${size} entries a chunk is not a power of two`);
     this.inv = 1 / size;
   }
@@ -81,11 +89,12 @@ export class SparseEntries {
     const c = new Int32Array(this.size).fill(PTE_NONE);
     this.chunks.set(key, c);
     this.cacheSet(key, c);
+    if (this.meter) this.meter.bytes += this.size * 4;
     return c;
   }
 
   protected dropChunk(key: number): void {
-    this.chunks.delete(key);
+    if (this.chunks.delete(key) && this.meter) this.meter.bytes -= this.size * 4;
     this.cacheSet(key, undefined);
   }
 
@@ -142,8 +151,11 @@ export class PageTables extends SparseEntries {
   private readonly pmd = new Map<number, { frame: number; n: number }>();
   private readonly pud = new Map<number, { frame: number; n: number }>();
 
-  constructor(readonly pageSize: number) {
-    super(pageSize / 8);
+  constructor(
+    readonly pageSize: number,
+    meter?: ChunkMeter,
+  ) {
+    super(pageSize / 8, meter);
   }
 
   get nrPtes(): number {

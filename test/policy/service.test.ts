@@ -1,5 +1,5 @@
 /** policy.run and policy.sweep behind the LabApi: traced runs within the contract, errors naming the field. */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { type CallContext, createDispatcher } from '../../app/common/api/dispatc
 import { appRoot } from '../../app/node/paths.js';
 import { createServices } from '../../app/node/services/index.js';
 import { createPolicyHandlers } from '../../app/node/services/policy.js';
+import { labServices } from '../lab-services.js';
 
 function lab() {
   const s = createServices({ host: 'serve', dataDir: mkdtempSync(join(tmpdir(), 'polsvc-')), appRoot: appRoot(), log: () => {} });
@@ -60,5 +61,47 @@ describe('policy service', () => {
     const kid = await call('policy.scenarioRefs', { scenarioId: 'fork-cow', proc: 'kid' });
     expect(kid).toMatchObject({ ok: false, error: { where: { field: 'proc' } } });
     expect(await call('policy.scenarioRefs', { scenarioId: '../etc/passwd' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it("takes the references of a scenario inside an open pack (pack:ID:FILE), and names the pack and file when the file is missing", async () => {
+    // the services as memlab serve builds them: the pack service opens the pack, the policy service reads its scenario
+    const { s, d, ctx } = labServices('polpack-');
+    const call = (method: string, params: unknown) => d.handle({ v: 1, id: 1, method, params }, ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'polpack-src-'));
+    writeFileSync(join(dir, 'pack.yaml'), 'id: tp\ntitle: Teacher pack\nversion: 1.0.0\nauthors: [T]\nlicence: CC0\nchapters:\n  - id: one\n    title: One\n    exercises: [q.md]\n');
+    writeFileSync(join(dir, 'q.md'), '---\nid: q\ntitle: Q\nkind: text\nscenario: scenarios/two.yaml\npatterns: ["^x$"]\nreference: x\nexplanation: x.\n---\nQ?\n');
+    mkdirSync(join(dir, 'scenarios'));
+    // two processes, each touching its own block, then a's first 4 KiB again
+    writeFileSync(
+      join(dir, 'scenarios', 'two.yaml'),
+      'title: Two\nmachine: { ram: 1GiB }\nprocesses: [{ name: a }, { name: b }]\nsteps:\n  - { proc: a, malloc: 12KiB, as: m }\n  - { proc: b, malloc: 8KiB, as: n }\n  - { proc: a, touch: m }\n  - { proc: b, touch: n }\n  - { proc: a, touch: m, length: 4KiB }\n',
+    );
+    expect((await call('pack.open', { path: dir })).ok).toBe(true);
+
+    const all = await call('policy.scenarioRefs', { scenarioId: 'pack:tp:scenarios/two.yaml' });
+    // malloc's chunk header puts each block 16 bytes into its first page: 12 KiB spans 4 pages, 8 KiB 3, the first 4 KiB 2
+    expect(all).toMatchObject({
+      ok: true,
+      result: {
+        proc: null,
+        processes: ['a', 'b'],
+        addresses: [0, 1, 2, 3, 4, 5, 6, 0, 1],
+        total: 9,
+        pages: ['a: m+0', 'a: m+1', 'a: m+2', 'a: m+3', 'b: n+0', 'b: n+1', 'b: n+2'],
+        steps: [
+          { step: 3, line: 7, proc: 'a', verb: 'touch', from: 0, to: 4 },
+          { step: 4, line: 8, proc: 'b', verb: 'touch', from: 4, to: 7 },
+          { step: 5, line: 9, proc: 'a', verb: 'touch', from: 7, to: 9 },
+        ],
+      },
+    });
+    const b = await call('policy.scenarioRefs', { scenarioId: 'pack:tp:scenarios/two.yaml', proc: 'b' });
+    expect(b).toMatchObject({ ok: true, result: { proc: 'b', processes: ['a', 'b'], addresses: [0, 1, 2], total: 3 } });
+
+    const missing = await call('policy.scenarioRefs', { scenarioId: 'pack:tp:scenarios/none.yaml' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringContaining("the pack 'tp' has no scenario file scenarios/none.yaml"), where: { field: 'scenarioId' } } });
+    const nopack = await call('policy.scenarioRefs', { scenarioId: 'pack:nope:scenarios/two.yaml' });
+    expect(nopack).toMatchObject({ ok: false, error: { code: 'not-found', where: { field: 'scenarioId' } } });
+    await s.dispose();
   });
 });

@@ -140,4 +140,31 @@ describe('RAND, CLOCK and LFU against the plain model', () => {
       expect(r.order(), p).toEqual(want.final);
     }
   });
+
+  it("CLOCK's one-loop fast path draws what access() draws, from either parity of the stream, across many twists", () => {
+    // a stream one word in (odd) makes one random() in every two states straddle a twist
+    const rng = new PyRandom(11);
+    const addrs = Array.from({ length: 20_000 }, () => Math.floor(rng.random() * 60));
+    const { ids, pages } = compress(addrs);
+    for (const skip of [0, 1]) {
+      for (const bits of [0, 1, 3]) {
+        const fast = new PyRandom(5);
+        const slow = new PyRandom(5);
+        for (let k = 0; k < skip; k++) {
+          fast.uint32();
+          slow.uint32();
+        }
+        const f = makeReplacer('CLOCK', { ids, pages, cacheSize: 12, clockbits: bits, rng: fast });
+        const hits = f.countAll();
+        const r = makeReplacer('CLOCK', { ids, pages, cacheSize: 12, clockbits: bits, rng: slow });
+        let want = 0;
+        for (let i = 0; i < ids.length; i++) if (r.access(i) === HIT) want++;
+        expect(hits, `skip ${skip}, bits ${bits}`).toBe(want);
+        if (skip === 0) expect(hits).toBe(model('CLOCK', addrs, 12, 5, bits).hits);
+        // the memory list and the stream are left where access() leaves them
+        expect(f.order()).toEqual(r.order());
+        expect(fast.random()).toBe(slow.random());
+      }
+    }
+  });
 });

@@ -100,8 +100,9 @@ export function arrivalList(cacheSize: number): ArrivalList {
  * (4c long) it is moved back to the start, O(c) once every 3c appends at the least.
  */
 export class FlatList implements ArrivalList {
-  private readonly buf: Int32Array;
-  private head = 0;
+  /** the list is buf[head .. head + size) (OstepClock's fast loop works on these directly) */
+  readonly buf: Int32Array;
+  head = 0;
   size = 0;
   constructor(cacheSize: number) {
     this.buf = new Int32Array(Math.max(64, 4 * cacheSize + 4));

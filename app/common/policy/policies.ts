@@ -11,8 +11,8 @@
  * O(1) or amortised structures (lists.ts), so a million references take milliseconds
  * (bench/policy.ts); `order()` and `explain()` are for traces only.
  */
-import { arrivalList, Lists, type ArrivalList } from './lists.js';
-import type { PyRandom } from './random.js';
+import { arrivalList, FlatList, Lists, type ArrivalList } from './lists.js';
+import { PyRandom, RNG_WORDS } from './random.js';
 
 /** What a replacer reports for one access: a hit, a fault into a free frame, or the victim's id. */
 export const HIT = -2;
@@ -386,6 +386,75 @@ export class OstepClock extends Policy {
     ref[p] = 1;
     mem.push(p);
     return victim;
+  }
+  /**
+   * access() for every reference in one loop over locals: the memory list's window, the
+   * generator's tempered outputs (random() is two of them) and the counters, no call per probe
+   * but the twist every 312 draws (bench/policy.ts). Any other list or generator takes access().
+   */
+  override countAll(): number {
+    const mem = this.mem;
+    const rng = this.in_.rng;
+    if (!(mem instanceof FlatList) || rng.random !== PyRandom.prototype.random) return super.countAll();
+    const { ids, cacheSize, clockbits: bits } = this.in_;
+    const ref = this.ref;
+    const resident = this.resident;
+    const buf = mem.buf;
+    const cap = buf.length;
+    const out = rng.out;
+    let head = mem.head;
+    let size = mem.size;
+    let next = rng.mti;
+    let hits = 0;
+    for (let i = 0, n = ids.length; i < n; i++) {
+      const p = ids[i]!;
+      if (resident[p] !== 0) {
+        const r = ref[p]! + 1;
+        ref[p] = r > bits ? bits : r;
+        hits++;
+        continue;
+      }
+      if (size === cacheSize) {
+        for (;;) {
+          // random(), as PyRandom.random computes it from the next two outputs
+          if (next >= RNG_WORDS) {
+            rng.mti = next;
+            rng.refillPair();
+            next = rng.mti;
+          }
+          const x = ((out[next]! >>> 5) * 67108864 + (out[next + 1]! >>> 6)) * (1 / 9007199254740992);
+          next += 2;
+          // int(random() * count): the product lies in [0, count), so | 0 is the floor
+          const k = (x * size) | 0;
+          const at = head + k;
+          const page = buf[at]!;
+          const b = ref[page]!;
+          if (b !== 0) {
+            ref[page] = b - 1;
+            continue;
+          }
+          // memory.remove(page): close the gap from the shorter side
+          if (k < size - 1 - k) {
+            buf.copyWithin(head + 1, head, at);
+            head++;
+          } else buf.copyWithin(at, at + 1, head + size);
+          size--;
+          resident[page] = 0;
+          break;
+        }
+      }
+      resident[p] = 1;
+      ref[p] = 1;
+      if (head + size === cap) {
+        buf.copyWithin(0, head, head + size);
+        head = 0;
+      }
+      buf[head + size++] = p;
+    }
+    mem.head = head;
+    mem.size = size;
+    rng.mti = next;
+    return hits;
   }
   order(): number[] {
     return this.mem.pages();

@@ -6,7 +6,9 @@
  * python3, draw the same numbers as memlab does for the same seed.
  */
 
-const N = 624;
+/** the Mersenne Twister's state: 624 words, so 624 outputs between twists */
+export const RNG_WORDS = 624;
+const N = RNG_WORDS;
 const M = 397;
 // the state and masks as signed 32-bit integers: V8 keeps them in registers as int32, where
 // values ≥ 2^31 in a Uint32Array or a literal would be doubles (twice as slow, bench/policy.ts)
@@ -30,7 +32,15 @@ export function parseSeed(text: string | number | bigint): bigint {
 
 export class PyRandom {
   private readonly mt = new Int32Array(N);
-  private mti = N + 1;
+  /**
+   * genrand_uint32's outputs, tempered, as signed 32-bit integers: the twist fills out[1..N] at
+   * once, so a draw is a load. out[0] is where the last output of a state goes when a random()
+   * needs it and the first of the next state, so the two words random() combines are always
+   * out[mti] and out[mti + 1] (the replacers' hot loops read them directly).
+   */
+  readonly out = new Int32Array(N + 1);
+  /** the index in `out` of the next output; N + 1 when the state must twist first */
+  mti = N + 1;
 
   constructor(seed: string | number | bigint = 0) {
     this.seed(seed);
@@ -56,7 +66,7 @@ export class PyRandom {
       // 1812433253 * prev + i, modulo 2^32, without losing bits to doubles
       mt[i] = (Math.imul(1812433253, prev) + i) | 0;
     }
-    this.mti = N;
+    this.mti = N + 1;
   }
 
   private initByArray(key: number[]): void {
@@ -86,62 +96,61 @@ export class PyRandom {
       }
     }
     mt[0] = UPPER_MASK;
-    this.mti = N;
+    this.mti = N + 1;
   }
 
-  /** the next N outputs' state (the twist of genrand_uint32) */
-  private twist(): void {
+  /** the twist of genrand_uint32 over all N words, then each output tempered into `out` */
+  refill(): void {
     const mt = this.mt;
+    const out = this.out;
+    // mt[kk + 1] is read before it is rewritten: carried from one step to the next
+    let cur = mt[0]!;
     let kk = 0;
     for (; kk < N - M; kk++) {
-      const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+      const next = mt[kk + 1]!;
+      const y = (cur & UPPER_MASK) | (next & LOWER_MASK);
       mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+      cur = next;
     }
     for (; kk < N - 1; kk++) {
-      const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
+      const next = mt[kk + 1]!;
+      const y = (cur & UPPER_MASK) | (next & LOWER_MASK);
       mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+      cur = next;
     }
-    const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
+    const y = (cur & UPPER_MASK) | (mt[0]! & LOWER_MASK);
     mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
-    this.mti = 0;
+    for (let i = 0; i < N; i++) {
+      let t = mt[i]!;
+      t ^= t >>> 11;
+      t ^= (t << 7) & TEMPER_B;
+      t ^= (t << 15) & TEMPER_C;
+      out[i + 1] = t ^ (t >>> 18);
+    }
+    this.mti = 1;
   }
 
-  /** genrand_uint32's bits as a signed 32-bit integer (the hot path's form) */
-  private int32(): number {
-    if (this.mti >= N) this.twist();
-    let y = this.mt[this.mti++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & TEMPER_B;
-    y ^= (y << 15) & TEMPER_C;
-    return y ^ (y >>> 18);
+  /** before a random() with fewer than two outputs left: twist, keeping a leftover output in out[0] */
+  refillPair(): void {
+    if (this.mti === N) {
+      this.out[0] = this.out[N]!;
+      this.refill();
+      this.mti = 0;
+    } else this.refill();
   }
 
   /** genrand_uint32: the next 32-bit output. */
   uint32(): number {
-    return this.int32() >>> 0;
+    if (this.mti > N) this.refill();
+    return this.out[this.mti++]! >>> 0;
   }
 
-  /** random.random(): a float in [0, 1) with 53 random bits. */
+  /** random.random(): a float in [0, 1) with 53 random bits: (a >> 5) * 2^26 + (b >> 6), over 2^53. */
   random(): number {
+    if (this.mti >= N) this.refillPair();
     const i = this.mti;
-    if (i > N - 2) {
-      const a = this.int32() >>> 5;
-      const b = this.int32() >>> 6;
-      return (a * 67108864 + b) * (1 / 9007199254740992);
-    }
-    // both outputs from the current state: one bounds check, the tempering inline
-    const mt = this.mt;
-    let a = mt[i]!;
-    let b = mt[i + 1]!;
     this.mti = i + 2;
-    a ^= a >>> 11;
-    a ^= (a << 7) & TEMPER_B;
-    a ^= (a << 15) & TEMPER_C;
-    a ^= a >>> 18;
-    b ^= b >>> 11;
-    b ^= (b << 7) & TEMPER_B;
-    b ^= (b << 15) & TEMPER_C;
-    b ^= b >>> 18;
-    return ((a >>> 5) * 67108864 + (b >>> 6)) * (1 / 9007199254740992);
+    const out = this.out;
+    return ((out[i]! >>> 5) * 67108864 + (out[i + 1]! >>> 6)) * (1 / 9007199254740992);
   }
 }

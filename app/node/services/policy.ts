@@ -80,7 +80,13 @@ export function createPolicyHandlers(deps?: PolicyDeps): DomainHandlers<typeof p
     const src = scenarioSource(id);
     if ('packId' in src) {
       if (!deps?.packScenarios) throw new ApiError('not-found', 'no packs are open here', { field: 'scenarioId' });
-      return deps.packScenarios.read(src.packId, src.scenario);
+      try {
+        return await deps.packScenarios.read(src.packId, src.scenario);
+      } catch (err) {
+        // the pack service names its own fields (packId, scenario): here both are the one scenarioId
+        if (err instanceof ApiError) throw new ApiError(err.code, err.message, { ...err.where, field: 'scenarioId' }, err.issues);
+        throw err;
+      }
     }
     const name = 'scenarioId' in src ? src.scenarioId : '';
     if (!deps || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new ApiError('not-found', `no built-in scenario '${name}'`, { field: 'scenarioId' });

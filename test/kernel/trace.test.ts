@@ -1,6 +1,7 @@
 /** The page-fault trace (perf trace -F all): one entry per fault /proc/vmstat counts, in a ring buffer. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../app/common/kernel/scenario.js';
 import { Runner } from '../../app/common/kernel/simulate.js';
@@ -73,5 +74,78 @@ steps:
     expect(t.entry(0).address).toBe(1000 * 4096);
     expect(t.entry(t.length - 1).address).toBe((n - 1) * 4096);
     expect(() => t.entry(t.length)).toThrow(RangeError);
+  });
+});
+
+/**
+ * The trace stores runs of evenly spaced faults, not entries: whatever mix of single faults and
+ * runs is recorded, every entry it holds is the one a plain list of the last CAPACITY faults holds.
+ */
+describe('fault trace runs', () => {
+  type Op = { pid: number; vma: number; addr: number; step: number; n: number; stride: number; kind: FaultKind; write: boolean; runStep: number; same: boolean };
+  const op = fc.record({
+    pid: fc.integer({ min: 1, max: 3 }),
+    vma: fc.integer({ min: 1, max: 3 }),
+    addr: fc.integer({ min: 0, max: 64 }).map((x) => 0x7f0000000000 + x * 4096),
+    step: fc.integer({ min: 1, max: 4 }).map((x) => x * 4096),
+    n: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1000, max: 90_000 })),
+    stride: fc.constantFrom(0, 1, 2),
+    kind: fc.constantFrom(FaultKind.Minor, FaultKind.Major, FaultKind.Cow, FaultKind.Zero),
+    write: fc.boolean(),
+    runStep: fc.integer({ min: 0, max: 3 }),
+    // the same task, VMA, kind and spacing as the fault before (so runs go on, or almost do)
+    same: fc.boolean(),
+  });
+  it('holds exactly the newest CAPACITY faults, each as recorded', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops: Op[]) => {
+        const t = new FaultTrace();
+        const model: string[] = [];
+        let step = 0;
+        let nextAddr = 0;
+        let prev: Op | undefined;
+        for (const drawn of ops) {
+          const o: Op = drawn.same && prev ? { ...drawn, pid: prev.pid, vma: prev.vma, kind: prev.kind, write: prev.write, step: prev.step } : drawn;
+          prev = o;
+          step += o.runStep === 0 ? 1 : 0;
+          t.step = step;
+          // stride 1: go on where the last fault left off (so runs can grow); 0: anywhere
+          const addr = o.stride === 1 && nextAddr ? nextAddr : o.addr;
+          const vma = { id: o.vma, mapping: `m${o.vma}` };
+          if (o.n === 1 && o.stride !== 2) t.record(o.pid, `c${o.pid}`, vma, addr, o.kind, o.write);
+          else t.recordRun(o.pid, `c${o.pid}`, vma, addr, o.step, o.n, o.kind, o.write);
+          for (let i = 0; i < o.n; i++) model.push(`${step} ${o.pid} ${addr + i * (o.n === 1 && o.stride !== 2 ? 0 : o.step)} ${o.kind} ${o.write} m${o.vma}`);
+          nextAddr = addr + o.n * o.step;
+        }
+        const kept = model.slice(-FaultTrace.CAPACITY);
+        expect(t.written).toBe(model.length);
+        expect(t.length).toBe(kept.length);
+        expect(t.lost).toBe(model.length - kept.length);
+        // every entry in order (the cursor path), and some out of order (the search path)
+        const show = (i: number) => {
+          const e = t.entry(i);
+          return `${e.step} ${e.pid} ${e.address} ${e.kind} ${e.write} ${e.mapping}`;
+        };
+        for (let i = 0; i < kept.length; i += Math.max(1, Math.floor(kept.length / 5000))) expect(show(i)).toBe(kept[i]);
+        for (let i = kept.length - 1; i >= 0; i -= Math.max(1, Math.floor(kept.length / 97))) expect(show(i)).toBe(kept[i]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stores a first touch of a million pages as one run, and faults in no order at most MAX_RUNS runs', () => {
+    const t = new FaultTrace();
+    t.recordRun(1, 'p', { id: 1, mapping: '[heap]' }, 0x10000, 4096, 1 << 20, FaultKind.Minor, true);
+    expect(t.bytes).toBe(new FaultTrace().bytes);
+    expect(t.length).toBe(FaultTrace.CAPACITY);
+    expect(t.entry(0).address).toBe(0x10000 + ((1 << 20) - FaultTrace.CAPACITY) * 4096);
+    // faults that make no run: each its own; past MAX_RUNS the oldest go (fewer than CAPACITY held)
+    const u = new FaultTrace();
+    const n = FaultTrace.MAX_RUNS + 10;
+    for (let i = 0; i < n; i++) u.record(1, 'p', { id: 1 + (i % 2), mapping: 'x' }, 0x10000 + i * 4096, FaultKind.Minor, true);
+    expect(u.length).toBe(FaultTrace.MAX_RUNS);
+    expect(u.lost).toBe(10);
+    expect(u.entry(0).address).toBe(0x10000 + 10 * 4096);
+    expect(u.bytes).toBeLessThanOrEqual(FaultTrace.MAX_RUNS * 41);
   });
 });

@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RpcClient } from '../app/common/api/client.js';
 import { type CallContext, createDispatcher, eventEnvelope } from '../app/common/api/dispatch.js';
 import type { EventData, EventName } from '../app/common/api/index.js';
 import type { SimProgress } from '../app/common/api/sim.js';
@@ -33,7 +34,23 @@ function lab(progress: ServiceDeps['progress']) {
     const progress = () => pushed.filter((p) => p.event === 'sim.progress').map((p) => p.data as SimProgress);
     return { pushed, call, progress };
   };
-  return { s, client };
+  /**
+   * A renderer's LabApi client over one transport, as the hosts wire it: Electron's main process
+   * sends each event envelope with webContents.send and answers invoke (structured clones), memlab
+   * serve sends JSON text over the socket; the renderer's RpcClient checks both against the contract.
+   */
+  const renderer = (transport: 'ipc' | 'socket', clientId: string) => {
+    const wire = (x: unknown): unknown => (transport === 'ipc' ? structuredClone(x) : JSON.parse(JSON.stringify(x)));
+    const api: RpcClient = new RpcClient(transport, {
+      send: (request) => {
+        const answer = transport === 'ipc' ? d.handle(wire(request), ctx) : d.handleText(JSON.stringify(request), ctx);
+        void answer.then((r) => api.receive(wire(r)));
+      },
+    });
+    const ctx: CallContext = { clientId, emit: (event, data) => api.receive(wire(eventEnvelope(event, data))), onClose: () => {} };
+    return api;
+  };
+  return { s, client, renderer };
 }
 
 describe('sim.progress', () => {
@@ -82,6 +99,22 @@ describe('sim.progress', () => {
     expect(steps).toEqual([...steps].sort((x, y) => x - y));
     expect(b.progress()).toEqual([]);
   }, 60_000);
+
+  for (const transport of ['ipc', 'socket'] as const) {
+    it(`reaches the renderer's LabApi over ${transport === 'ipc' ? 'Electron IPC' : 'the socket'}, before the step's view`, async () => {
+      const api = every.renderer(transport, `R-${transport}`);
+      const seen: Array<{ done: number; answered: boolean }> = [];
+      let answered = false;
+      const off = api.on('sim.progress', (p) => seen.push({ done: p.done, answered }));
+      const { sessionId } = await api.call('sim.load', { scenarioId: 'thrash' });
+      const view = await api.call('sim.seek', { sessionId, step: 2 });
+      answered = true;
+      expect(view.step).toBe(2);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.every((x) => !x.answered)).toBe(true);
+      off();
+    }, 60_000);
+  }
 
   it('says nothing while a seek is shorter than the time set: the whole of thrash, run to the end', async () => {
     const a = never.client('A');

@@ -297,4 +297,28 @@ export const simMethods = {
   ),
 };
 
-export const simEvents = {};
+/**
+ * A sim.seek that has run for a while (100 ms by default) says how far it is, at most every 50 ms,
+ * to the client that asked only: the step running and the pages its touches have done so far.
+ * Nothing says it ended: the seek's answer (the view) does.
+ */
+export const SimProgress = z.object({
+  sessionId: z.string(),
+  /** the step running now (1-based) */
+  step: z.number().int().min(1),
+  /** steps in the scenario */
+  of: z.number().int().min(1),
+  /** the step the seek goes to */
+  target: z.number().int().min(0),
+  /** pages the step's touches have done so far, of the pages they cover (a touch that starts later in the step adds its own) */
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  unit: z.literal('pages'),
+  /** since the seek began */
+  elapsedMs: z.number().min(0),
+});
+export type SimProgress = z.infer<typeof SimProgress>;
+
+export const simEvents = {
+  'sim.progress': SimProgress,
+};

@@ -125,6 +125,8 @@ export class Runner {
   private reportBytes = 0;
   private snapshotBytes = 0;
   stopped = false;
+  /** pages the running step's touches have done, of those they cover so far: what a host shows while a long step runs (stepAsync's pauses) */
+  readonly progress = { done: 0, total: 0 };
 
   constructor(
     readonly scenario: Scenario,
@@ -237,6 +239,7 @@ export class Runner {
     this.run.visited = [];
     this.run.taken = [];
     this.k.trace.step = n;
+    this.progress.done = this.progress.total = 0;
     try {
       yield* this.exec(s, n);
       // the step may have freed or taken pages outside a fault (munmap, exit, fork): the chart looks
@@ -359,6 +362,7 @@ export class Runner {
   /** Send one access to the chart; a spent budget ends the step with a clear error. */
   private access(a: Access): void {
     this.send({ type: 'ACCESS', access: a });
+    this.progress.done += Math.ceil((a.to - a.from) / a.stride);
     if (this.run.status === 'budget') this.budgetError();
   }
 
@@ -377,6 +381,7 @@ export class Runner {
     const first = Math.floor(addr / ps) * ps;
     const last = addr + len;
     const stridePages = Math.max(1, Math.round(stride / ps));
+    this.progress.total += passes * Math.ceil((last - first) / (stridePages * ps));
     // passes over the whole range: repeat each segment pass by pass so reclaim sees a working set cycle
     for (let pass = 0; pass < passes; pass++) {
       let a = first;

@@ -10,7 +10,7 @@ import { createRealServices } from './real.js';
 import { createPolicyHandlers } from './policy.js';
 import { setReportComputer } from '../../common/packs/checkers.js';
 import { SimWorkers, WorkerPool } from '../work/host.js';
-import { DEFAULT_WORK_LIMITS, type WorkLimits } from '../work/limits.js';
+import { DEFAULT_WORK_LIMITS, PROGRESS_DEFAULTS, progressFromEnv, type ProgressTiming, type WorkLimits } from '../work/limits.js';
 import { createSimProxy } from '../work/sim-proxy.js';
 
 export interface ServiceDeps {
@@ -22,6 +22,8 @@ export interface ServiceDeps {
   log: (level: 'info' | 'warn' | 'error', text: string) => void;
   /** budgets of the work done in worker threads (tests make them small) */
   limits?: Partial<WorkLimits>;
+  /** when a long sim.seek starts saying how far it is (sim.progress), and how often; PROGRESS_DEFAULTS, or MEMLAB_PROGRESS_AFTER_MS */
+  progress?: Partial<ProgressTiming>;
 }
 
 /** Serves files a service owns (e.g. images inside a pack) under a URL prefix, on both hosts. */
@@ -44,7 +46,8 @@ export function createServices(deps: ServiceDeps): Services {
   // heavy work (simulations, checks, pack parsing, Markdown) runs in worker threads with limits;
   // this thread, which answers every client, never simulates
   const limits: WorkLimits = { ...DEFAULT_WORK_LIMITS, ...deps.limits };
-  const init = { appRoot: deps.appRoot, dataDir: deps.dataDir, host: deps.host, arrayMiB: limits.arrayMiB };
+  const progress = { ...PROGRESS_DEFAULTS, ...progressFromEnv(), ...deps.progress };
+  const init = { appRoot: deps.appRoot, dataDir: deps.dataDir, host: deps.host, arrayMiB: limits.arrayMiB, progress };
   const pool = new WorkerPool(init, limits, deps.log);
   const simWorkers = new SimWorkers(init, limits, deps.log);
   disposers.push(() => pool.dispose(), () => simWorkers.dispose());
@@ -59,7 +62,7 @@ export function createServices(deps: ServiceDeps): Services {
   const assets: AssetHandler[] = [packs.assets];
   const handlers: Handlers = {
     ...createCoreHandlers(deps),
-    ...createSimProxy(simWorkers, packs.scenarios),
+    ...createSimProxy(simWorkers, packs.scenarios, deps.log),
     ...packs.handlers,
     ...host.handlers,
     ...real.handlers,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { DomainHandlers } from '../../common/api/dispatch.js';
+import type { CallContext, DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
 import { kernelChartLayout, processChartLayout } from '../../common/kernel/chart_layout.js';
@@ -18,6 +18,7 @@ import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
 import { anonFrameMm } from '../../common/kernel/rmap.js';
 import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
+import { PROGRESS_DEFAULTS } from '../work/limits.js';
 import type { ServiceDeps } from './index.js';
 
 const MAX_CELLS = 65536;
@@ -125,7 +126,29 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     s.active[pos] = r.activeStates();
   };
 
-  const advanceTo = async (s: Session, step: number) => {
+  const progressAfter = deps.progress?.afterMs ?? PROGRESS_DEFAULTS.afterMs;
+  const progressEvery = deps.progress?.everyMs ?? PROGRESS_DEFAULTS.everyMs;
+  /**
+   * The pause between a long step's slices: once the seek has run progressAfter ms, it tells the
+   * client that asked how far the running step is (sim.progress), at most every progressEvery ms,
+   * then lets the event loop breathe.
+   */
+  const pauser = (s: Session, target: number, ctx: CallContext) => {
+    const started = performance.now();
+    let last = -Infinity;
+    return () => {
+      const now = performance.now();
+      if (now - started >= progressAfter && now - last >= progressEvery) {
+        last = now;
+        const r = s.runner;
+        ctx.emit('sim.progress', { sessionId: s.id, step: r.pos + 1, of: s.scenario.steps.length, target, done: r.progress.done, total: Math.max(r.progress.done, r.progress.total), unit: 'pages', elapsedMs: Math.round(now - started) });
+      }
+      return new Promise<void>((res) => setImmediate(res));
+    };
+  };
+
+  const advanceTo = async (s: Session, step: number, ctx: CallContext) => {
+    const pause = pauser(s, step, ctx);
     // back (or far ahead): start from the nearest checkpoint at or before the step, never from step 0 again
     const cp = s.checkpoints.nearest(step);
     if (step < s.runner.pos || (cp && cp.pos > s.runner.pos)) {
@@ -134,7 +157,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     while (s.runner.pos < step && !s.runner.done) {
       try {
         // long steps pause between slices: the main process never stalls on a big touch
-        await s.runner.stepAsync(() => new Promise((r) => setImmediate(r)));
+        await s.runner.stepAsync(pause);
       } catch (err) {
         if (err instanceof ScenarioError) {
           s.error = { step: s.runner.pos + 1, message: err.describe() };
@@ -318,7 +341,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     },
     'sim.seek': async ({ sessionId, step, maps }, ctx) => {
       const s = session(sessionId, ctx.clientId);
-      await advanceTo(s, Math.min(step, s.scenario.steps.length));
+      await advanceTo(s, Math.min(step, s.scenario.steps.length), ctx);
       return view(s, maps);
     },
     'sim.log': ({ sessionId, stream, from, count }, ctx) => {

@@ -20,6 +20,8 @@ export interface CallOptions {
   what: string;
   /** what to do about it */
   advice: string;
+  /** events the call pushes while it runs (sim.progress); none are kept once it has answered */
+  onEvent?: CallEvent;
 }
 
 interface Pending {
@@ -28,6 +30,9 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | undefined;
   opts: CallOptions;
 }
+
+/** an event a call pushed while it ran (a simulator step's progress), for the client that made the call */
+export type CallEvent = (name: string, data: unknown) => void;
 
 const live = new Set<WorkerHandle>();
 let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -112,7 +117,7 @@ export class WorkerHandle {
     this.w = spawn(init, limits, entry);
     this.w.unref();
     live.add(this);
-    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; ready?: boolean; tid?: number; nice?: number }) => {
+    this.w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: WireError; log?: { level: 'info' | 'warn' | 'error'; text: string }; event?: { name: string; data: unknown }; ready?: boolean; tid?: number; nice?: number }) => {
       if (m.ready) {
         this.thread = { ...(m.tid !== undefined ? { tid: m.tid } : {}), ...(m.nice !== undefined ? { nice: m.nice } : {}) };
         return this.markReady();
@@ -120,6 +125,7 @@ export class WorkerHandle {
       if (m.log) return log(m.log.level, m.log.text);
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
       if (!p) return;
+      if (m.event) return p.opts.onEvent?.(m.event.name, m.event.data);
       this.pending.delete(m.id!);
       clearTimeout(p.timer);
       if (!this.pending.size) this.w.unref();

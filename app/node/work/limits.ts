@@ -40,6 +40,35 @@ export const DEFAULT_WORK_LIMITS: WorkLimits = {
   rssMiB: 896,
 };
 
+/** when a long simulator call says how far it is (sim.progress) */
+export interface ProgressTiming {
+  /** a seek that has run this long reports progress */
+  afterMs: number;
+  /** at most this often */
+  everyMs: number;
+}
+export const PROGRESS_DEFAULTS: ProgressTiming = { afterMs: 100, everyMs: 50 };
+
+/**
+ * MEMLAB_PROGRESS_AFTER_MS / MEMLAB_PROGRESS_EVERY_MS (ms, 0 or more): when progress starts and how
+ * often; the e2e tests set 0 so a step of this machine's speed reports every slice, not by luck.
+ * A value that is not such a number is left out (the default holds).
+ */
+export function progressFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ProgressTiming> {
+  const out: Partial<ProgressTiming> = {};
+  const read = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  const after = read('MEMLAB_PROGRESS_AFTER_MS');
+  const every = read('MEMLAB_PROGRESS_EVERY_MS');
+  if (after !== undefined) out.afterMs = after;
+  if (every !== undefined) out.everyMs = every;
+  return out;
+}
+
 export { MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, MAX_YAML_NESTING } from '../../common/packs/limits.js';
 
 /** A budget ran out: the message says which and what to do. */

@@ -20,7 +20,7 @@ import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
 import { type PolicyRunParams, policyRunOf, type PolicySweepParams, policySweepOf, scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
-import { WorkLimitError } from './limits.js';
+import { type ProgressTiming, WorkLimitError } from './limits.js';
 
 export interface WorkerInit {
   appRoot: string;
@@ -29,6 +29,8 @@ export interface WorkerInit {
   arrayMiB: number;
   /** how much nicer (setpriority) than the main thread this worker runs; priority.ts's WORKER_NICE by default */
   nice?: number;
+  /** when a long simulator call reports progress (sim.progress) */
+  progress?: ProgressTiming;
 }
 
 export type WireError = { name: string; message: string; code?: string; where?: unknown; issues?: unknown };
@@ -82,7 +84,16 @@ function guardTypedArrays(budgetBytes: number): void {
 
 guardTypedArrays(init.arrayMiB * 1048576);
 
-const simCtx: CallContext = { clientId: 'worker', emit: () => {}, onClose: () => {} };
+/** the events a simulator call may push to the client that made it, through the main thread (sim-proxy.ts) */
+const SIM_EVENTS = new Set(['sim.progress']);
+/** a call's context: its events go to the main thread tagged with the call's id, which hands them to the caller only */
+const simCtx = (id: number): CallContext => ({
+  clientId: 'worker',
+  emit: (event, data) => {
+    if (SIM_EVENTS.has(event)) parentPort!.postMessage({ id, event: { name: event, data } });
+  },
+  onClose: () => {},
+});
 let simHandlers: Handlers | undefined;
 let packList: Array<{ packId: string; packTitle: string; path: string; text: string }> = [];
 
@@ -102,7 +113,7 @@ function reportsFor(texts: string[]): Record<string, SimReport | { error: string
   return out;
 }
 
-const tasks: Record<string, (input: any) => unknown> = {
+const tasks: Record<string, (input: any, id: number) => unknown> = {
   ping: () => 'pong',
   /** this worker's thread id (Linux), to see its priority from /proc */
   thread: () => thread,
@@ -113,15 +124,15 @@ const tasks: Record<string, (input: any) => unknown> = {
     const keep: unknown[] = [];
     for (;;) keep.push({ a: Math.random(), b: [1, 2, 3], c: 'x'.repeat(64) + keep.length });
   },
-  async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }) {
+  async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }, id: number) {
     simHandlers ??= createSimHandlers(
-      { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log },
+      { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log, ...(init.progress ? { progress: init.progress } : {}) },
       { list: async () => packList, read: async () => { throw new ApiError('not-found', 'pack scenarios reach the simulator as text'); } },
     ) as unknown as Handlers;
     if (packs) packList = packs;
     const h = (simHandlers as unknown as Record<string, (p: unknown, c: CallContext) => unknown>)[method];
     if (!h) throw new ApiError('unknown-method', `no simulator method '${method}'`);
-    return await h(params, simCtx);
+    return await h(params, simCtx(id));
   },
   buildPack({ source, files }: { source: string; files: Map<string, Uint8Array> }) {
     const buffers = new Map([...files].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
@@ -208,7 +219,7 @@ parentPort!.on('message', (msg: { id: number; task: string; input: unknown }) =>
   Promise.resolve()
     .then(() => {
       if (!fn) throw new Error(`no task '${msg.task}'`);
-      return fn(msg.input);
+      return fn(msg.input, msg.id);
     })
     .then((result) => {
       // an answer too big to send is refused here, where building it cost only this worker's

@@ -1,6 +1,6 @@
 /** The simulator workbench: which scenario is loaded, where the timeline is, playback. */
 import { type Highlight, highlightedProcess } from '@api/highlight';
-import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioParams, type ScenarioSource, scenarioSource, type SimView } from '@api/sim';
+import { type ChartLayout, type LoadedScenario, type LogStream, type ScenarioInfo, type ScenarioParams, type ScenarioSource, scenarioSource, type SimProgress, type SimView } from '@api/sim';
 import { api } from '../api/index.js';
 
 /** one string per set of scenario parameters (sorted by name), so a new variant is seen as a new scenario */
@@ -23,6 +23,8 @@ class SimStore {
   processLayout = $state<ChartLayout | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
+  /** how far a long step is while its view is on its way (sim.progress); null otherwise */
+  progress = $state<SimProgress | null>(null);
   /** a scenario is being opened: the controls wait, so a click meant for it does not reach the old one */
   loading = $state(false);
   playing = $state(false);
@@ -52,8 +54,17 @@ class SimStore {
   /** the step last asked for (ahead of `view` while a seek is under way) */
   private cursor = 0;
 
+  private listening = false;
+
   /** the list, the chart and its layout, asked for once (the route may change many times) */
   async init(): Promise<void> {
+    if (!this.listening) {
+      this.listening = true;
+      // only for the session shown and while a seek of it is under way: a late report is for nobody
+      api.on('sim.progress', (p) => {
+        if (this.busy && p.sessionId === this.loaded?.sessionId) this.progress = p;
+      });
+    }
     if (this.scenarios.length === 0) await this.refreshScenarios();
     if (!this.chart) {
       const r = await api.call('sim.statechart', {});
@@ -124,6 +135,7 @@ class SimStore {
           if (this.closed.has(session) || this.loaded?.sessionId !== session) continue;
           throw err;
         }
+        this.progress = null;
         if (this.loaded?.sessionId === session) this.view = view;
         else if (this.wanted === null) this.wanted = this.cursor;
       }
@@ -133,6 +145,7 @@ class SimStore {
       this.pause();
     } finally {
       this.busy = false;
+      this.progress = null;
     }
   }
 

@@ -87,7 +87,7 @@ export class FaultTrace {
     if (this.paused) return;
     const code = kind | (write ? 8 : 0);
     const vmaId = vma.id;
-    if (!this.mappings.has(vmaId)) this.name(pid, comm, vma);
+    if (vmaId !== this.lastVma) this.name(pid, comm, vma);
     // the newest run goes on where this fault is its next entry
     if (this.runs > 0) {
       const r = (this.head + this.runs - 1) & (this.cap - 1);
@@ -114,7 +114,7 @@ export class FaultTrace {
     }
     const code = kind | (write ? 8 : 0);
     const vmaId = vma.id;
-    if (!this.mappings.has(vmaId)) this.name(pid, comm, vma);
+    if (vmaId !== this.lastVma) this.name(pid, comm, vma);
     if (this.runs > 0) {
       const r = (this.head + this.runs - 1) & (this.cap - 1);
       const c = this.count[r]!;
@@ -132,8 +132,12 @@ export class FaultTrace {
     this.push(pid, vmaId, address, step, n, code);
   }
 
+  /** the VMA of the last fault named (a Map is asked only when the VMA changes) */
+  private lastVma = -1;
+
   private name(pid: number, comm: string, vma: { id: number; mapping: string; label?: string }): void {
-    this.mappings.set(vma.id, vma.label ? `${vma.mapping} (${vma.label})` : vma.mapping);
+    this.lastVma = vma.id;
+    if (!this.mappings.has(vma.id)) this.mappings.set(vma.id, vma.label ? `${vma.mapping} (${vma.label})` : vma.mapping);
     if (!this.comms.has(pid)) this.comms.set(pid, comm);
   }
 

@@ -85,44 +85,28 @@ export class FaultTrace {
   /** `vma` names the mapping (asked only the first time a VMA faults: no string work per page) */
   record(pid: number, comm: string, vma: { id: number; mapping: string; label?: string }, address: number, kind: FaultKind, write: boolean): void {
     if (this.paused) return;
-    const code = kind | (write ? 8 : 0);
-    const vmaId = vma.id;
-    if (vmaId !== this.lastVma) this.name(pid, comm, vma);
-    // the newest run goes on where this fault is its next entry
-    if (this.runs > 0) {
-      const r = (this.head + this.runs - 1) & (this.cap - 1);
-      const n = this.count[r]!;
-      if (this.vmas[r] === vmaId && this.codes[r] === code && this.steps[r] === this.step && this.pids[r] === pid) {
-        const a0 = this.addr[r]!;
-        if (n === 1 ? address > a0 : address === a0 + n * this.stride[r]!) {
-          if (n === 1) this.stride[r] = address - a0;
-          this.count[r] = n + 1;
-          this.added(1);
-          return;
-        }
-      }
-    }
-    this.push(pid, vmaId, address, 0, 1, code);
+    this.append(pid, comm, vma, address, 0, 1, kind | (write ? 8 : 0));
   }
 
   /** `n` faults of one kind at `address`, `address + step`, … (a run of first touches): one entry in the ring, however long */
   recordRun(pid: number, comm: string, vma: { id: number; mapping: string; label?: string }, address: number, step: number, n: number, kind: FaultKind, write: boolean): void {
     if (this.paused || n <= 0) return;
-    if (n === 1) {
-      this.record(pid, comm, vma, address, kind, write);
-      return;
-    }
-    const code = kind | (write ? 8 : 0);
+    this.append(pid, comm, vma, address, step, n, kind | (write ? 8 : 0));
+  }
+
+  /** `n` faults from `address`, `step` bytes apart: the newest run goes on where they are its next entries at its spacing, or they start one */
+  private append(pid: number, comm: string, vma: { id: number; mapping: string; label?: string }, address: number, step: number, n: number, code: number): void {
     const vmaId = vma.id;
     if (vmaId !== this.lastVma) this.name(pid, comm, vma);
     if (this.runs > 0) {
       const r = (this.head + this.runs - 1) & (this.cap - 1);
-      const c = this.count[r]!;
       if (this.vmas[r] === vmaId && this.codes[r] === code && this.steps[r] === this.step && this.pids[r] === pid) {
+        const c = this.count[r]!;
         const a0 = this.addr[r]!;
-        // the run goes on with the same spacing (or its one entry takes this spacing)
-        if ((c === 1 && address - a0 === step && step > 0) || (c > 1 && this.stride[r] === step && address === a0 + c * step)) {
-          this.stride[r] = step;
+        // a run of one takes the spacing of the fault after it
+        const d = c === 1 ? address - a0 : this.stride[r]!;
+        if (d > 0 && address === a0 + c * d && (n === 1 || step === d)) {
+          this.stride[r] = d;
           this.count[r] = c + n;
           this.added(n);
           return;

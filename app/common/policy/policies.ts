@@ -402,6 +402,8 @@ export class OstepClock extends Policy {
     const buf = mem.buf;
     const cap = buf.length;
     const out = rng.out;
+    // a local, not the import: bundled, the import is a module var loaded on every probe
+    const words = RNG_WORDS;
     let head = mem.head;
     let size = mem.size;
     let next = rng.mti;
@@ -417,7 +419,7 @@ export class OstepClock extends Policy {
       if (size === cacheSize) {
         for (;;) {
           // random(), as PyRandom.random computes it from the next two outputs
-          if (next >= RNG_WORDS) {
+          if (next >= words) {
             rng.mti = next;
             rng.refillPair();
             next = rng.mti;

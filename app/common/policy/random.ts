@@ -9,14 +9,6 @@
 /** the Mersenne Twister's state: 624 words, so 624 outputs between twists */
 export const RNG_WORDS = 624;
 const N = RNG_WORDS;
-const M = 397;
-// the state and masks as signed 32-bit integers: V8 keeps them in registers as int32, where
-// values ≥ 2^31 in a Uint32Array or a literal would be doubles (twice as slow, bench/policy.ts)
-const MATRIX_A = 0x9908b0df | 0;
-const UPPER_MASK = 0x80000000 | 0;
-const LOWER_MASK = 0x7fffffff;
-const TEMPER_B = 0x9d2c5680 | 0;
-const TEMPER_C = 0xefc60000 | 0;
 
 /** A seed as Python reads `int(text)`: optional sign, decimal digits (underscores between digits allowed). */
 export function parseSeed(text: string | number | bigint): bigint {
@@ -95,12 +87,24 @@ export class PyRandom {
         i = 1;
       }
     }
-    mt[0] = UPPER_MASK;
+    mt[0] = 0x80000000 | 0;
     this.mti = N + 1;
   }
 
   /** the twist of genrand_uint32 over all N words, then each output tempered into `out` */
   refill(): void {
+    // the constants as locals: the lab's worker bundle (esbuild) turns a module's top-level
+    // consts into vars, which V8 then loads from the module's context on every use instead of
+    // folding them in, and the twist ran 60% slower for it (bench/policy.ts, "CLOCK's draws").
+    // The masks as signed 32-bit integers: V8 keeps them in registers as int32, where values
+    // ≥ 2^31 in a Uint32Array or a literal would be doubles (twice as slow)
+    const N = 624;
+    const M = 397;
+    const MATRIX_A = 0x9908b0df | 0;
+    const UPPER_MASK = 0x80000000 | 0;
+    const LOWER_MASK = 0x7fffffff;
+    const TEMPER_B = 0x9d2c5680 | 0;
+    const TEMPER_C = 0xefc60000 | 0;
     const mt = this.mt;
     const out = this.out;
     // mt[kk + 1] is read before it is rewritten: carried from one step to the next
@@ -141,13 +145,13 @@ export class PyRandom {
 
   /** genrand_uint32: the next 32-bit output. */
   uint32(): number {
-    if (this.mti > N) this.refill();
+    if (this.mti > 624) this.refill();
     return this.out[this.mti++]! >>> 0;
   }
 
   /** random.random(): a float in [0, 1) with 53 random bits: (a >> 5) * 2^26 + (b >> 6), over 2^53. */
   random(): number {
-    if (this.mti >= N) this.refillPair();
+    if (this.mti >= 624) this.refillPair();
     const i = this.mti;
     this.mti = i + 2;
     const out = this.out;

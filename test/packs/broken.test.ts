@@ -71,6 +71,8 @@ describe('the mistakes that used to pass silently (issue 15): pack check exits 1
     'param-range-reversed',
     'param-draw-kills',
     'image-missing',
+    // a lower-case b: bits everywhere else (Mb = megabit)
+    'unit-in-bits',
   ];
   afterEach(() => vi.restoreAllMocks());
   for (const name of silent) {

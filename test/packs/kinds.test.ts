@@ -130,6 +130,9 @@ describe('names over the simulator report', () => {
     expect(q('sim.end.a.out.minflt * 4 KiB')).toMatchObject({ d: 'size', notes: [] });
     expect(q('sim.end.a.out.VmRSS - 4096').notes.map((n) => n.code)).toContain('size-plus-number');
     expect(q('sim.end.a.out.VmRSS / 4 KiB')).toMatchObject({ d: 'none' });
+    // a lower-case b means bits elsewhere: Mb, Gib and mb are read as bytes, and said so
+    for (const u of ['Mb', 'Gib', 'mb', 'tb']) expect(q(`2 ${u}`).notes.map((n) => n.code), u).toEqual(['unit-bits']);
+    for (const u of ['MiB', 'MB', 'GiB', 'kb', 'kB', 'B', 'b']) expect(q(`2 ${u}`).notes, u).toEqual([]);
   });
   it('anything else is unknown, never a crash', () => {
     for (const n of ['snapshots.middle.processes.a.out.VmRSS', 'snapshots.end.processes.b.VmRSS', 'snapshots.end.processes.a.out.state', 'sim.end', 'snapshots.end.vmstat', 'constructor', 'snapshots.end.processes.a.out.__proto__'])

@@ -81,7 +81,7 @@ export type Lookup = (name: string) => number | ExprValue | undefined;
 
 /** Something an expression does that memlab reads one way but an author likely meant another (pack check reports these). */
 export interface ExprNote {
-  code: 'unit-after-size-field' | 'unit-after-count' | 'size-plus-number' | 'size-plus-count' | 'bare-proc-size' | 'unit-after-size';
+  code: 'unit-after-size-field' | 'unit-after-count' | 'size-plus-number' | 'size-plus-count' | 'bare-proc-size' | 'unit-after-size' | 'unit-bits';
   at: number;
   message: string;
 }
@@ -169,6 +169,11 @@ export function evaluateQ(src: string, lookup: Lookup = () => undefined, opts: {
     if (t && t.t === 'name' && UNIT_BYTES[t.v.toLowerCase()] !== undefined) {
       p++;
       const unit = t.v.toLowerCase();
+      // Mb, Gib, mb: a lower-case b after a prefix above kilo reads as bytes here, where elsewhere it means bits (Mb = megabit)
+      if (/^[mgt]i?b$/i.test(t.v) && t.v.endsWith('b')) {
+        const bytes = `${t.v[0]!.toUpperCase()}iB`;
+        note('unit-bits', t.at, `'${t.v}' is read as ${bytes} (2^${{ m: 20, g: 30, t: 40 }[unit[0] as 'm' | 'g' | 't']} bytes), but a lower-case b means bits (${t.v[0]!.toUpperCase()}b = ${{ m: 'mega', g: 'giga', t: 'tera' }[unit[0] as 'm' | 'g' | 't']}bit): write ${bytes}`);
+      }
       if (q.field && q.d === 'size') {
         // a /proc size already carries its unit; "VmRSS kB" (memlab 0.1's way) only says so
         if (PROC_KB.has(unit)) return { v: q.v, d: 'size' };

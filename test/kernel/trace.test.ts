@@ -100,7 +100,9 @@ describe('fault trace runs', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops: Op[]) => {
         const t = new FaultTrace();
-        const model: string[] = [];
+        // the plain list, kept as the calls that made it: entry g is call k's (g - first[k])-th fault
+        const calls: Array<{ first: number; n: number; text: (i: number) => string }> = [];
+        let total = 0;
         let step = 0;
         let nextAddr = 0;
         let prev: Op | undefined;
@@ -112,22 +114,35 @@ describe('fault trace runs', () => {
           // stride 1: go on where the last fault left off (so runs can grow); 0: anywhere
           const addr = o.stride === 1 && nextAddr ? nextAddr : o.addr;
           const vma = { id: o.vma, mapping: `m${o.vma}` };
-          if (o.n === 1 && o.stride !== 2) t.record(o.pid, `c${o.pid}`, vma, addr, o.kind, o.write);
+          const single = o.n === 1 && o.stride !== 2;
+          if (single) t.record(o.pid, `c${o.pid}`, vma, addr, o.kind, o.write);
           else t.recordRun(o.pid, `c${o.pid}`, vma, addr, o.step, o.n, o.kind, o.write);
-          for (let i = 0; i < o.n; i++) model.push(`${step} ${o.pid} ${addr + i * (o.n === 1 && o.stride !== 2 ? 0 : o.step)} ${o.kind} ${o.write} m${o.vma}`);
+          const s = step;
+          calls.push({ first: total, n: o.n, text: (i) => `${s} ${o.pid} ${addr + i * (single ? 0 : o.step)} ${o.kind} ${o.write} m${o.vma}` });
+          total += o.n;
           nextAddr = addr + o.n * o.step;
         }
-        const kept = model.slice(-FaultTrace.CAPACITY);
-        expect(t.written).toBe(model.length);
-        expect(t.length).toBe(kept.length);
-        expect(t.lost).toBe(model.length - kept.length);
-        // every entry in order (the cursor path), and some out of order (the search path)
+        const model = (g: number) => {
+          let lo = 0;
+          let hi = calls.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (calls[mid]!.first <= g) lo = mid;
+            else hi = mid - 1;
+          }
+          return calls[lo]!.text(g - calls[lo]!.first);
+        };
+        const kept = Math.min(total, FaultTrace.CAPACITY);
+        expect(t.written).toBe(total);
+        expect(t.length).toBe(kept);
+        expect(t.lost).toBe(total - kept);
+        // entries in order (the cursor path), and some out of order (the search path)
         const show = (i: number) => {
           const e = t.entry(i);
           return `${e.step} ${e.pid} ${e.address} ${e.kind} ${e.write} ${e.mapping}`;
         };
-        for (let i = 0; i < kept.length; i += Math.max(1, Math.floor(kept.length / 5000))) expect(show(i)).toBe(kept[i]);
-        for (let i = kept.length - 1; i >= 0; i -= Math.max(1, Math.floor(kept.length / 97))) expect(show(i)).toBe(kept[i]);
+        for (let i = 0; i < kept; i += Math.max(1, Math.floor(kept / 3000))) expect(show(i)).toBe(model(total - kept + i));
+        for (let i = kept - 1; i >= 0; i -= Math.max(1, Math.floor(kept / 97))) expect(show(i)).toBe(model(total - kept + i));
       }),
       { numRuns: 200 },
     );

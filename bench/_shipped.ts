@@ -3,12 +3,16 @@
  * which `npm run build` bundles with esbuild (scripts/bundle-worker.mjs): const enums are
  * inlined there. tsx, which runs the benches from the sources, transforms file by file and leaves
  * every `PG.Referenced` a property load, about a third slower on the kernel's hot paths. So the
- * benches import the modules they time through the same bundler with the same options.
+ * benches import the modules they time through the same bundler with the same options
+ * (scripts/bundle-worker.mjs BUNDLE_OPTIONS).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BuildOptions } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script
+import { BUNDLE_OPTIONS } from '../scripts/bundle-worker.mjs';
 
 const root = join(import.meta.dirname, '..');
 
@@ -19,14 +23,9 @@ export async function shipped<T>(exports: Record<string, string[]>): Promise<T> 
     .map(([file, names]) => `export { ${names.join(', ')} } from ${JSON.stringify(join(root, file))};`)
     .join('\n');
   const out = await build({
+    ...(BUNDLE_OPTIONS as BuildOptions),
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'bench-entry.ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     write: false,
-    banner: { js: "import { createRequire as __memlabRequire } from 'node:module'; const require = __memlabRequire(import.meta.url);" },
-    logLevel: 'warning',
   });
   const file = join(mkdtempSync(join(tmpdir(), 'memlab-bench-')), 'shipped.mjs');
   writeFileSync(file, out.outputFiles[0]!.text);

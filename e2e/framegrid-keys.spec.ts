@@ -1,7 +1,8 @@
 /** The frame map is a keyboard widget: a cursor cell, its frames said through a polite live region. */
 import { expect, openLab, test } from './fixtures.js';
 
-const SAID = /^frames \d+–\d+: (free|anonymous|page cache|dirty page cache|shared memory \(tmpfs\)|kernel|locked \(mlock\))(, owned by (PID \d+|[^()]+ \(PID \d+\)))?$/;
+// the kind and its pattern in the grid (the legend's), then the owner
+const SAID = /^frames \d+–\d+: (free \(blank\)|anonymous \(solid\)|page cache \(hatched\)|dirty page cache \(back-hatched\)|shared memory \(tmpfs\) \(dotted\)|kernel \(cross-hatched\)|locked \(mlock\) \(barred\))(, owned by (PID \d+|[^()]+ \(PID \d+\)))?$/;
 
 test('the frame map: Tab to it, arrows/Home/End/PageDown move an outlined cursor, and each cell is announced', async ({ page, lab }) => {
   await openLab(page, lab, '#/simulator/oom-killer/3');
@@ -75,7 +76,7 @@ test('the frame map: Tab to it, arrows/Home/End/PageDown move an outlined cursor
     if (t.includes(': anonymous')) found = t;
     else await page.keyboard.press('ArrowDown');
   }
-  expect(found, 'an anonymous cell in the first column at step 3').toMatch(/: anonymous, owned by [^()]+ \(PID \d+\)$/);
+  expect(found, 'an anonymous cell in the first column at step 3').toMatch(/: anonymous \(solid\), owned by [^()]+ \(PID \d+\)$/);
 
   // a mouse hover still says what a cell holds, but quietly
   const box = (await page.getByTestId('frame-grid').boundingBox())!;

@@ -20,6 +20,9 @@ async function runWith(page: Page, frames: number, pick: string[]) {
   }
   await page.getByTestId('frames-input').fill(String(frames));
   await page.getByTestId('run').click();
+  // this run and its sweep answered (the Run button is disabled while they are in flight): an
+  // earlier run's "Access 0" is not this one's, and this one would put the position back to 0
+  await expect(page.getByTestId('run')).toBeEnabled();
   await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
 }
 

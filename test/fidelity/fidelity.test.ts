@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oomScore } from '../../app/common/kernel/oom_kill.js';
 import { runFile, snap } from '../kernel/helpers.js';
+import { skipping } from '../skip.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const linux = process.platform === 'linux' && existsSync('/proc/self/status');
@@ -60,7 +61,7 @@ describe.runIf(canProbe)('the simulator against this kernel', () => {
     expect(Math.abs(s2.VmRSS - s1.VmRSS - hostRes)).toBeLessThanOrEqual(hostRes * 0.01);
   });
 
-  it.skipIf(thp === 'always')('one minor fault per page touched (64 MiB: 16384 faults, within 1%)', () => {
+  it.skipIf(skipping(thp === 'always', 'one minor fault per page', 'transparent_hugepage is always: the kernel faults 2 MiB at a time'))('one minor fault per page touched (64 MiB: 16384 faults, within 1%)', () => {
     const pages = 16384;
     const hostFaults = Number(execFileSync(probe, ['faults'], { encoding: 'utf8' }).trim().split(' ')[1]);
     expect(Math.abs(hostFaults - pages)).toBeLessThanOrEqual(pages * 0.01);
@@ -68,7 +69,7 @@ describe.runIf(canProbe)('the simulator against this kernel', () => {
     expect(Math.abs(sim - pages)).toBeLessThanOrEqual(pages * 0.01);
   });
 
-  it.skipIf(thp === 'always')('fork + a 16 MiB write in the child: one copy-on-write fault per page (within 1%)', () => {
+  it.skipIf(skipping(thp === 'always', 'one copy-on-write fault per page', 'transparent_hugepage is always: the kernel copies 2 MiB at a time'))('fork + a 16 MiB write in the child: one copy-on-write fault per page (within 1%)', () => {
     const hostCow = Number(/cow (\d+)/.exec(execFileSync(probe, ['cow'], { encoding: 'utf8' }))![1]);
     const sim = snap(runFile('fork-cow.yaml'), 'child-wrote').processes.child!.minflt;
     expect(Math.abs(hostCow - 4096)).toBeLessThanOrEqual(4096 * 0.01);

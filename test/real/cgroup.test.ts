@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeContainment, removeCgroup } from '../../app/node/real/cgroup.js';
+import { skipping } from '../skip.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'memlab-cgroup-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,7 +37,7 @@ function sleeper(): Promise<{ child: ChildProcess; exited: Promise<string | null
   return new Promise((resolve) => child.once('spawn', () => resolve({ child, exited })));
 }
 
-describe.skipIf(process.platform !== 'linux')('a memory cgroup for one run', () => {
+describe.skipIf(skipping(process.platform !== 'linux', 'a memory cgroup for one run', 'cgroups are Linux only'))('a memory cgroup for one run', () => {
   it('cgroup v2 (unified): a child of this process\'s cgroup with memory.max and memory.swap.max; memory.events oom_kill counted; cgroup.procs adopts; remove kills and removes', async () => {
     const root = tree({
       'cgroup.controllers': 'cpu io memory pids\n',
@@ -108,7 +109,7 @@ describe.skipIf(process.platform !== 'linux')('a memory cgroup for one run', () 
   });
 
   const root = process.getuid?.() === 0;
-  it.skipIf(!root)('as root, a real cgroup2 mounted at a temp dir: what v2 offers here is used or its absence named; a cgroup of it adopts, is killed and removed', async () => {
+  it.skipIf(skipping(!root, 'a real cgroup2 mounted at a temp dir', 'mounting cgroup2 needs root'))('as root, a real cgroup2 mounted at a temp dir: what v2 offers here is used or its absence named; a cgroup of it adopts, is killed and removed', async () => {
     const mnt = join(tmp, `cgroup2-${process.pid}`);
     mkdirSync(mnt);
     const mounted = spawnSync('mount', ['-t', 'cgroup2', 'none', mnt], { encoding: 'utf8' });

@@ -23,6 +23,8 @@ async function runWith(page: Page, frames: number, pick: string[]) {
   // this run and its sweep answered (the Run button is disabled while they are in flight): an
   // earlier run's "Access 0" is not this one's, and this one would put the position back to 0
   await expect(page.getByTestId('run')).toBeEnabled();
+  // this run's answer is in: the stepper is titled with its frames (a position of 0 alone can be an earlier state's)
+  await expect(page.getByRole('heading', { name: `Step through ${frames} frame${frames === 1 ? '' : 's'}` })).toBeVisible();
   await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
 }
 

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compress, countHits, makeReplacer, PyRandom, runPolicy } from '../../app/common/policy/index.js';
+import { compress, countHits, makeReplacer, nextUseIndex, POLICIES, PyRandom, runPolicy } from '../../app/common/policy/index.js';
 import { FILLED, HIT } from '../../app/common/policy/policies.js';
 import { FLAT_LIST_MAX, FlatList, TreeList } from '../../app/common/policy/lists.js';
 
@@ -139,6 +139,28 @@ describe('RAND, CLOCK and LFU against the plain model', () => {
       expect(victims, p).toEqual(want.victims);
       expect(r.order(), p).toEqual(want.final);
     }
+  });
+
+  it('every policy\'s countAll() leaves the cache, its order and the stream where access() one by one leaves them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 3 }), (addrs, c, bits) => {
+        const { ids, pages } = compress(addrs);
+        const nextUse = nextUseIndex(ids, pages);
+        for (const p of POLICIES) {
+          const fastRng = new PyRandom(9);
+          const slowRng = new PyRandom(9);
+          const fast = makeReplacer(p, { ids, pages, cacheSize: c, clockbits: bits, rng: fastRng, nextUse });
+          const slow = makeReplacer(p, { ids, pages, cacheSize: c, clockbits: bits, rng: slowRng, nextUse });
+          const hits = fast.countAll();
+          let want = 0;
+          for (let i = 0; i < ids.length; i++) if (slow.access(i) === HIT) want++;
+          expect(hits, p).toBe(want);
+          expect(fast.order(), p).toEqual(slow.order());
+          expect(fastRng.random(), p).toBe(slowRng.random());
+        }
+      }),
+      { numRuns: 120 },
+    );
   });
 
   it("CLOCK's one-loop fast path draws what access() draws, from either parity of the stream, across many twists", () => {

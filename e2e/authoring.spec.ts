@@ -146,4 +146,18 @@ test("the simulator beside a parameterised prediction runs the learner's numbers
     await expect(page.locator('.meta').first()).not.toHaveText(variant);
   }
   expect(new Set(seen).size).toBeGreaterThan(1);
+  // once the prediction is over (here: given up), "open it full size" runs the same variant, not the scenario's defaults
+  const m = /mallocs (\d+) MiB/.exec((await page.locator('.prose').first().textContent()) ?? '')![1]!;
+  await page.getByTestId('give-up').click();
+  const full = page.getByTestId('open-simulator');
+  await expect(full).toHaveAttribute('href', new RegExp(`/with%3A%7B.*%22m%22%3A${m}(%2C|%7D)`));
+  await full.click();
+  await expect(page.getByTestId('simulator-beside')).toHaveCount(0);
+  await expect(page.getByTestId('step-list')).toContainText(`malloc(${m} MiB)`);
+  await expect(page.getByTestId('step-list')).not.toContainText('malloc(64 MiB)');
+  // and its outcome is no longer held back
+  await expect(page.getByTestId('step-list')).toContainText('a.out: write buf');
+  // a reload keeps the variant: it is in the address
+  await page.reload();
+  await expect(page.getByTestId('step-list')).toContainText(`malloc(${m} MiB)`);
 });

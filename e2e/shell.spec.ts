@@ -78,3 +78,42 @@ test('every section fits a 1024x640 window without sideways scrolling', async ({
     expect(overflow, hash).toBeLessThanOrEqual(1);
   }
 });
+
+test("the start page's cards keep their places while the pack loads: nothing jumps when it comes", async ({ page, lab }) => {
+  // the pack's answer is held until the page has been measured without it
+  let release: (() => void) | null = null;
+  let packGet: number | null = null;
+  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number }) : {};
+      if (msg.method === 'pack.get') packGet = msg.id ?? null;
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
+      if (packGet !== null && id === packGet && !release) {
+        release = () => ws.send(m);
+        return;
+      }
+      ws.send(m);
+    });
+  });
+  await openLab(page, lab, '#/start');
+  await expect.poll(() => release !== null).toBe(true);
+  const simCard = page.locator('li.card').filter({ has: page.getByTestId('start-simulator') });
+  const hostCard = page.locator('li.card').filter({ hasText: 'Look at this machine' });
+  await expect(page.getByTestId('start-loading')).toHaveAttribute('aria-busy', 'true');
+  const before = [await simCard.boundingBox(), await hostCard.boundingBox()];
+  await page.screenshot({ path: 'test-results/start-loading.png' });
+  release!();
+  await expect(page.getByTestId('start-progress')).toHaveText(/\b0 of [1-9]\d* done/);
+  await expect(page.getByTestId('start-loading')).toHaveCount(0);
+  const after = [await simCard.boundingBox(), await hostCard.boundingBox()];
+  for (const k of [0, 1]) {
+    expect(after[k]!.x, `card ${k} x`).toBe(before[k]!.x);
+    expect(after[k]!.y, `card ${k} y`).toBe(before[k]!.y);
+    expect(Math.abs(after[k]!.height - before[k]!.height), `card ${k} height`).toBeLessThanOrEqual(1);
+  }
+  await page.screenshot({ path: 'test-results/start-loaded.png' });
+});

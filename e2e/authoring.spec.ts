@@ -155,6 +155,10 @@ test("the simulator beside a parameterised prediction runs the learner's numbers
   await expect(page.getByTestId('simulator-beside')).toHaveCount(0);
   await expect(page.getByTestId('step-list')).toContainText(`malloc(${m} MiB)`);
   await expect(page.getByTestId('step-list')).not.toContainText('malloc(64 MiB)');
+  await expect(page.getByTestId('sim-variant')).toContainText(`m = ${m}`);
+  // the picker names the scenario that is running
+  await expect(page.getByTestId('scenario-select')).toHaveValue('pack:docs-pack:scenarios/touch.yaml');
+  await page.screenshot({ path: join(tmpdir(), 'memlab-variant-full.png') });
   // and its outcome is no longer held back
   await expect(page.getByTestId('step-list')).toContainText('a.out: write buf');
   // a reload keeps the variant: it is in the address

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseScenario, ScenarioError } from '../common/kernel/index.js';
-import { parseAddresses, POLICIES, POLICY_DOCS, PolicyError, type PolicyRequest, runPolicy, scenarioReferences, type ScenarioRefs, sweep } from '../common/policy/index.js';
+import { parseAddresses, POLICIES, POLICY_DOCS, PolicyError, type PolicyRequest, runPolicy, scenarioReferences, type ScenarioRefs, sweep, sweepAnomalies } from '../common/policy/index.js';
 import { appRoot } from '../node/paths.js';
 import { PackRefused, readRegularFile } from '../node/packs/loader.js';
 import { MAX_SCENARIO_FILE_BYTES } from './sim.js';
@@ -128,13 +128,15 @@ export async function run(argv: string[]): Promise<number> {
       const to = Number(m[2] ?? m[1]);
       const s = sweep({ ...base, policies, from, to });
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ addresses: s.addresses, sweep: s.rows, ...scenarioJson(refs) })}\n`);
+        process.stdout.write(`${JSON.stringify({ addresses: s.addresses, sweep: s.rows, anomalies: sweepAnomalies(s.rows), ...scenarioJson(refs) })}\n`);
         return 0;
       }
       const names = Object.keys(s.rows[0]!.hits);
       const w = Math.max(6, ...names.map((n) => n.length));
       const out = [...legend(refs), `references: ${s.addresses.join(',')}`, `hit rate by cache size (hits in brackets)`, `${'frames'.padEnd(7)}${names.map((n) => pad(n, w + 8)).join('')}`];
       for (const r of s.rows) out.push(`${String(r.cacheSize).padEnd(7)}${names.map((n) => pad(`${(r.hitrate[n]! * 100).toFixed(1)}% (${r.hits[n]})`, w + 8)).join('')}`);
+      // as the Policies view says them: more memory, more faults
+      for (const a of sweepAnomalies(s.rows)) out.push(`Belady's anomaly: ${a.policy} gets ${a.hits} hits with ${a.cacheSize} frames but only ${a.hitsWithMore} with ${a.cacheSize + 1}`);
       process.stdout.write(`${out.join('\n')}\n`);
       return 0;
     }

@@ -48,6 +48,10 @@ describe('memlab policy', () => {
     const t = await policy('--policy', 'fifo', '--sweep', '1..4', '--addresses', BELADY);
     expect(t.out).toMatch(/^3\s+25\.0% \(3\)$/m);
     expect(t.out).toMatch(/^4\s+16\.7% \(2\)$/m);
+    // the anomaly said in words, as the Policies view says it, and in the JSON; none for OPT
+    expect(t.out).toContain("Belady's anomaly: FIFO gets 3 hits with 3 frames but only 2 with 4");
+    expect(s.anomalies).toEqual([{ policy: 'FIFO', cacheSize: 3, hits: 3, hitsWithMore: 2 }]);
+    expect((await policy('--policy', 'lru', '--sweep', '1..8', '--addresses', BELADY)).out).not.toContain('anomaly');
   });
 
   it('--help prints the usage on stdout and exits 0; memlab lists the command', async () => {

@@ -289,6 +289,27 @@ export function sweep(req: Omit<PolicyRequest, 'policy' | 'cacheSize'> & { polic
   return { addresses: base.addresses, rows };
 }
 
+export interface Anomaly {
+  policy: string;
+  /** c frames gave `hits`, c + 1 frames only `hitsWithMore` */
+  cacheSize: number;
+  hits: number;
+  hitsWithMore: number;
+}
+
+/** Every Belady anomaly in a sweep: a policy that gets fewer hits with one frame more (the view and `memlab policy --sweep` say each). */
+export function sweepAnomalies(rows: readonly SweepRow[]): Anomaly[] {
+  const out: Anomaly[] = [];
+  if (rows.length === 0) return out;
+  for (const name of Object.keys(rows[0]!.hits))
+    for (let k = 1; k < rows.length; k++) {
+      const a = rows[k - 1]!;
+      const b = rows[k]!;
+      if (b.hits[name]! < a.hits[name]!) out.push({ policy: name, cacheSize: a.cacheSize, hits: a.hits[name]!, hitsWithMore: b.hits[name]! });
+    }
+  return out;
+}
+
 /** The smallest cache size c in [from, to) where FIFO gets fewer hits with c+1 frames than with c (Belady's anomaly), or null. */
 export function beladyAnomaly(addresses: number[], from = 1, to = 8): { cacheSize: number; hits: number; hitsWithMore: number } | null {
   const { ids, pages } = compress(addresses);

@@ -11,7 +11,7 @@ import type { policyMethods, ScenarioRefsResult } from '../../common/api/policy.
 import { ApiError } from '../../common/api/protocol.js';
 import { scenarioSource } from '../../common/api/sim.js';
 import { parseScenario, ScenarioError } from '../../common/kernel/index.js';
-import { PolicyError, runPolicy, scenarioReferences, sweep } from '../../common/policy/index.js';
+import { PolicyError, runPolicy, scenarioReferences, sweep, sweepAnomalies } from '../../common/policy/index.js';
 import type { WorkerPool } from '../work/host.js';
 import { builtinScenarioDir, type PackScenarios } from './sim.js';
 
@@ -58,14 +58,7 @@ export function policySweepOf(p: PolicySweepParams): PolicySweepResult {
     const work = refs * Math.max(1, p.to - p.from + 1) * p.policies.length;
     if (work > SWEEP_BUDGET) throw new PolicyError('addresses', `a sweep of ${refs} references × ${p.to - p.from + 1} sizes × ${p.policies.length} policies is more than the ${SWEEP_BUDGET.toLocaleString('en')} references one request may simulate: shorten the string or the range`);
     const s = sweep(p);
-    const anomalies: Array<{ policy: string; cacheSize: number; hits: number; hitsWithMore: number }> = [];
-    for (const name of Object.keys(s.rows[0]!.hits))
-      for (let k = 1; k < s.rows.length; k++) {
-        const a = s.rows[k - 1]!;
-        const b = s.rows[k]!;
-        if (b.hits[name]! < a.hits[name]!) anomalies.push({ policy: name, cacheSize: a.cacheSize, hits: a.hits[name]!, hitsWithMore: b.hits[name]! });
-      }
-    return { addresses: s.addresses, rows: s.rows, anomalies };
+    return { addresses: s.addresses, rows: s.rows, anomalies: sweepAnomalies(s.rows) };
   });
 }
 

@@ -408,6 +408,15 @@ export class OstepClock extends Policy {
     let size = mem.size;
     let next = rng.mti;
     let hits = 0;
+    // CLOCK probes only with every frame full, so each probe's index is int(random() * cacheSize):
+    // worked out for a whole state's outputs at once (a loop the CPU overlaps), the probe itself is
+    // one load, out of the chain of loads and branches a fault waits on. pick[j] is the index the
+    // random() made of out[j] and out[j + 1] gives.
+    const pick = new Int32Array(words + 1);
+    const picks = (from: number) => {
+      for (let j = from; j < words; j += 2) pick[j] = ((out[j]! >>> 5) * 67108864 + (out[j + 1]! >>> 6)) * (1 / 9007199254740992) * cacheSize;
+    };
+    if (next < words) picks(next);
     for (let i = 0, n = ids.length; i < n; i++) {
       const p = ids[i]!;
       if (resident[p] !== 0) {
@@ -423,11 +432,12 @@ export class OstepClock extends Policy {
             rng.mti = next;
             rng.refillPair();
             next = rng.mti;
+            picks(next);
           }
-          const x = ((out[next]! >>> 5) * 67108864 + (out[next + 1]! >>> 6)) * (1 / 9007199254740992);
+          // int(random() * count), count = size = cacheSize: the product lies in [0, count), and the
+          // Int32Array's store truncated it, as int() does
+          const k = pick[next]!;
           next += 2;
-          // int(random() * count): the product lies in [0, count), so | 0 is the floor
-          const k = (x * size) | 0;
           const at = head + k;
           const page = buf[at]!;
           const b = ref[page]!;

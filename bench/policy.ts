@@ -36,12 +36,12 @@ const FRAMES = 1_000;
 
 type Native = { plain: number } & Record<'FIFO' | 'LRU' | 'CLOCK' | 'SECOND-CHANCE', { ms: number; hits: number }>;
 
-/** bench/ref/policies.c compiled with gcc -O2 and run over the same string, or null without gcc */
-function nativeReference(): Native | null {
+/** bench/ref/policies.c compiled with gcc -O2: run(rounds) times each side over the same string (medians); null without gcc */
+function nativeReference(): { run: (rounds: number) => Native } | null {
   if (spawnSync('sh', ['-c', 'command -v gcc']).status !== 0) return null;
   const exe = join(mkdtempSync(join(tmpdir(), 'memlab-bench-c-')), 'policies');
   execFileSync('gcc', ['-O2', '-o', exe, join(import.meta.dirname, 'ref', 'policies.c')]);
-  return JSON.parse(execFileSync(exe, [String(REFS), String(MAXPAGE), String(FRAMES), '2', '7'], { encoding: 'utf8' })) as Native;
+  return { run: (rounds) => JSON.parse(execFileSync(exe, [String(REFS), String(MAXPAGE), String(FRAMES), '2', String(rounds)], { encoding: 'utf8' })) as Native };
 }
 
 function median(xs: number[]): number {
@@ -79,7 +79,19 @@ export async function run(): Promise<BenchRow[]> {
   const nextUse = nextUseIndex(ids, pages);
   rows.push({ group: 'policy', name: 'OPT/UNOPT next-use index (one backward pass)', value: indexTime, unit: 'ms', ratio: { value: indexTime / plain, against: 'the plain loop' } });
   const TARGET: Partial<Record<PolicyName, number>> = { FIFO: 20, LRU: 20, 'SECOND-CHANCE': 20 };
-  const native = nativeReference();
+  const compiled = nativeReference();
+  const native = compiled?.run(7) ?? null;
+  // OSTEP's CLOCK and the compiled one take turns, as the plain loop and the policies do: a busy
+  // machine slows both alike (the C program's median of 7 is for the other C rows)
+  const clockTurns: Array<{ js: number; c: number }> = [];
+  if (compiled)
+    for (let k = 0; k < 7; k++) {
+      const c = compiled.run(1).CLOCK.ms;
+      const t = performance.now();
+      countHits('CLOCK', ids, pages, FRAMES, { seed: 0 });
+      clockTurns.push({ js: performance.now() - t, c });
+    }
+  const clockVsC = clockTurns.length ? median(clockTurns.map((x) => x.js)) / median(clockTurns.map((x) => x.c)) : 0;
   const timed = new Map<PolicyName, { ms: number; hits: number }>();
   const loop = () => {
     const seen = new Int32Array(pages);
@@ -109,7 +121,7 @@ export async function run(): Promise<BenchRow[]> {
       ratio: { value: r, against: 'the plain loop' },
       ...(target ? { target: { text: `within ${target}x of the plain loop${p === 'SECOND-CHANCE' ? ' (the textbook CLOCK)' : ''}`, met: r <= target } } : {}),
       // OSTEP's CLOCK against the same algorithm compiled: what the machine makes of it (see the C rows)
-      ...(c ? { target: { text: `within 2x of OSTEP's CLOCK in C, gcc -O2 (${(t / c.ms).toFixed(2)}x; C itself is ${(c.ms / native!.plain).toFixed(0)}x its plain loop)`, met: t / c.ms <= 2 } } : {}),
+      ...(c ? { target: { text: `within 2x of OSTEP's CLOCK in C, gcc -O2, taking turns with it (${clockVsC.toFixed(2)}x; C itself is ${(c.ms / native!.plain).toFixed(0)}x its plain loop)`, met: clockVsC <= 2 } } : {}),
       ...(p === 'CLOCK' && !native ? { target: { text: 'within 20x of the plain loop (no C compiler here to measure the algorithm compiled)', met: r <= 20 } } : {}),
       ...(p === 'OPT' ? { note: 'with the precomputed next-use index (a heap keyed by next use), not a rescan per eviction' } : {}),
     });

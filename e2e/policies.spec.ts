@@ -20,12 +20,10 @@ async function runWith(page: Page, frames: number, pick: string[]) {
   }
   await page.getByTestId('frames-input').fill(String(frames));
   await page.getByTestId('run').click();
-  // this run and its sweep answered (the Run button is disabled while they are in flight): an
-  // earlier run's "Access 0" is not this one's, and this one would put the position back to 0
-  await expect(page.getByTestId('run')).toBeEnabled();
-  // this run's answer is in: the stepper is titled with its frames (a position of 0 alone can be an earlier state's)
-  await expect(page.getByRole('heading', { name: `Step through ${frames} frame${frames === 1 ? '' : 's'}` })).toBeVisible();
+  // while this run is in flight the earlier one's position reads '… (earlier run)' and stepping
+  // waits, and an earlier request answering late is dropped: 'Access 0 of 12' is this run's
   await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+  await expect(page.getByRole('heading', { name: `Step through ${frames} frame${frames === 1 ? '' : 's'}`, exact: true })).toBeVisible();
 }
 
 test("steps Belady's string under FIFO: 3 hits with 3 frames, 2 with 4, and the sweep shows the anomaly", async ({ page, lab }) => {
@@ -69,6 +67,111 @@ test("steps Belady's string under FIFO: 3 hits with 3 frames, 2 with 4, and the 
   await expect(rows.nth(3)).toContainText('2 (16.7%)');
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: 'test-results/policies.png', fullPage: true });
+});
+
+/**
+ * Hold the page's policy.run answers for some frame counts until the test lets each go: the run is
+ * "in flight" for as long as the test likes, and answers can be made to land in any order.
+ */
+async function holdRuns(page: Page) {
+  const holdFrames = new Set<number>();
+  const held: Array<{ frames: number; release: () => void }> = [];
+  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
+    const server = ws.connectToServer();
+    const heldIds = new Map<number, number>();
+    ws.onMessage((m) => {
+      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number; params?: { cacheSize?: number } }) : {};
+      if (msg.method === 'policy.run' && msg.id !== undefined && holdFrames.has(msg.params?.cacheSize ?? -1)) heldIds.set(msg.id, msg.params!.cacheSize!);
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
+      const frames = id === undefined ? undefined : heldIds.get(id);
+      if (frames !== undefined) {
+        heldIds.delete(id!);
+        held.push({ frames, release: () => ws.send(m) });
+        return;
+      }
+      ws.send(m);
+    });
+  });
+  return {
+    hold: (frames: number) => holdFrames.add(frames),
+    /** resolves with the held answer's release once the answer for that many frames is held */
+    held: async (frames: number) => {
+      await expect.poll(() => held.some((h) => h.frames === frames)).toBe(true);
+      return held.find((h) => h.frames === frames)!.release;
+    },
+  };
+}
+
+test('a run in flight: the earlier run is said to be the earlier one and End does not step it; a replaced run answering late is dropped', async ({ page, lab }) => {
+  const runs = await holdRuns(page);
+  await openLab(page, lab, '#/policies/1,2,3,4,1,2,5,1,2,3,4,5/FIFO/3');
+  await expect(page.getByRole('heading', { name: 'Step through 3 frames', exact: true })).toBeVisible();
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+  await expect(page.getByTestId('run-status')).toHaveText('');
+  const toolbar = page.getByRole('toolbar', { name: /Step through the string/ });
+  await toolbar.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('position')).toHaveText('Access 2 of 12: page 2');
+
+  // changed without Run: the steps are said to be the 3-frame run's
+  await page.getByTestId('frames-input').fill('4');
+  await expect(page.getByTestId('run-status')).toHaveText("The steps below are the earlier run's, with 3 frames; changed since: the frames (4 now). Press Run to step those.");
+
+  // Run with 4 frames; its answer is held: the 3-frame run stays, said to be the earlier one, and stepping waits
+  runs.hold(4);
+  await page.getByTestId('run').click();
+  const release4 = await runs.held(4);
+  await expect(page.getByTestId('run-status')).toHaveText("Running FIFO with 4 frames on 12 references… Until it answers, the steps below are the earlier run's (3 frames), and stepping waits.");
+  await expect(page.getByTestId('position')).toHaveText('Access 2 of 12: page 2 (earlier run)');
+  await expect(page.getByTestId('stepper')).toHaveAttribute('aria-busy', 'true');
+  for (const id of ['step', 'to-end', 'step-back']) await expect(page.getByTestId(id)).toBeDisabled();
+  await toolbar.focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('position')).toHaveText('Access 2 of 12: page 2 (earlier run)');
+  await expect(page.getByRole('heading', { name: 'Step through 3 frames earlier run', exact: true })).toBeVisible();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await audit(page), scheme).toEqual([]);
+    await page.screenshot({ path: `test-results/policies-in-flight-${scheme}.png`, fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // the 4-frame answer lands: its own run, from its start
+  release4();
+  await expect(page.getByRole('heading', { name: 'Step through 4 frames', exact: true })).toBeVisible();
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+  await expect(page.getByTestId('run-status')).toHaveText('');
+  await page.getByTestId('to-end').click();
+  await expect(page.getByTestId('hits-FIFO')).toHaveText('2');
+
+  // out of order: 5 frames asked, then 6; the 6-frame answer lands first and is stepped, then the 5-frame one lands and is dropped
+  runs.hold(5);
+  await page.getByTestId('frames-input').fill('5');
+  await page.getByTestId('run').click();
+  const release5 = await runs.held(5);
+  await page.getByTestId('frames-input').fill('6');
+  await page.getByTestId('run').click();
+  await expect(page.getByRole('heading', { name: 'Step through 6 frames', exact: true })).toBeVisible();
+  await expect(page.getByTestId('position')).toHaveText('Access 0 of 12');
+  await page.getByTestId('step').click();
+  await page.getByTestId('step').click();
+  await page.getByTestId('step').click();
+  release5();
+  // a sweep asked after the release is answered after it on the same socket: once it shows, the 5-frame answer has been read
+  await page.getByLabel('Sizes 1 to').fill('7');
+  await page.getByLabel('Sizes 1 to').press('Enter');
+  await page.getByText('The numbers').click();
+  await expect(page.getByTestId('sweep-table').locator('tbody tr')).toHaveCount(7);
+  await expect(page.getByRole('heading', { name: 'Step through 6 frames', exact: true })).toBeVisible();
+  await expect(page.getByTestId('position')).toHaveText('Access 3 of 12: page 3');
+  await expect(page.getByTestId('run-status')).toHaveText('');
 });
 
 test('Linux two lists beside LRU, with the lists drawn; bad input is named', async ({ page, lab }) => {

@@ -126,3 +126,37 @@ export async function openPanel(page: Page, id: 'charts' | 'space' | 'logs' | 'l
   if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   await expect(page.getByTestId(`panel-${id}`).first()).toBeVisible();
 }
+
+/** A LabApi request as the page sent it over the socket. */
+export type ApiRequest = { method?: string; id?: number; params?: Record<string, unknown> };
+/** An answer held back from the page: the request it answers, and how to let it through. */
+export type HeldAnswer = { request: ApiRequest; release: () => void };
+
+/**
+ * Hold the socket's answers to the requests `pick` chooses until the test lets each go: a request
+ * stays "in flight" for as long as the test likes, and answers can be made to land in any order.
+ * Call before the page opens the lab; the returned list fills as answers are held.
+ */
+export async function holdAnswers(page: Page, pick: (request: ApiRequest) => boolean): Promise<HeldAnswer[]> {
+  const held: HeldAnswer[] = [];
+  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
+    const server = ws.connectToServer();
+    const picked = new Map<number, ApiRequest>();
+    ws.onMessage((m) => {
+      const request = typeof m === 'string' ? (JSON.parse(m) as ApiRequest) : {};
+      if (request.id !== undefined && pick(request)) picked.set(request.id, request);
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
+      const request = id === undefined ? undefined : picked.get(id);
+      if (request) {
+        picked.delete(id!);
+        held.push({ request, release: () => ws.send(m) });
+        return;
+      }
+      ws.send(m);
+    });
+  });
+  return held;
+}

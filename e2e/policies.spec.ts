@@ -1,7 +1,7 @@
 /** The Policies view: Belady's string stepped under FIFO, the sweep chart's anomaly, a policy exercise, axe in both themes. */
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
-import { expect, openLab, test } from './fixtures.js';
+import { expect, holdAnswers, openLab, test } from './fixtures.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 test.use({ bypassCSP: true });
@@ -75,32 +75,14 @@ test("steps Belady's string under FIFO: 3 hits with 3 frames, 2 with 4, and the 
  */
 async function holdRuns(page: Page) {
   const holdFrames = new Set<number>();
-  const held: Array<{ frames: number; release: () => void }> = [];
-  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
-    const server = ws.connectToServer();
-    const heldIds = new Map<number, number>();
-    ws.onMessage((m) => {
-      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number; params?: { cacheSize?: number } }) : {};
-      if (msg.method === 'policy.run' && msg.id !== undefined && holdFrames.has(msg.params?.cacheSize ?? -1)) heldIds.set(msg.id, msg.params!.cacheSize!);
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
-      const frames = id === undefined ? undefined : heldIds.get(id);
-      if (frames !== undefined) {
-        heldIds.delete(id!);
-        held.push({ frames, release: () => ws.send(m) });
-        return;
-      }
-      ws.send(m);
-    });
-  });
+  const held = await holdAnswers(page, (r) => r.method === 'policy.run' && holdFrames.has(Number(r.params?.cacheSize)));
+  const of = (frames: number) => held.find((h) => h.request.params?.cacheSize === frames);
   return {
     hold: (frames: number) => holdFrames.add(frames),
     /** resolves with the held answer's release once the answer for that many frames is held */
     held: async (frames: number) => {
-      await expect.poll(() => held.some((h) => h.frames === frames)).toBe(true);
-      return held.find((h) => h.frames === frames)!.release;
+      await expect.poll(() => of(frames) !== undefined).toBe(true);
+      return of(frames)!.release;
     },
   };
 }

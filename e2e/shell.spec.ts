@@ -1,4 +1,4 @@
-import { expect, openLab, test } from './fixtures.js';
+import { expect, holdAnswers, openLab, test } from './fixtures.js';
 
 test('the three sections are reachable and the LabApi round trip works over the socket', async ({ page, lab, foreignRequests }) => {
   await openLab(page, lab);
@@ -81,32 +81,15 @@ test('every section fits a 1024x640 window without sideways scrolling', async ({
 
 test("the start page's cards keep their places while the pack loads: nothing jumps when it comes", async ({ page, lab }) => {
   // the pack's answer is held until the page has been measured without it
-  let release: (() => void) | null = null;
-  let packGet: number | null = null;
-  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((m) => {
-      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number }) : {};
-      if (msg.method === 'pack.get') packGet = msg.id ?? null;
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
-      if (packGet !== null && id === packGet && !release) {
-        release = () => ws.send(m);
-        return;
-      }
-      ws.send(m);
-    });
-  });
+  const held = await holdAnswers(page, (r) => r.method === 'pack.get');
   await openLab(page, lab, '#/start');
-  await expect.poll(() => release !== null).toBe(true);
+  await expect.poll(() => held.length).toBe(1);
   const simCard = page.locator('li.card').filter({ has: page.getByTestId('start-simulator') });
   const hostCard = page.locator('li.card').filter({ hasText: 'Look at this machine' });
   await expect(page.getByTestId('start-loading')).toHaveAttribute('aria-busy', 'true');
   const before = [await simCard.boundingBox(), await hostCard.boundingBox()];
   await page.screenshot({ path: 'test-results/start-loading.png' });
-  release!();
+  held[0]!.release();
   await expect(page.getByTestId('start-progress')).toHaveText(/\b0 of [1-9]\d* done/);
   await expect(page.getByTestId('start-loading')).toHaveCount(0);
   const after = [await simCard.boundingBox(), await hostCard.boundingBox()];

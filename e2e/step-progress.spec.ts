@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
-import { expect, type Lab, openLab, startLab, test } from './fixtures.js';
+import { expect, holdAnswers, type Lab, openLab, startLab, test } from './fixtures.js';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // the lab's CSP forbids injected scripts (rightly); the audit alone may bypass it
@@ -79,23 +79,10 @@ test('a long step shows a progress bar that rises and goes when its view arrives
 
 test('the page answers while a step runs: the bar stays until the answer, and the controls still work', async ({ page }) => {
   // the answer to the long seek is held here until the page has been used: the step is "still running"
-  let seekId: number | null = null;
-  let release: (() => void) | null = null;
-  await page.routeWebSocket(/\/api(\?|$)/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((m) => {
-      const msg = typeof m === 'string' ? (JSON.parse(m) as { method?: string; id?: number; params?: { step?: number } }) : {};
-      if (msg.method === 'sim.seek' && msg.params?.step === 12) seekId = msg.id ?? null;
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const id = typeof m === 'string' ? (JSON.parse(m) as { id?: number }).id : undefined;
-      if (seekId !== null && id === seekId && !release) {
-        release = () => ws.send(m);
-        return;
-      }
-      ws.send(m);
-    });
+  let asked = false;
+  const held = await holdAnswers(page, (r) => {
+    if (asked || r.method !== 'sim.seek' || r.params?.step !== 12) return false;
+    return (asked = true);
   });
   await openLab(page, lab, '#/simulator/thrash/0');
   await expect(page.getByTestId('step-now')).toHaveText('0');
@@ -103,7 +90,7 @@ test('the page answers while a step runs: the bar stays until the answer, and th
   await page.getByRole('button', { name: 'Run to the end' }).click();
   const bar = page.getByRole('progressbar', { name: /^Step \d+ of 12: [\d,]+ of [\d,]+ pages$/ });
   await expect(bar).toBeVisible();
-  await expect.poll(() => release !== null).toBe(true);
+  await expect.poll(() => held.length).toBe(1);
   // the last pass was reported; the view has not come: the bar stays, and the page still answers
   await expect(bar).toHaveAccessibleName(/^Step 11 of 12: /);
   await page.getByLabel('Speed').selectOption('5');
@@ -115,7 +102,7 @@ test('the page answers while a step runs: the bar stays until the answer, and th
     await page.emulateMedia({ colorScheme: scheme });
     expect(await auditToolbar(page), scheme).toEqual([]);
   }
-  release!();
+  held[0]!.release();
   await expect(page.getByTestId('step-now')).toHaveText('12');
   await expect(bar).toHaveCount(0);
 });

@@ -129,6 +129,12 @@ export class Checkpoints {
     }
   }
 
+  /** Drop them all (memory is wanted elsewhere); new ones are made as the run goes on. */
+  clear(): void {
+    this.list = [];
+    this.interval = this.policy.interval;
+  }
+
   /** The latest checkpoint at or before `step`, or null (start from step 0). */
   nearest(step: number): RunnerCheckpoint | null {
     let best: RunnerCheckpoint | null = null;

@@ -11,7 +11,7 @@ import type { CallContext, DomainHandlers } from '../../common/api/dispatch.js';
 import { ApiError } from '../../common/api/protocol.js';
 import { LOG_STREAMS, LOG_TAIL, type LogStream, packScenarioId, type ScenarioInfo, type ScenarioSource, type simMethods, type SimView } from '../../common/api/sim.js';
 import { kernelChartLayout, processChartLayout } from '../../common/kernel/chart_layout.js';
-import { Checkpoints } from '../../common/kernel/checkpoint.js';
+import { Checkpoints, DEFAULT_CHECKPOINTS } from '../../common/kernel/checkpoint.js';
 import { stepFields } from '../../common/kernel/scenario.js';
 import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenario_edit.js';
 import { formatFault } from '../../common/kernel/trace.js';
@@ -54,6 +54,8 @@ interface Session {
   active: string[][];
   /** the run saved every few steps (bounded), so a seek back restores the nearest instead of re-running from step 0 */
   checkpoints: Checkpoints;
+  /** when the learner last used it (a count of calls): the least recently used session gives up its checkpoints first */
+  usedAt: number;
   error?: { step: number; message: string };
 }
 
@@ -78,6 +80,25 @@ export interface PackScenarios {
 export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenarios): DomainHandlers<typeof simMethods> {
   const dir = builtinScenarioDir(deps.appRoot);
   const sessions = new Map<string, Session>();
+  /**
+   * All sessions' checkpoints together hold at most this many bytes (and so does each one alone):
+   * in a worker, a third of its typed-array budget, so the live machines always have room (a
+   * session's checkpoints of an 8 GiB machine could fill the whole budget, and the learner's next
+   * seek was then refused for memory).
+   */
+  const checkpointBudget = deps.checkpointBytes ?? DEFAULT_CHECKPOINTS.maxBytes;
+  let calls = 0;
+  /** over the budget: the least recently used other sessions drop theirs (a seek there re-runs from step 0) */
+  const shareCheckpoints = (keep: Session) => {
+    let total = 0;
+    for (const x of sessions.values()) total += x.checkpoints.bytes;
+    const others = [...sessions.values()].filter((x) => x !== keep && x.checkpoints.count > 0).sort((a, b) => a.usedAt - b.usedAt);
+    for (const x of others) {
+      if (total <= checkpointBudget) break;
+      total -= x.checkpoints.bytes;
+      x.checkpoints.clear();
+    }
+  };
   /** a scenario's title and description, by its text: listing does not parse every file every time */
   const infoCache = new Map<string, ScenarioInfo>();
 
@@ -152,6 +173,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     // back (or far ahead): start from the nearest checkpoint at or before the step, never from step 0 again
     const cp = s.checkpoints.nearest(step);
     if (step < s.runner.pos || (cp && cp.pos > s.runner.pos)) {
+      // the old machine is garbage before the new one is made: both at once could outgrow the budget
+      s.runner = undefined as unknown as Runner;
       s.runner = cp ? new Runner(s.scenario, {}, cp) : new Runner(s.scenario);
     }
     while (s.runner.pos < step && !s.runner.done) {
@@ -166,7 +189,10 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
         throw err;
       }
       record(s);
-      if (s.checkpoints.due(s.runner.pos) && !s.runner.done) s.checkpoints.add(s.runner.checkpoint());
+      if (s.checkpoints.due(s.runner.pos) && !s.runner.done) {
+        s.checkpoints.add(s.runner.checkpoint());
+        shareCheckpoints(s);
+      }
       // never hold the main process for long: let other clients and timers run between steps
       await new Promise((r) => setImmediate(r));
     }
@@ -279,6 +305,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
   const session = (id: string, client: string): Session => {
     const s = sessions.get(id);
     if (!s || s.client !== client) throw new ApiError('not-found', `no simulator session '${id}' (it may have been closed)`);
+    s.usedAt = ++calls;
     return s;
   };
 
@@ -324,7 +351,7 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       if (mine.length === 0) ctx.onClose(() => {
         for (const [id, s] of sessions) if (s.client === ctx.clientId) sessions.delete(id);
       });
-      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [], checkpoints: new Checkpoints() };
+      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [], checkpoints: new Checkpoints({ ...DEFAULT_CHECKPOINTS, maxBytes: checkpointBudget }), usedAt: ++calls };
       record(s);
       sessions.set(s.id, s);
       return {

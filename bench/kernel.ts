@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { parseScenario as ParseScenario, Runner as RunnerClass } from '../app/common/kernel/index.js';
 import type { Checkpoints as CheckpointsClass } from '../app/common/kernel/checkpoint.js';
 import type { FrameTable as FrameTableClass } from '../app/common/kernel/page_alloc.js';
+import { DEFAULT_CHECKPOINTS } from '../app/common/kernel/checkpoint.js';
+import { DEFAULT_WORK_LIMITS } from '../app/node/work/limits.js';
 import { fullGc, shipped } from './_shipped.js';
 import type { BenchRow } from './types.js';
 
@@ -142,8 +144,9 @@ export async function run(): Promise<BenchRow[]> {
   {
     const steps = Array.from({ length: 2000 }, (_, i) => (i % 2 ? `  - { proc: p, touch: a, length: ${4096 * (1 + (i % 64))} }` : `  - { proc: p, malloc: ${4096 * (1 + (i % 5))}, as: b${i} }`)).join('\n');
     const long = parseScenario(`machine: { ram: 1GiB, swap: 256MiB }\nprocesses: [{ name: p }]\nsteps:\n  - { proc: p, malloc: 64MiB, as: a }\n${steps}\n`);
-    const cps = new Checkpoints();
     const r = new Runner(long);
+    // as a sim worker keeps them: in what its live machine leaves of a quarter less than its typed-array budget (services/sim.ts)
+    const cps = new Checkpoints({ ...DEFAULT_CHECKPOINTS, maxBytes: (DEFAULT_WORK_LIMITS.arrayMiB * 1048576 * 3) / 4 - r.k.memoryBytes() });
     while (!r.done) {
       r.step();
       if (cps.due(r.pos) && !r.done) cps.add(r.checkpoint());

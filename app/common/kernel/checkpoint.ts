@@ -120,7 +120,12 @@ export class Checkpoints {
     if (cp.bytes > this.policy.maxBytes) return; // a machine too big to keep even once: seeks re-run
     this.list.push(cp);
     this.list.sort((a, b) => a.pos - b.pos);
-    while (this.list.length > this.policy.maxCount || this.bytes > this.policy.maxBytes) {
+    this.thin(this.policy.maxBytes);
+  }
+
+  /** Keep within maxCount and `maxBytes`: every other checkpoint goes and the interval doubles, until they fit. */
+  thin(maxBytes: number): void {
+    while (this.list.length > 0 && (this.list.length > this.policy.maxCount || this.bytes > maxBytes)) {
       // thin out: keep the checkpoints at multiples of twice the interval
       this.interval *= 2;
       const kept = this.list.filter((c) => c.pos % this.interval === 0);

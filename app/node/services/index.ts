@@ -24,8 +24,8 @@ export interface ServiceDeps {
   limits?: Partial<WorkLimits>;
   /** when a long sim.seek starts saying how far it is (sim.progress), and how often; PROGRESS_DEFAULTS, or MEMLAB_PROGRESS_AFTER_MS */
   progress?: Partial<ProgressTiming>;
-  /** bytes the simulator sessions' checkpoints may hold in all (kernel/checkpoint.ts DEFAULT_CHECKPOINTS; a worker gives a third of its typed-array budget) */
-  checkpointBytes?: number;
+  /** a worker's typed-array budget, which its simulator sessions' machines and checkpoints share (services/sim.ts); unset, checkpoints keep kernel/checkpoint.ts's default cap */
+  arrayBytes?: number;
 }
 
 /** Serves files a service owns (e.g. images inside a pack) under a URL prefix, on both hosts. */

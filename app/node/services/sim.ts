@@ -17,7 +17,7 @@ import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenari
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
 import { anonFrameMm } from '../../common/kernel/rmap.js';
-import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
+import { FrameKind, FrameTable, PG } from '../../common/kernel/page_alloc.js';
 import { PROGRESS_DEFAULTS } from '../work/limits.js';
 import type { ServiceDeps } from './index.js';
 
@@ -80,24 +80,40 @@ export interface PackScenarios {
 export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenarios): DomainHandlers<typeof simMethods> {
   const dir = builtinScenarioDir(deps.appRoot);
   const sessions = new Map<string, Session>();
-  /**
-   * All sessions' checkpoints together hold at most this many bytes (and so does each one alone):
-   * in a worker, a third of its typed-array budget, so the live machines always have room (a
-   * session's checkpoints of an 8 GiB machine could fill the whole budget, and the learner's next
-   * seek was then refused for memory).
-   */
-  const checkpointBudget = deps.checkpointBytes ?? DEFAULT_CHECKPOINTS.maxBytes;
   let calls = 0;
-  /** over the budget: the least recently used other sessions drop theirs (a seek there re-runs from step 0) */
-  const shareCheckpoints = (keep: Session) => {
+  /**
+   * What all sessions' checkpoints may hold together. In a worker, its typed-array budget is shared
+   * with the live machines: checkpoints get what those leave, less a quarter kept free for the next
+   * machine a learner opens (a session's checkpoints of a big machine could once fill the whole
+   * budget, and the learner's next seek was refused for memory). Elsewhere, the default cap.
+   */
+  const checkpointRoom = (): number => {
+    if (deps.arrayBytes === undefined) return DEFAULT_CHECKPOINTS.maxBytes;
+    let live = 0;
+    for (const x of sessions.values()) live += x.runner.k.memoryBytes();
+    return Math.max(0, (deps.arrayBytes * 3) / 4 - live);
+  };
+  /**
+   * Over the room (less `reserve`, bytes about to be taken): the least recently used other sessions
+   * drop theirs (a seek there re-runs from step 0), then `keep` thins its own.
+   */
+  const shareCheckpoints = (keep: Session | null, reserve = 0) => {
+    const room = checkpointRoom() - reserve;
     let total = 0;
     for (const x of sessions.values()) total += x.checkpoints.bytes;
     const others = [...sessions.values()].filter((x) => x !== keep && x.checkpoints.count > 0).sort((a, b) => a.usedAt - b.usedAt);
     for (const x of others) {
-      if (total <= checkpointBudget) break;
+      if (total <= room) break;
       total -= x.checkpoints.bytes;
       x.checkpoints.clear();
     }
+    if (keep && total > room) keep.checkpoints.thin(keep.checkpoints.bytes - (total - room));
+  };
+  /** about what a scenario's machine holds once booted (Kernel.memoryBytes at step 0: the frame table and the swap map) */
+  const bootBytes = (sc: Scenario): number => {
+    const frames = sc.machine.ram / sc.machine.page_size;
+    const slots = sc.machine.swap / sc.machine.page_size;
+    return frames * (FrameTable.BYTES_PER_FRAME + (slots > 0 ? 4 : 0)) + slots * 5;
   };
   /** a scenario's title and description, by its text: listing does not parse every file every time */
   const infoCache = new Map<string, ScenarioInfo>();
@@ -351,7 +367,9 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
       if (mine.length === 0) ctx.onClose(() => {
         for (const [id, s] of sessions) if (s.client === ctx.clientId) sessions.delete(id);
       });
-      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [], checkpoints: new Checkpoints({ ...DEFAULT_CHECKPOINTS, maxBytes: checkpointBudget }), usedAt: ++calls };
+      // the new machine's room comes out of the other sessions' checkpoints first
+      shareCheckpoints(null, bootBytes(scenario));
+      const s: Session = { id: randomUUID(), client: ctx.clientId, scenario, runner: new Runner(scenario), series: { memFree: [], rss: {}, swap: {}, heap: {}, vmstat: {} }, visited: [], active: [], checkpoints: new Checkpoints(), usedAt: ++calls };
       record(s);
       sessions.set(s.id, s);
       return {

@@ -126,7 +126,7 @@ const tasks: Record<string, (input: any, id: number) => unknown> = {
   },
   async sim({ method, params, packs }: { method: string; params: unknown; packs?: typeof packList }, id: number) {
     simHandlers ??= createSimHandlers(
-      { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log, ...(init.progress ? { progress: init.progress } : {}), checkpointBytes: Math.floor((init.arrayMiB * 1048576) / 3) },
+      { host: init.host, dataDir: init.dataDir, appRoot: init.appRoot, log, ...(init.progress ? { progress: init.progress } : {}), arrayBytes: init.arrayMiB * 1048576 },
       { list: async () => packList, read: async () => { throw new ApiError('not-found', 'pack scenarios reach the simulator as text'); } },
     ) as unknown as Handlers;
     if (packs) packList = packs;

@@ -189,8 +189,6 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     // back (or far ahead): start from the nearest checkpoint at or before the step, never from step 0 again
     const cp = s.checkpoints.nearest(step);
     if (step < s.runner.pos || (cp && cp.pos > s.runner.pos)) {
-      // the old machine is garbage before the new one is made: both at once could outgrow the budget
-      s.runner = undefined as unknown as Runner;
       s.runner = cp ? new Runner(s.scenario, {}, cp) : new Runner(s.scenario);
     }
     while (s.runner.pos < step && !s.runner.done) {

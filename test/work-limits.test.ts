@@ -19,6 +19,11 @@ afterAll(() => pool.dispose());
 const opts = (seconds: number) => ({ seconds, what: 'this probe', advice: 'it is a test' });
 
 describe('worker limits', () => {
+  it('counts only live arrays against the budget: what is no longer used is collected before anything is refused', async () => {
+    // each probe's 20 MiB is garbage once it answers; three of them would pass 32 MiB if garbage counted
+    for (let k = 0; k < 6; k++) expect(await pool.run('limitsProbe', { kind: 'array', bytes: 20 << 20 }, opts(30))).toBe(20 << 20);
+  });
+
   it('refuses a typed array past the budget before allocating it, and keeps serving', async () => {
     expect(await pool.run('limitsProbe', { kind: 'array', bytes: 4 << 20 }, opts(30))).toBe(4 << 20);
     await expect(pool.run('limitsProbe', { kind: 'array', bytes: 2 ** 40 }, opts(30))).rejects.toThrow(/this probe needed more than 32 MiB of memory \(it asked for 1\.0 TiB at once\); it is a test/);

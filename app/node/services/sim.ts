@@ -189,6 +189,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     // back (or far ahead): start from the nearest checkpoint at or before the step, never from step 0 again
     const cp = s.checkpoints.nearest(step);
     if (step < s.runner.pos || (cp && cp.pos > s.runner.pos)) {
+      // for a moment the old machine and its restored copy are both alive: room for the copy first
+      shareCheckpoints(s, s.runner.k.memoryBytes());
       s.runner = cp ? new Runner(s.scenario, {}, cp) : new Runner(s.scenario);
     }
     while (s.runner.pos < step && !s.runner.done) {

@@ -7,7 +7,9 @@ export default defineConfig({
   // a loaded 2-core machine (speed is measured by npm run bench)
   timeout: 120_000,
   expect: { timeout: 20_000 },
-  fullyParallel: false,
+  // tests, not files, are dealt to the workers: each test has its own memlab serve and page, and by
+  // files one worker sat idle for minutes while the other ran the last long file (workbench, 19 tests)
+  fullyParallel: true,
   workers: 2,
   retries: 0,
   reporter: process.env.MEMLAB_PW_JSON ? [['list'], ['json', { outputFile: process.env.MEMLAB_PW_JSON }]] : [['list']],

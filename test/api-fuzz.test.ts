@@ -77,7 +77,7 @@ describe(`LabApi fuzz (seed ${SEED}; replay with MEMLAB_FUZZ_SEED)`, () => {
     console.log(`handler reached per method (${PER_METHOD} messages each):\n${table}`);
     const short = names.filter((n) => (reached[n] ?? 0) < MIN_REACHED);
     expect(short, table).toEqual([]);
-  }, 120_000);
+  });
 
   it('malformed envelopes and text get a typed error (IPC and socket paths)', async () => {
     const envelope = fc.record(

@@ -114,6 +114,15 @@ function userName(uid: number): string {
   return users.get(uid) ?? String(uid);
 }
 
+/** the process is gone, a zombie, or exiting (PF_EXITING in the flags of /proc/PID/stat) */
+function exiting(pid: number): boolean {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === null) return true;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const PF_EXITING = 0x4;
+  return f[0] === 'Z' || f[0] === 'X' || (Number(f[6] ?? 0) & PF_EXITING) !== 0;
+}
+
 /** One process, from stat + status (+ oom files); never throws. */
 export function readProcess(pid: number): ProcRow {
   const base: ProcRow = { pid, user: '?', command: '?', state: 'ok', VIRT: 0, RES: 0, SHR: 0, SWAP: 0, minflt: 0, majflt: 0, oom_score: 0, oom_score_adj: 0 };
@@ -131,6 +140,9 @@ export function readProcess(pid: number): ProcRow {
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
   const PF_KTHREAD = 0x00200000;
   const kernelThread = (Number(f[6] ?? 0) & PF_KTHREAD) !== 0 || !('VmSize' in s);
+  // a process killed between the two reads has let its memory go (exit_mm) before it is a zombie:
+  // its status has no VmSize, like a kernel thread's, but it is exiting (PF_EXITING) or gone by now
+  if (kernelThread && (Number(f[6] ?? 0) & PF_KTHREAD) === 0 && exiting(pid)) return { ...base, command: comm, state: 'gone' };
   return {
     pid,
     user: userName(uid),

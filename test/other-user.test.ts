@@ -11,13 +11,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipping } from './skip.js';
 import { appRoot } from '../app/node/paths.js';
 import { type RunningServer, startServer } from '../app/node/serve/server.js';
 
 const asRoot = process.getuid?.() === 0;
 const switcher = ['/usr/sbin/runuser', '/usr/bin/runuser', '/usr/bin/setpriv'].find((p) => existsSync(p));
 const why = !asRoot ? 'not running as root, so no other user can be impersonated' : !switcher ? 'neither runuser nor setpriv is installed' : process.platform !== 'linux' ? 'the uid check reads /proc/net/tcp (Linux only)' : '';
-if (why) console.log(`other-user.test: skipped: ${why}`);
 
 let server: RunningServer;
 let work: string;
@@ -101,7 +101,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!!why)('another local user cannot drive the lab', () => {
+describe.skipIf(skipping(!!why, 'another local user cannot drive the lab', why))('another local user cannot drive the lab', () => {
   it('as nobody: the token scrape, /pack-assets/, pack.open of the private folder and progress.export are all refused, even with a leaked token', async () => {
     const env = { REPO: appRoot(), PORT: String(server.port), PRIVATE: privatePack, REAL_TOKEN: server.token };
     const blind = await runAs('nobody', { ...env, TOKEN: '' });

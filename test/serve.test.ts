@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipping } from './skip.js';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../app/node/serve/server.js';
 import { appRoot } from '../app/node/paths.js';
@@ -275,7 +276,7 @@ describe('memlab serve (the command)', () => {
     }
   })();
 
-  it.runIf(built)('listens on 127.0.0.1 only by default, prints one line with the URL, and stops on SIGTERM', async () => {
+  it.skipIf(skipping(!built, 'memlab serve listens on 127.0.0.1', 'the CLI is not built here (npm run build makes build/app/cli/main.js)'))('listens on 127.0.0.1 only by default, prints one line with the URL, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(appRoot(), 'bin', 'memlab.js'), 'serve', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'mlab-'))], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -304,7 +305,7 @@ describe('memlab serve (the command)', () => {
     expect(await exit).toBe(0);
   });
 
-  it.runIf(built)('warns when told to bind a non-loopback address', async () => {
+  it.skipIf(skipping(!built, 'memlab serve warns on a non-loopback address', 'the CLI is not built here (npm run build makes build/app/cli/main.js)'))('warns when told to bind a non-loopback address', async () => {
     const child = spawn(process.execPath, [join(appRoot(), 'bin', 'memlab.js'), 'serve', '--port', '0', '--host', '0.0.0.0', '--data-dir', mkdtempSync(join(tmpdir(), 'mlab-'))], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -317,7 +318,7 @@ describe('memlab serve (the command)', () => {
     await exit;
   });
 
-  it.runIf(built)('refuses a bad port with a clear message', async () => {
+  it.skipIf(skipping(!built, 'memlab serve refuses a bad port', 'the CLI is not built here (npm run build makes build/app/cli/main.js)'))('refuses a bad port with a clear message', async () => {
     const child = spawn(process.execPath, [join(appRoot(), 'bin', 'memlab.js'), 'serve', '--port', 'eighty'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -328,7 +329,7 @@ describe('memlab serve (the command)', () => {
 });
 
 describe('only the starting user', () => {
-  it.runIf(process.platform === 'linux')('finds the uid that owns the client end of a loopback connection in /proc/net/tcp', async () => {
+  it.skipIf(skipping(process.platform !== 'linux', 'the uid owning a loopback connection', 'it is read from Linux /proc/net/tcp'))('finds the uid that owns the client end of a loopback connection in /proc/net/tcp', async () => {
     const { peerUid } = await import('../app/node/serve/security.js');
     const sock = await new Promise<Socket>((resolve) => {
       const s = tcpConnect(server.port, '127.0.0.1', () => resolve(s));
@@ -346,7 +347,7 @@ describe('only the starting user', () => {
     expect(peerUid(0xd431, 0x1f90, () => { throw new Error('no /proc'); })).toBeUndefined();
   });
 
-  it.runIf(process.platform === 'linux')('drops a loopback connection from a socket another uid owns, before reading it', async () => {
+  it.skipIf(skipping(process.platform !== 'linux', 'dropping another uid\'s loopback connection', 'the owner is read from Linux /proc/net/tcp'))('drops a loopback connection from a socket another uid owns, before reading it', async () => {
     const lines: string[] = [];
     const other = await startServer({ port: 0, host: '127.0.0.1', rendererDir: mkdtempSync(join(tmpdir(), 'memlab-r-')), dataDir: mkdtempSync(join(tmpdir(), 'memlab-d-')), appRoot: appRoot(), log: (l) => lines.push(l), ownerUid: process.getuid!() + 4242 });
     try {

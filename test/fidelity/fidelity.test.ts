@@ -47,7 +47,7 @@ function lines(out: string): Record<string, Record<string, number>> {
   return r;
 }
 
-describe.runIf(canProbe)('the simulator against this kernel', () => {
+describe.skipIf(skipping(!canProbe, 'the simulator against this kernel', linux ? 'no gcc to compile the C probes (apt-get install gcc)' : 'the probes read Linux /proc'))('the simulator against this kernel', () => {
   it('malloc 2 GiB then memset 1 GiB: VIRT and RES change alike (within 1%)', () => {
     const host = lines(execFileSync(probe, ['virt-res'], { encoding: 'utf8' }));
     const sim = runFile('virt-vs-res.yaml');
@@ -76,7 +76,7 @@ describe.runIf(canProbe)('the simulator against this kernel', () => {
     expect(Math.abs(sim - hostCow)).toBeLessThanOrEqual(4096 * 0.01);
   });
 
-  it.runIf(has('strace'))('malloc 4 KiB, 128 KiB, 300 KiB, free, 300 KiB again: the same brk and mmap sizes as strace shows', () => {
+  it.skipIf(skipping(!has('strace'), 'brk and mmap sizes against strace', 'no strace on PATH (apt-get install strace)'))('malloc 4 KiB, 128 KiB, 300 KiB, free, 300 KiB again: the same brk and mmap sizes as strace shows', () => {
     const r = spawnSync('strace', ['-e', 'trace=brk,mmap,munmap', join(dir, 'malloc-strace')], { encoding: 'utf8' });
     const calls = r.stderr.split('\n');
     // the program's own calls come after the dynamic loader's: from the first brk(NULL) on
@@ -112,7 +112,7 @@ describe.runIf(canProbe)('the simulator against this kernel', () => {
     expect(Math.abs(simDrop - hostDrop)).toBeLessThanOrEqual(8); // within two pages
   });
 
-  it.runIf(process.getuid?.() === 0)('mlock makes the range resident and counts it in VmLck', () => {
+  it.skipIf(skipping(process.getuid?.() !== 0, 'mlock and VmLck', 'not root: RLIMIT_MEMLOCK (64 KiB for a user) is too small to lock the probe\'s range'))('mlock makes the range resident and counts it in VmLck', () => {
     const host = lines(execFileSync(probe, ['mlock'], { encoding: 'utf8' }));
     expect(host.locked!.VmLck! - host.before!.VmLck!).toBe(32 * 1024 + 4);
     const sim = snap(runFile('mlock.yaml'), 'locked').processes.secret!;

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipping } from '../skip.js';
 import { parseScenario, Runner } from '../../app/common/kernel/index.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -21,7 +22,6 @@ const root = process.getuid?.() === 0;
 const v1 = '/sys/fs/cgroup/memory';
 const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').includes('memory');
 const why = process.platform !== 'linux' ? 'not a Linux host' : !root ? 'not root (a memory cgroup and swapon need it)' : !has('gcc') ? 'no gcc' : !has('swapon') || !has('mkswap') ? 'no swapon/mkswap' : !existsSync(v1) && !v2 ? 'no memory cgroup controller' : '';
-if (why) console.log(`swap readahead fidelity test skipped: ${why}`);
 
 const name = `memlab-ra-${process.pid}`;
 const swapFile = join(tmpdir(), `memlab-swap-${process.pid}`);
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
 }
 `;
 
-describe.skipIf(Boolean(why))('swap readahead against the real kernel', () => {
+describe.skipIf(skipping(Boolean(why), 'swap readahead against the real kernel', why))('swap readahead against the real kernel', () => {
   it('majflt/pswpin of a thrashing working set is within 25% of the real kernel\'s', () => {
     const dir = mkdtempSync(join(tmpdir(), 'memlab-ra-'));
     writeFileSync(join(dir, 'thrash.c'), PROBE);

@@ -2,6 +2,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { skipping } from '../skip.js';
 import { maps, meminfo, processes, readProcess, rollup } from '../../app/node/host/proc.js';
 import { killAllProbes, runMallocTouch } from '../../app/node/host/probe.js';
 
@@ -13,7 +14,7 @@ function holder(mib: number) {
   return new Promise<typeof c>((r) => c.stdout.once('data', () => r(c)));
 }
 
-describe.runIf(linux)('reading /proc', () => {
+describe.skipIf(skipping(!linux, 'reading /proc', 'not Linux: no /proc to read'))('reading /proc', () => {
   it('agrees with ps on VIRT and RES of a process holding 64 MiB (within 2%)', async () => {
     const c = await holder(64);
     try {
@@ -28,7 +29,7 @@ describe.runIf(linux)('reading /proc', () => {
     }
   });
 
-  it.runIf(has('pmap'))('agrees with pmap -x on the mapping sizes and the total RSS', async () => {
+  it.skipIf(skipping(!has('pmap'), 'agreement with pmap -x', 'no pmap on PATH (apt-get install procps)'))('agrees with pmap -x on the mapping sizes and the total RSS', async () => {
     const c = await holder(32);
     try {
       const rows = maps(c.pid!)!;
@@ -47,7 +48,7 @@ describe.runIf(linux)('reading /proc', () => {
     }
   });
 
-  it.runIf(has('free'))('agrees with free -k on total memory', () => {
+  it.skipIf(skipping(!has('free'), 'agreement with free -k', 'no free on PATH (apt-get install procps)'))('agrees with free -k on total memory', () => {
     const free = execFileSync('free', ['-k'], { encoding: 'utf8' });
     const total = Number(/Mem:\s+(\d+)/.exec(free)![1]);
     expect(meminfo().MemTotal).toBe(total);

@@ -32,10 +32,7 @@ export async function shipped<T>(exports: Record<string, string[]>): Promise<T> 
   return (await import(pathToFileURL(file).href)) as T;
 }
 
-/** A full garbage collection, so each timed run starts from the same heap (and the memory of the last run's typed arrays is free to reuse). */
+/** A full garbage collection, so each timed run starts from the same heap (and the memory of the last run's typed arrays is free to reuse): the worker's own (app/node/work/gc.ts). */
 export async function fullGc(): Promise<() => void> {
-  const v8 = await import('node:v8');
-  const vm = await import('node:vm');
-  v8.setFlagsFromString('--expose_gc');
-  return vm.runInNewContext('gc') as () => void;
+  return (await import('../app/node/work/gc.js')).fullGc();
 }

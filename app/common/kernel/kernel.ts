@@ -103,6 +103,11 @@ export interface KernelLogLine {
   text: string;
 }
 
+/** Bytes of a machine's frame table and swap map (and the swap slot of each frame, where there is swap): what it holds once booted. */
+export function machineTableBytes(frames: number, swapSlots: number): number {
+  return frames * FrameTable.BYTES_PER_FRAME + swapSlots * 5 + (swapSlots > 0 ? frames * 4 : 0);
+}
+
 export class Kernel {
   readonly pageSize: number;
   readonly frames: FrameTable;
@@ -198,7 +203,7 @@ export class Kernel {
    * frame table, the swap map, the page tables and page-cache indexes, the fault trace.
    */
   memoryBytes(): number {
-    let b = this.frames.total * FrameTable.BYTES_PER_FRAME + this.swap.slots * 5 + this.swap.slotOfFrame.byteLength;
+    let b = machineTableBytes(this.frames.total, this.swap.slots);
     // page tables, VMAs and tasks kept as counts (no walk over 10,000 processes after every step)
     b += this.tableMeter.bytes + this.vmas.size * 200 + this.tasks.length * 2000;
     for (const f of this.files.values()) b += f.pages.bytes;

@@ -17,7 +17,8 @@ import { editSteps, readSteps, StepEditError } from '../../common/kernel/scenari
 import { formatFault } from '../../common/kernel/trace.js';
 import { describeChart, describeStep, parseScenario, pmap, procStatus, Runner, type Scenario, ScenarioError, topRows } from '../../common/kernel/index.js';
 import { anonFrameMm } from '../../common/kernel/rmap.js';
-import { FrameKind, FrameTable, PG } from '../../common/kernel/page_alloc.js';
+import { FrameKind, PG } from '../../common/kernel/page_alloc.js';
+import { machineTableBytes } from '../../common/kernel/kernel.js';
 import { PROGRESS_DEFAULTS } from '../work/limits.js';
 import type { ServiceDeps } from './index.js';
 
@@ -109,12 +110,8 @@ export function createSimHandlers(deps: ServiceDeps, packScenarios?: PackScenari
     }
     if (keep && total > room) keep.checkpoints.thin(keep.checkpoints.bytes - (total - room));
   };
-  /** about what a scenario's machine holds once booted (Kernel.memoryBytes at step 0: the frame table and the swap map) */
-  const bootBytes = (sc: Scenario): number => {
-    const frames = sc.machine.ram / sc.machine.page_size;
-    const slots = sc.machine.swap / sc.machine.page_size;
-    return frames * (FrameTable.BYTES_PER_FRAME + (slots > 0 ? 4 : 0)) + slots * 5;
-  };
+  /** about what a scenario's machine holds once booted (its frame table and swap map) */
+  const bootBytes = (sc: Scenario): number => machineTableBytes(sc.machine.ram / sc.machine.page_size, Math.floor(sc.machine.swap / sc.machine.page_size));
   /** a scenario's title and description, by its text: listing does not parse every file every time */
   const infoCache = new Map<string, ScenarioInfo>();
 

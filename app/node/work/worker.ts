@@ -7,8 +7,6 @@
 // first: this thread's CPU priority is lowered before the rest of its code is even evaluated
 import { thread } from './priority.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { CallContext, Handlers } from '../../common/api/dispatch.js';
 import { ApiError, MAX_MESSAGE_BYTES } from '../../common/api/protocol.js';
 import { type Answer, check, runScenarioText } from '../../common/packs/checkers.js';
@@ -22,6 +20,7 @@ import { checkPack } from '../packs/check.js';
 import { buildPack } from '../packs/loader.js';
 import { type PolicyRunParams, policyRunOf, type PolicySweepParams, policySweepOf, scenarioRefsOf } from '../services/policy.js';
 import { createSimHandlers } from '../services/sim.js';
+import { fullGc } from './gc.js';
 import { type ProgressTiming, WorkLimitError } from './limits.js';
 
 export interface WorkerInit {
@@ -59,8 +58,7 @@ function guardTypedArrays(budgetBytes: number): void {
   const big = 1 << 20;
   // arrays no longer used count until the garbage collector has run (a restored machine's old copy,
   // checkpoints given up): past the budget, collect first, and refuse only what live arrays leave no room for
-  setFlagsFromString('--expose_gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = fullGc();
   const check = (bytes: number) => {
     if (!(bytes > big)) return;
     let held = process.memoryUsage().arrayBuffers;
